@@ -1,0 +1,6 @@
+//! Checks: the definitions (data), their registry, the runner, and the results.
+
+pub mod model;
+pub mod registry;
+pub mod result;
+pub mod runner;

@@ -1,0 +1,144 @@
+//! Running checks: all at once on tokio, each waiting only for the checks it needs; each under
+//! its own timeout; a probe that errors or panics becomes status `error`, never a crash.
+
+use super::model::CheckDef;
+use super::registry::Registry;
+use super::result::{CheckResult, OfferedFix, Outcome, Status};
+use crate::probes::{self, Context, Input};
+use crate::t;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+
+/// Progress of a run, for whoever shows it (the TUI streams these; text output waits).
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started(String),
+    Finished(Arc<CheckResult>),
+}
+
+type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
+
+/// Run `selected` and everything they need; results come back in dependency order.
+pub async fn run(registry: Arc<Registry>, selected: &[String], ctx: Context, events: Option<mpsc::UnboundedSender<Event>>) -> Vec<Arc<CheckResult>> {
+    let order = registry.order(selected).unwrap_or_else(|_| selected.to_vec());
+    let mut senders = HashMap::new();
+    let mut slots: HashMap<String, Slot> = HashMap::new();
+    for id in &order {
+        let (tx, rx) = watch::channel(None);
+        senders.insert(id.clone(), tx);
+        slots.insert(id.clone(), rx);
+    }
+    let mut tasks = Vec::new();
+    for id in &order {
+        let check = registry.get(id).expect("ordered ids are known").clone();
+        let deps: Vec<(String, Slot)> = check.needs.iter().chain(&check.after).map(|d| (d.clone(), slots[d].clone())).collect();
+        let sender = senders.remove(id).expect("one sender per check");
+        let (ctx, events) = (ctx.clone(), events.clone());
+        tasks.push(tokio::spawn(async move {
+            let result = Arc::new(run_one(check, deps, ctx, events.as_ref()).await);
+            if let Some(events) = &events {
+                let _ = events.send(Event::Finished(result.clone()));
+            }
+            let _ = sender.send(Some(result.clone()));
+            result
+        }));
+    }
+    let mut results = Vec::new();
+    for task in tasks {
+        if let Ok(result) = task.await {
+            results.push(result);
+        }
+    }
+    results
+}
+
+async fn run_one(check: CheckDef, deps: Vec<(String, Slot)>, ctx: Context, events: Option<&mpsc::UnboundedSender<Event>>) -> CheckResult {
+    let mut done = HashMap::new();
+    for (id, mut slot) in deps {
+        let result = loop {
+            if let Some(result) = slot.borrow().clone() {
+                break Some(result);
+            }
+            if slot.changed().await.is_err() {
+                break None;
+            }
+        };
+        if let Some(result) = result {
+            done.insert(id, result);
+        }
+    }
+    if let Some(blocker) = check.needs.iter().filter_map(|n| done.get(n)).find(|r| !r.status.lets_dependents_run()) {
+        let (id, status) = (&blocker.id, blocker.status.key());
+        let outcome = Outcome::skip(t!("skipped: {id} did not pass ({status})"; "건너뜀: {id} 통과 못함 ({status})"));
+        return finish(&check, outcome, Duration::ZERO);
+    }
+    if let Some(events) = events {
+        let _ = events.send(Event::Started(check.id.clone()));
+    }
+    let started = Instant::now();
+    let timeout = Duration::from_secs_f64(check.timeout_s.max(0.1));
+    let probe_check = check.clone();
+    // A separate task: a panicking probe fails its own check and nothing else.
+    let probe = tokio::spawn(async move {
+        let input = Input { ctx: &ctx, check: &probe_check, deps: &done };
+        probes::run(&probe_check.probe, &input).await
+    });
+    let abort = probe.abort_handle();
+    let outcome = match tokio::time::timeout(timeout, probe).await {
+        Ok(Ok(Ok(outcome))) => outcome,
+        Ok(Ok(Err(error))) => Outcome::new(Status::Error, t!("probe failed: {error:#}"; "측정 실패: {error:#}")),
+        Ok(Err(join)) => Outcome::new(Status::Error, t!("probe crashed: {}", panic_text(join); "측정 중 비정상 종료: {}", "panic")),
+        Err(_) => {
+            abort.abort();
+            let secs = check.timeout_s;
+            Outcome::new(Status::Error, t!("no result within {secs} s (timeout_s)"; "{secs}초 안에 결과 없음 (timeout_s)")).diagnosed("timeout")
+        }
+    };
+    finish(&check, outcome, started.elapsed())
+}
+
+fn panic_text(error: tokio::task::JoinError) -> String {
+    match error.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into()),
+        Err(_) => "cancelled".into(),
+    }
+}
+
+/// The probe's outcome dressed with the check's own texts.
+pub fn finish(check: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
+    let status = outcome.status.unwrap_or(Status::Error);
+    let diagnosis = if status == Status::Pass { None } else { check.diagnosis(outcome.diagnosis.as_deref()) };
+    let diagnosis = diagnosis.filter(|_| status != Status::Skip);
+    let fixes = if matches!(status, Status::Fail | Status::Warn | Status::Error) {
+        check
+            .fixes_for(outcome.diagnosis.as_deref())
+            .into_iter()
+            .map(|f| OfferedFix { id: format!("{}.{}", check.id, f.id), title: f.title.clone() })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    CheckResult {
+        id: check.id.clone(),
+        title: check.title.clone(),
+        section: check.section.clone(),
+        status,
+        summary: outcome.summary,
+        evidence: outcome.evidence,
+        diagnosis: outcome.diagnosis,
+        cause: diagnosis.map(|d| d.cause.clone()),
+        fix: diagnosis.map(|d| d.fix.clone()),
+        code: diagnosis.and_then(|d| d.code.clone()),
+        detail: outcome.detail,
+        location: outcome.location,
+        fixes,
+        duration_ms: took.as_millis() as u64,
+        facts: outcome.facts,
+    }
+}

@@ -1,0 +1,13 @@
+//! doctor: diagnoses a Django REST Framework service load-tested with Locust, following the
+//! team's troubleshooting guide. Layers: `config` → `checks` (data) run `probes` (Rust);
+//! `report` shows results. Nothing below `report` knows about output.
+
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod django;
+pub mod i18n;
+pub mod locustfile;
+pub mod probes;
+pub mod python_source;
+pub mod report;

@@ -1,0 +1,315 @@
+//! Reading a locustfile with a real Python parser (tree-sitter): the facts doctor needs from it,
+//! never by matching text. Tolerant of syntax errors: a broken file still yields what parses.
+
+
+
+use std::collections::HashMap;
+use std::path::Path;
+use crate::python_source::{self as syntax, Source, call_args, string_value, strip_kw};
+use tree_sitter::Node;
+
+/// How the locustfile sends its login request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoginCall {
+    pub path: String,
+    pub line: usize,
+    /// `json` or `form` (`data=`).
+    pub body: BodyKind,
+    /// The body's fields in order, e.g. `username` → `f"user{n}"`.
+    pub fields: Vec<(String, Value)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyKind {
+    Json,
+    Form,
+}
+
+/// What a Python expression in the locustfile evaluates to, as far as a reader can tell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Literal(String),
+    /// An f-string around one number-like interpolation, e.g. `f"user{n}"`.
+    Pattern { prefix: String, suffix: String, variable: String },
+    Unknown(String),
+}
+
+/// One class deriving from a Locust user class.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserClass {
+    pub name: String,
+    pub line: usize,
+    pub fast_http: bool,
+    /// Class-level attributes with the line they are set on, e.g. `network_timeout`.
+    pub attributes: HashMap<String, (String, usize)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Locustfile {
+    pub user_classes: Vec<UserClass>,
+    pub login: Option<LoginCall>,
+    /// Module-level `NAME = literal` assignments.
+    pub constants: HashMap<String, String>,
+    pub has_syntax_errors: bool,
+}
+
+impl Locustfile {
+    pub fn read(path: &Path) -> std::io::Result<Locustfile> {
+        Ok(Locustfile::parse(&std::fs::read_to_string(path)?))
+    }
+
+    pub fn parse(text: &str) -> Locustfile {
+        let source = Source::new(text);
+        let root = source.root();
+        let mut file = Locustfile { has_syntax_errors: root.has_error(), ..Locustfile::default() };
+        file.constants = module_constants(&source, root);
+        let fast_names = fast_http_names(&source, root);
+        let mut login_calls = Vec::new();
+        source.walk(root, &mut |node| {
+            match node.kind() {
+                "class_definition" => {
+                    if let Some(class) = user_class(&source, node, &fast_names) {
+                        file.user_classes.push(class);
+                    }
+                }
+                "call" => {
+                    if let Some(call) = login_call(&source, node, &file.constants) {
+                        login_calls.push(call);
+                    }
+                }
+                _ => {}
+            }
+        });
+        // Prefer a call whose path says it logs in; any client.post with a body otherwise.
+        login_calls.sort_by_key(|c| !looks_like_login_path(&c.path));
+        file.login = login_calls.into_iter().find(|c| looks_like_login_path(&c.path) || !c.fields.is_empty());
+        file
+    }
+
+    /// The literal value of a login field (`username`, `email`, `password`...).
+    pub fn login_field(&self, names: &[&str]) -> Option<(&str, &Value)> {
+        let login = self.login.as_ref()?;
+        login.fields.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+fn looks_like_login_path(path: &str) -> bool {
+    let p = path.to_lowercase();
+    ["token", "login", "auth", "signin", "sign-in", "session"].iter().any(|w| p.contains(w))
+}
+
+/// Names under which FastHttpUser is known in this file (`FastHttpUser`, `locust.FastHttpUser`,
+/// `from locust.contrib.fasthttp import FastHttpUser as F` → `F`).
+fn fast_http_names(source: &Source, root: Node) -> Vec<String> {
+    let mut names = vec!["FastHttpUser".to_string(), "locust.FastHttpUser".to_string()];
+    source.walk(root, &mut |node| {
+        if node.kind() == "aliased_import" {
+            let name = node.child_by_field_name("name").map(|n| source.text(n)).unwrap_or_default();
+            let alias = node.child_by_field_name("alias").map(|n| source.text(n)).unwrap_or_default();
+            if name.ends_with("FastHttpUser") && !alias.is_empty() {
+                names.push(alias.to_string());
+            }
+        }
+    });
+    names.push("contrib.fasthttp.FastHttpUser".to_string());
+    names.push("locust.contrib.fasthttp.FastHttpUser".to_string());
+    names
+}
+
+fn user_class(source: &Source, node: Node, fast_names: &[String]) -> Option<UserClass> {
+    let name = source.text(node.child_by_field_name("name")?).to_string();
+    let bases: Vec<String> = node
+        .child_by_field_name("superclasses")
+        .map(|list| {
+            let mut cursor = list.walk();
+            list.named_children(&mut cursor).map(|b| source.text(b).to_string()).collect()
+        })
+        .unwrap_or_default();
+    let fast_http = bases.iter().any(|b| fast_names.contains(b));
+    let is_user = fast_http || bases.iter().any(|b| b.ends_with("HttpUser") || b.ends_with("User"));
+    if !is_user {
+        return None;
+    }
+    let mut attributes = HashMap::new();
+    if let Some(body) = node.child_by_field_name("body") {
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            if let Some((target, value)) = assignment(source, statement) {
+                attributes.insert(target, (value, source.line(statement)));
+            }
+        }
+    }
+    Some(UserClass { name, line: source.line(node), fast_http, attributes })
+}
+
+/// `NAME = value` as a statement: (name, value text).
+fn assignment(source: &Source, statement: Node) -> Option<(String, String)> {
+    let expr = if statement.kind() == "expression_statement" { statement.named_child(0)? } else { statement };
+    if expr.kind() != "assignment" {
+        return None;
+    }
+    let left = expr.child_by_field_name("left")?;
+    let right = expr.child_by_field_name("right")?;
+    if left.kind() != "identifier" {
+        return None;
+    }
+    Some((source.text(left).to_string(), source.text(right).to_string()))
+}
+
+fn module_constants(source: &Source, root: Node) -> HashMap<String, String> {
+    let mut constants = HashMap::new();
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let Some(expr) = statement.named_child(0) else { continue };
+        if expr.kind() != "assignment" {
+            continue;
+        }
+        let (Some(left), Some(right)) = (expr.child_by_field_name("left"), expr.child_by_field_name("right")) else {
+            continue;
+        };
+        if left.kind() != "identifier" {
+            continue;
+        }
+        let value = match right.kind() {
+            "string" => string_value(source, right),
+            "integer" | "float" => Some(source.text(right).to_string()),
+            _ => None,
+        };
+        if let Some(value) = value {
+            constants.insert(source.text(left).to_string(), value);
+        }
+    }
+    constants
+}
+
+/// `self.client.post("/api/token/", json={...})` → the login call it describes.
+fn login_call(source: &Source, node: Node, constants: &HashMap<String, String>) -> Option<LoginCall> {
+    let function = node.child_by_field_name("function")?;
+    if function.kind() != "attribute" {
+        return None;
+    }
+    let method = source.text(function.child_by_field_name("attribute")?);
+    let object = source.text(function.child_by_field_name("object")?);
+    if method != "post" || !object.ends_with("client") {
+        return None;
+    }
+    let args = call_args(node);
+    let path_node = args.iter().find(|a| a.kind() != "keyword_argument").copied()?;
+    let path = match resolve(source, path_node, constants) {
+        Value::Literal(p) => p,
+        _ => return None,
+    };
+    let mut body = None;
+    for arg in args.iter().filter(|a| a.kind() == "keyword_argument") {
+        let (name, value) = strip_kw(source, *arg)?;
+        let kind = match name.as_str() {
+            "json" => BodyKind::Json,
+            "data" => BodyKind::Form,
+            _ => continue,
+        };
+        body = Some((kind, value));
+    }
+    let (kind, fields) = match body {
+        Some((kind, value)) if value.kind() == "dictionary" => (kind, dict_fields(source, value, constants)),
+        Some((kind, _)) => (kind, Vec::new()),
+        None => (BodyKind::Json, Vec::new()),
+    };
+    Some(LoginCall { path, line: source.line(node), body: kind, fields })
+}
+
+fn dict_fields(source: &Source, dict: Node, constants: &HashMap<String, String>) -> Vec<(String, Value)> {
+    let mut cursor = dict.walk();
+    dict.named_children(&mut cursor)
+        .filter(|n| n.kind() == "pair")
+        .filter_map(|pair| {
+            let key = string_value(source, pair.child_by_field_name("key")?)?;
+            Some((key, resolve(source, pair.child_by_field_name("value")?, constants)))
+        })
+        .collect()
+}
+
+/// Evaluate the simple expressions a locustfile uses for credentials.
+fn resolve(source: &Source, node: Node, constants: &HashMap<String, String>) -> Value {
+    match node.kind() {
+        "string" => {
+            if let Some(literal) = string_value(source, node) {
+                return Value::Literal(literal);
+            }
+            syntax::fstring_pattern(source, node)
+                .map(|(prefix, variable, suffix)| Value::Pattern { prefix, suffix, variable })
+                .unwrap_or_else(|| Value::Unknown(source.text(node).to_string()))
+        }
+        "identifier" => constants
+            .get(source.text(node))
+            .map(|v| Value::Literal(v.clone()))
+            .unwrap_or_else(|| Value::Unknown(source.text(node).to_string())),
+        _ => Value::Unknown(source.text(node).to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+import random
+from locust import FastHttpUser, task, between
+
+USER_POOL_SIZE = 100
+PASSWORD = "testpass123"
+LOGIN = "/api/token/"
+
+class StockUser(FastHttpUser):
+    connection_timeout = 60.0
+    network_timeout = 60.0
+
+    def authenticate(self):
+        name = f"user{self.n}"
+        r = self.client.post(LOGIN, json={"username": f"user{self.n}", "password": PASSWORD})
+
+    @task
+    def products(self):
+        self.client.get("/api/products/")
+"#;
+
+    #[test]
+    fn finds_login_call_with_pattern_and_constants() {
+        let file = Locustfile::parse(SAMPLE);
+        let login = file.login.expect("login call");
+        assert_eq!(login.path, "/api/token/");
+        assert_eq!(login.line, 15);
+        assert_eq!(login.body, BodyKind::Json);
+        assert_eq!(
+            login.fields[0].1,
+            Value::Pattern { prefix: "user".into(), suffix: "".into(), variable: "self.n".into() }
+        );
+        assert_eq!(login.fields[1].1, Value::Literal("testpass123".into()));
+        assert_eq!(file.constants.get("USER_POOL_SIZE").map(String::as_str), Some("100"));
+    }
+
+    #[test]
+    fn finds_fast_http_user_and_attributes() {
+        let file = Locustfile::parse(SAMPLE);
+        let class = &file.user_classes[0];
+        assert_eq!(class.name, "StockUser");
+        assert!(class.fast_http);
+        assert_eq!(class.attributes["network_timeout"], ("60.0".to_string(), 11));
+    }
+
+    #[test]
+    fn form_login_with_email_and_alias_import() {
+        let text = "from locust.contrib.fasthttp import FastHttpUser as Fast\nclass U(Fast):\n    def on_start(self):\n        self.client.post('/accounts/login/', data={'email': 'a@b.c', 'password': 'pw'})\n";
+        let file = Locustfile::parse(text);
+        assert!(file.user_classes[0].fast_http);
+        let login = file.login.unwrap();
+        assert_eq!(login.body, BodyKind::Form);
+        assert_eq!(file.login_field(&["email", "username"]).unwrap().0, "email");
+    }
+
+    #[test]
+    fn broken_file_does_not_panic() {
+        let file = Locustfile::parse("class U(HttpUser:\n  def x(self) self.client.post(\n");
+        assert!(file.has_syntax_errors);
+    }
+}

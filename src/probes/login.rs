@@ -1,0 +1,178 @@
+//! `login`: POST the login path the way the locustfile does; tell apart every way it fails;
+//! read the access token's lifetime (no secret needed to read `exp`/`iat`).
+
+use super::{Context, Input, http};
+use crate::checks::result::Outcome;
+use crate::config::secret::abbreviate_token;
+use crate::locustfile::BodyKind;
+use crate::t;
+use serde_json::Value;
+use std::time::Instant;
+
+/// What came back from one login request.
+pub enum Attempt {
+    NoCredentials(&'static str),
+    Unreachable(reqwest::Error),
+    Answered { status: u16, content_type: String, body: String, latency_ms: u128 },
+}
+
+pub async fn attempt(ctx: &Context) -> Attempt {
+    let config = &ctx.config;
+    let Some(username) = config.username.value.clone() else {
+        return Attempt::NoCredentials("username");
+    };
+    let Some(password) = config.password.value.clone() else {
+        return Attempt::NoCredentials("password");
+    };
+    let url = format!("{}{}", config.base_url.value, config.login_path.value);
+    let fields = [(config.username_field.value.as_str(), username.as_str()), ("password", password.expose())];
+    let request = ctx.http.post(&url);
+    let request = match config.login_format.value {
+        BodyKind::Json => request.json(&serde_json::Map::from_iter(fields.iter().map(|(k, v)| (k.to_string(), Value::from(*v))))),
+        BodyKind::Form => request.form(&fields),
+    };
+    let started = Instant::now();
+    match request.send().await {
+        Err(e) => Attempt::Unreachable(e),
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            let body = response.text().await.unwrap_or_default();
+            Attempt::Answered { status, content_type, body, latency_ms: started.elapsed().as_millis() }
+        }
+    }
+}
+
+/// The access token from a login answer: simplejwt's `access`, or the usual other names.
+pub fn token_in(body: &Value) -> Option<String> {
+    ["access", "access_token", "token", "jwt", "key"]
+        .iter()
+        .find_map(|k| body.get(k).and_then(Value::as_str))
+        .map(str::to_string)
+}
+
+/// An access token for probes that call authenticated endpoints.
+pub async fn access_token(ctx: &Context) -> Result<String, String> {
+    match attempt(ctx).await {
+        Attempt::Answered { status: 200, body, .. } => serde_json::from_str::<Value>(&body)
+            .ok()
+            .as_ref()
+            .and_then(token_in)
+            .ok_or_else(|| "the login answer has no token".to_string()),
+        Attempt::Answered { status, .. } => Err(format!("login answered {status}")),
+        Attempt::Unreachable(e) => Err(http::error_chain(&e)),
+        Attempt::NoCredentials(what) => Err(format!("no {what} configured")),
+    }
+}
+
+/// Lifetime in seconds from the token's own claims.
+pub fn token_lifetime(token: &str) -> Option<(i64, Value)> {
+    let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(token).ok()?;
+    let exp = claims.get("exp")?.as_i64()?;
+    let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or_else(|| chrono_now());
+    Some((exp - iat, claims))
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
+    let config = &input.ctx.config;
+    let path = &config.login_path.value;
+    let who = config.username.value.clone().unwrap_or_default();
+    let outcome = match attempt(input.ctx).await {
+        Attempt::NoCredentials(what) => Outcome::fail(
+            "no_credentials",
+            t!("no login {what} configured (and none found in the locustfile)"; "로그인 {what} 설정 없음 (locustfile에서도 찾지 못함)"),
+        ),
+        Attempt::Unreachable(e) => http::unreachable_outcome(&format!("{}{}", config.base_url.value, path), &e),
+        Attempt::Answered { status, content_type, body, latency_ms } => {
+            let json: Option<Value> = serde_json::from_str(&body).ok();
+            let mut base = judge(status, json.as_ref(), &content_type, path, &who, input);
+            if matches!(base.diagnosis.as_deref(), Some("wrong_path" | "not_json")) {
+                base = base.with("django_login_paths", django_login_paths(input).await);
+            }
+            base.with("login", format!("POST {path} ({:?} body, user {who})", config.login_format.value).to_lowercase())
+                .with("status", status)
+                .with("latency_ms", latency_ms)
+                .with("content_type", content_type)
+        }
+    };
+    Ok(outcome.with("login_path_from", config.login_path.origin.to_string()))
+}
+
+fn judge(status: u16, json: Option<&Value>, content_type: &str, path: &str, who: &str, input: &Input<'_>) -> Outcome {
+    let detail = json.and_then(|j| j.get("detail")).and_then(Value::as_str).map(str::to_string);
+    match (status, json) {
+        (200 | 201, Some(body)) => match token_in(body) {
+            Some(token) => with_token(&token, who, input),
+            None => {
+                let keys: Vec<&str> = body.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+                Outcome::fail("no_token", t!("{path} answered {status} without an access token (keys: {})", keys.join(", "); "{path} 응답({status})에 access 토큰 없음 (키: {})", keys.join(", ")))
+            }
+        },
+        (_, None) if status < 500 => {
+            let kind = if content_type.contains("html") { "HTML" } else { "non-JSON" };
+            let outcome = if status == 404 {
+                Outcome::fail("wrong_path", t!("{path} does not exist (404, {kind})"; "{path} 경로 없음 (404, {kind})"))
+            } else {
+                Outcome::fail("not_json", t!("{path} answered {status} with {kind}, not JSON: not a JWT login endpoint"; "{path}가 JSON이 아닌 {kind}로 응답({status}): JWT 로그인 엔드포인트가 아님"))
+            };
+            outcome
+        }
+        (401 | 403, _) => Outcome::fail(
+            "unauthorized",
+            t!("{path} refused user {who:?} ({status})"; "{path}가 사용자 {who:?}를 거부함 ({status})"),
+        )
+        .with("server_says", detail.unwrap_or_default()),
+        (404 | 405, _) => Outcome::fail("wrong_path", t!("{path} answered {status}: no login there"; "{path} 응답 {status}: 로그인 엔드포인트 아님")),
+        (400, Some(body)) => {
+            let fields: Vec<&str> = body.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+            Outcome::fail("bad_request", t!("{path} rejected the login body (400): fields {}", fields.join(", "); "{path}가 로그인 요청 본문을 거부 (400): 필드 {}", fields.join(", ")))
+                .with("server_says", body.to_string().chars().take(200).collect::<String>())
+        }
+        (s, _) if s >= 500 => Outcome::fail("server_error", t!("{path} failed on the server ({status})"; "{path} 서버 오류 ({status})")),
+        _ => Outcome::fail("unexpected", t!("{path} answered {status}"; "{path} 응답 {status}")),
+    }
+}
+
+fn with_token(token: &str, who: &str, input: &Input<'_>) -> Outcome {
+    let Some((lifetime, claims)) = token_lifetime(token) else {
+        return Outcome::pass(t!("logged in as {who}; the token is not a JWT (opaque token)"; "{who}로 로그인됨; JWT가 아닌 토큰"))
+            .with("token", abbreviate_token(token));
+    };
+    let min_lifetime = input.threshold("token_lifetime_warn_s", 60.0);
+    let summary = t!("logged in as {who}; access token lives {}", human(lifetime); "{who}로 로그인됨; access 토큰 유효 {}", human(lifetime));
+    let outcome = if (lifetime as f64) < min_lifetime {
+        Outcome::warn("short_token", summary)
+    } else {
+        Outcome::pass(summary)
+    };
+    outcome
+        .with("token", abbreviate_token(token))
+        .with("token_lifetime_s", lifetime)
+        .with("token_type", claims.get("token_type").and_then(Value::as_str).unwrap_or("-"))
+        .with_facts(serde_json::json!({ "token_lifetime_s": lifetime }))
+}
+
+/// Where the project's URLconf serves a token view, to suggest the right login path.
+async fn django_login_paths(input: &Input<'_>) -> String {
+    match input.ctx.django.facts(&input.ctx.config).await {
+        Ok(facts) => {
+            let paths = facts.paths_of_view("TokenObtain");
+            if paths.is_empty() { "(none in the URLconf)".into() } else { paths.join(", ") }
+        }
+        Err(reason) => format!("(Django not asked: {reason})"),
+    }
+}
+
+pub fn human(seconds: i64) -> String {
+    if seconds % 3600 == 0 && seconds >= 3600 {
+        format!("{} h", seconds / 3600)
+    } else if seconds % 60 == 0 && seconds >= 60 {
+        format!("{} min", seconds / 60)
+    } else {
+        format!("{seconds} s")
+    }
+}

@@ -1,0 +1,87 @@
+//! Probes: the Rust code that measures. A check file names a probe kind; the probe reads its
+//! params and thresholds, measures, and returns an [`Outcome`]. Probes never touch the screen.
+
+pub mod database;
+mod db_connections;
+mod http;
+pub mod login;
+mod port;
+mod resources;
+mod sql;
+mod stock;
+mod users;
+
+use crate::checks::model::CheckDef;
+use crate::checks::result::{CheckResult, Outcome};
+use crate::config::Config;
+use crate::django::DjangoHandle;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Every probe kind a check file may name.
+pub const KINDS: &[&str] = &["port", "http", "login", "users", "stock", "resources", "db_connections", "sql"];
+
+/// What every probe may use: the configuration, the shared Django answer, one HTTP client.
+#[derive(Clone)]
+pub struct Context {
+    pub config: Arc<Config>,
+    pub django: DjangoHandle,
+    pub http: reqwest::Client,
+    /// The project's database, opened once by the first SQL probe.
+    pub db: Arc<tokio::sync::OnceCell<Result<database::Database, String>>>,
+}
+
+impl Context {
+    pub fn new(config: Config) -> Context {
+        Context { config: Arc::new(config), django: DjangoHandle::default(), http: http::client(), db: Arc::default() }
+    }
+}
+
+/// One probe call: the check it serves and the results of the checks it needs or reads.
+pub struct Input<'a> {
+    pub ctx: &'a Context,
+    pub check: &'a CheckDef,
+    pub deps: &'a HashMap<String, Arc<CheckResult>>,
+}
+
+impl Input<'_> {
+    pub fn param_str(&self, key: &str) -> Option<&str> {
+        self.check.params.get(key).and_then(|v| v.as_str())
+    }
+
+    pub fn param_f64(&self, key: &str) -> Option<f64> {
+        number(self.check.params.get(key)?)
+    }
+
+    pub fn threshold(&self, key: &str, default: f64) -> f64 {
+        self.check.thresholds.get(key).and_then(number).unwrap_or(default)
+    }
+
+    pub fn dep(&self, id: &str) -> Option<&CheckResult> {
+        self.deps.get(id).map(|r| r.as_ref())
+    }
+}
+
+fn number(value: &toml::Value) -> Option<f64> {
+    value.as_float().or_else(|| value.as_integer().map(|i| i as f64))
+}
+
+pub async fn run(kind: &str, input: &Input<'_>) -> anyhow::Result<Outcome> {
+    match kind {
+        "port" => port::probe(input).await,
+        "http" => http::probe(input).await,
+        "login" => login::probe(input).await,
+        "users" => users::probe(input).await,
+        "stock" => stock::probe(input).await,
+        "resources" => resources::probe(input).await,
+        "db_connections" => db_connections::probe(input).await,
+        "sql" => sql::probe(input).await,
+        other => anyhow::bail!("unknown probe kind {other:?}"),
+    }
+}
+
+/// The port of a URL, with the scheme's default.
+pub fn url_port(url: &str) -> Option<u16> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    parsed.port_or_known_default()
+}

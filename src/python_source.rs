@@ -1,0 +1,135 @@
+//! Small helpers over tree-sitter-python nodes: the one way doctor reads Python source.
+
+use tree_sitter::{Node, Parser, Tree};
+
+pub struct Source<'a> {
+    pub text: &'a str,
+    tree: Tree,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(text: &'a str) -> Source<'a> {
+        let mut parser = Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .expect("the bundled Python grammar matches tree-sitter");
+        let tree = parser.parse(text, None).expect("parsing without a timeout always yields a tree");
+        Source { text, tree }
+    }
+
+    pub fn root(&self) -> Node<'_> {
+        self.tree.root_node()
+    }
+
+    pub fn text(&self, node: Node) -> &'a str {
+        node.utf8_text(self.text.as_bytes()).unwrap_or("")
+    }
+
+    /// 1-based line of the node's start.
+    pub fn line(&self, node: Node) -> usize {
+        node.start_position().row + 1
+    }
+
+    /// Depth-first visit of every node below `node`.
+    pub fn walk<'t>(&'t self, node: Node<'t>, visit: &mut dyn FnMut(Node<'t>)) {
+        visit(node);
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            self.walk(child, visit);
+        }
+    }
+}
+
+pub fn call_args(call: Node) -> Vec<Node> {
+    let Some(args) = call.child_by_field_name("arguments") else { return Vec::new() };
+    let mut cursor = args.walk();
+    args.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect()
+}
+
+/// `name=value` → (name, value node).
+pub fn strip_kw<'t>(source: &Source, arg: Node<'t>) -> Option<(String, Node<'t>)> {
+    let name = arg.child_by_field_name("name")?;
+    let value = arg.child_by_field_name("value")?;
+    Some((source.text(name).to_string(), value))
+}
+
+/// The value of a plain string literal (no interpolation), quotes removed.
+pub fn string_value(source: &Source, node: Node) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let mut cursor = node.walk();
+    let mut value = String::new();
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "string_start" | "string_end" => {}
+            "string_content" => value.push_str(source.text(child)),
+            "escape_sequence" => value.push_str(source.text(child)),
+            _ => return None,
+        }
+    }
+    Some(value)
+}
+
+/// `f"user{n}"` → ("user", "n", ""): an f-string with exactly one interpolation.
+pub fn fstring_pattern(source: &Source, node: Node) -> Option<(String, String, String)> {
+    let mut cursor = node.walk();
+    let mut prefix = String::new();
+    let mut suffix = String::new();
+    let mut variable = None;
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "string_start" | "string_end" => {}
+            "string_content" => {
+                if variable.is_none() {
+                    prefix.push_str(source.text(child));
+                } else {
+                    suffix.push_str(source.text(child));
+                }
+            }
+            "interpolation" => {
+                if variable.is_some() {
+                    return None;
+                }
+                let expr = child.named_child(0)?;
+                variable = Some(source.text(expr).to_string());
+            }
+            _ => return None,
+        }
+    }
+    Some((prefix, variable?, suffix))
+}
+
+/// `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")` in manage.py → the module.
+pub fn settings_module_default(text: &str) -> Option<String> {
+    let source = Source::new(text);
+    let mut found = None;
+    source.walk(source.root(), &mut |node| {
+        if found.is_some() || node.kind() != "call" {
+            return;
+        }
+        let Some(function) = node.child_by_field_name("function") else { return };
+        if !source.text(function).ends_with("setdefault") {
+            return;
+        }
+        let args = call_args(node);
+        if let [key, value, ..] = args.as_slice() {
+            if string_value(&source, *key).as_deref() == Some("DJANGO_SETTINGS_MODULE") {
+                found = string_value(&source, *value);
+            }
+        }
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_settings_module_from_manage_py() {
+        let manage = "import os\ndef main():\n    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.base')\n";
+        assert_eq!(settings_module_default(manage).as_deref(), Some("config.base"));
+        assert_eq!(settings_module_default("print('hi')\n"), None);
+    }
+}

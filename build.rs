@@ -14,8 +14,15 @@ fn main() {
     let mut out = String::from("pub static BUILTIN_CHECKS: &[(&str, &str)] = &[\n");
     for name in files {
         let path = Path::new(&manifest).join("checks").join(&name);
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     out.push_str("];\n");
-    fs::write(Path::new(&env::var("OUT_DIR").unwrap()).join("builtin_checks.rs"), out).unwrap();
+    fs::write(
+        Path::new(&env::var("OUT_DIR").unwrap()).join("builtin_checks.rs"),
+        out,
+    )
+    .unwrap();
 }

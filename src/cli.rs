@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "doctor", version, about = "Troubleshooting assistant for Django REST Framework services load-tested with Locust")]
+#[command(
+    name = "doctor",
+    version,
+    about = "Troubleshooting assistant for Django REST Framework services load-tested with Locust"
+)]
 pub struct Cli {
     /// Run these checks without the TUI: ids separated by commas, or `all`.
     #[arg(long, value_name = "IDS")]

@@ -19,7 +19,11 @@ impl Lang {
                 if value.is_empty() {
                     continue;
                 }
-                return if value.to_lowercase().starts_with("ko") { Lang::Ko } else { Lang::En };
+                return if value.to_lowercase().starts_with("ko") {
+                    Lang::Ko
+                } else {
+                    Lang::En
+                };
             }
         }
         Lang::En
@@ -52,7 +56,10 @@ pub struct Text {
 
 impl Text {
     pub fn new(en: impl Into<String>, ko: impl Into<String>) -> Text {
-        Text { en: en.into(), ko: ko.into() }
+        Text {
+            en: en.into(),
+            ko: ko.into(),
+        }
     }
 
     /// The text in `lang`, falling back to the other language when one is missing.

@@ -14,7 +14,10 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
@@ -29,8 +32,14 @@ async fn run(cli: Cli) -> Result<u8, String> {
         Some(name) => Lang::parse(name).ok_or_else(|| format!("--lang {name:?}: use ko or en"))?,
         None => Lang::from_env(),
     };
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    let overrides = Overrides { config: cli.config.clone(), checks_dir: cli.checks.clone(), base_url: cli.base_url.clone(), project_dir: cli.project_dir.clone() };
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let overrides = Overrides {
+        config: cli.config.clone(),
+        checks_dir: cli.checks.clone(),
+        base_url: cli.base_url.clone(),
+        project_dir: cli.project_dir.clone(),
+    };
     let config = Config::load(&cwd, &overrides).map_err(|e| e.to_string())?;
     let registry = Arc::new(Registry::load(&config.checks_dirs).map_err(|e| e.to_string())?);
 
@@ -70,7 +79,13 @@ async fn target_json(ctx: &Context) -> serde_json::Value {
 }
 
 fn header(target: &serde_json::Value) -> String {
-    let text = |key: &str| target.get(key).and_then(|v| v.as_str()).unwrap_or("-").to_string();
+    let text = |key: &str| {
+        target
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or("-")
+            .to_string()
+    };
     format!("doctor · {} · {}", text("base_url"), text("project_dir"))
 }
 
@@ -84,18 +99,40 @@ fn print_list(registry: &Registry, lang: Lang, format: Format) {
         println!("{:#}", serde_json::Value::Array(list));
         return;
     }
-    let width = registry.checks.iter().map(|c| c.id.len()).max().unwrap_or(4);
+    let width = registry
+        .checks
+        .iter()
+        .map(|c| c.id.len())
+        .max()
+        .unwrap_or(4);
     for check in &registry.checks {
-        let section = if check.section.is_empty() { "-".to_string() } else { format!("§{}", check.section) };
-        println!("{:<width$}  {:<8}  {}  ({})", check.id, section, check.title.get(lang), check.origin);
+        let section = if check.section.is_empty() {
+            "-".to_string()
+        } else {
+            format!("§{}", check.section)
+        };
+        println!(
+            "{:<width$}  {:<8}  {}  ({})",
+            check.id,
+            section,
+            check.title.get(lang),
+            check.origin
+        );
     }
 }
 
 async fn print_config(config: &Config, format: Format) {
     let rows = config.describe();
     if format == Format::Json {
-        let map: serde_json::Map<String, serde_json::Value> =
-            rows.iter().map(|(k, v, o)| (k.to_string(), serde_json::json!({ "value": v, "origin": o }))).collect();
+        let map: serde_json::Map<String, serde_json::Value> = rows
+            .iter()
+            .map(|(k, v, o)| {
+                (
+                    k.to_string(),
+                    serde_json::json!({ "value": v, "origin": o }),
+                )
+            })
+            .collect();
         println!("{:#}", serde_json::Value::Object(map));
         return;
     }

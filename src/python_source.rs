@@ -13,7 +13,9 @@ impl<'a> Source<'a> {
         parser
             .set_language(&tree_sitter_python::LANGUAGE.into())
             .expect("the bundled Python grammar matches tree-sitter");
-        let tree = parser.parse(text, None).expect("parsing without a timeout always yields a tree");
+        let tree = parser
+            .parse(text, None)
+            .expect("parsing without a timeout always yields a tree");
         Source { text, tree }
     }
 
@@ -41,9 +43,13 @@ impl<'a> Source<'a> {
 }
 
 pub fn call_args(call: Node) -> Vec<Node> {
-    let Some(args) = call.child_by_field_name("arguments") else { return Vec::new() };
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return Vec::new();
+    };
     let mut cursor = args.walk();
-    args.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect()
+    args.named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
 }
 
 /// `name=value` → (name, value node).
@@ -108,7 +114,9 @@ pub fn settings_module_default(text: &str) -> Option<String> {
         if found.is_some() || node.kind() != "call" {
             return;
         }
-        let Some(function) = node.child_by_field_name("function") else { return };
+        let Some(function) = node.child_by_field_name("function") else {
+            return;
+        };
         if !source.text(function).ends_with("setdefault") {
             return;
         }
@@ -129,7 +137,10 @@ mod tests {
     #[test]
     fn reads_the_settings_module_from_manage_py() {
         let manage = "import os\ndef main():\n    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.base')\n";
-        assert_eq!(settings_module_default(manage).as_deref(), Some("config.base"));
+        assert_eq!(
+            settings_module_default(manage).as_deref(),
+            Some("config.base")
+        );
         assert_eq!(settings_module_default("print('hi')\n"), None);
     }
 }

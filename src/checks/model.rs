@@ -31,6 +31,9 @@ pub struct CheckDef {
     /// The guide section this check stands for, e.g. "4" or "tips.1"; groups the checklist.
     #[serde(default)]
     pub section: String,
+    /// Position in lists (lower first); ties sort by id. Built-ins follow the guide's order.
+    #[serde(default = "default_order")]
+    pub order: i64,
     /// Which Rust probe does the work (see `probes::KINDS`).
     pub probe: String,
     /// Checks that must pass (or warn) first; when one does not, this check is skipped.
@@ -90,6 +93,10 @@ pub enum FixAction {
     Builtin(String),
 }
 
+fn default_order() -> i64 {
+    100
+}
+
 fn default_timeout() -> f64 {
     10.0
 }
@@ -100,7 +107,8 @@ fn unknown_origin() -> Origin {
 
 impl CheckDef {
     pub fn diagnosis(&self, key: Option<&str>) -> Option<&Diagnosis> {
-        key.and_then(|k| self.diagnoses.get(k)).or_else(|| self.diagnoses.get("default"))
+        key.and_then(|k| self.diagnoses.get(k))
+            .or_else(|| self.diagnoses.get("default"))
     }
 
     /// The fixes that apply to a result with this diagnosis.
@@ -108,7 +116,8 @@ impl CheckDef {
         self.fixes
             .iter()
             .filter(|f| {
-                f.for_diagnoses.is_empty() || diagnosis.is_some_and(|d| f.for_diagnoses.iter().any(|x| x == d))
+                f.for_diagnoses.is_empty()
+                    || diagnosis.is_some_and(|d| f.for_diagnoses.iter().any(|x| x == d))
             })
             .collect()
     }

@@ -60,7 +60,10 @@ pub fn parse_check(text: &str, origin: Origin) -> Result<CheckDef, LoadError> {
         return Err(LoadError {
             file,
             line: line_of_text(text, "id"),
-            message: format!("check id {:?} must be a non-empty word without commas or spaces", def.id),
+            message: format!(
+                "check id {:?} must be a non-empty word without commas or spaces",
+                def.id
+            ),
         });
     }
     def.origin = origin;
@@ -78,8 +81,14 @@ impl Registry {
     pub fn builtin() -> Result<Registry, LoadError> {
         let mut registry = Registry::default();
         for (name, text) in BUILTIN_CHECKS {
-            registry.add(parse_check(text, Origin::Builtin((*name).to_string()))?, text)?;
+            registry.add(
+                parse_check(text, Origin::Builtin((*name).to_string()))?,
+                text,
+            )?;
         }
+        registry
+            .checks
+            .sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
         Ok(registry)
     }
 
@@ -95,11 +104,16 @@ impl Registry {
                     message: format!("cannot read: {e}"),
                 })?;
                 let def = parse_check(&text, Origin::File(path.clone()))?;
-                registry.checks.retain(|c| c.id != def.id || matches!(c.origin, Origin::File(_)));
+                registry
+                    .checks
+                    .retain(|c| c.id != def.id || matches!(c.origin, Origin::File(_)));
                 registry.add(def, &text)?;
             }
         }
         registry.validate()?;
+        registry
+            .checks
+            .sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
         Ok(registry)
     }
 
@@ -108,7 +122,10 @@ impl Registry {
             return Err(LoadError {
                 file: def.origin.to_string(),
                 line: line_of_text(text, "id"),
-                message: format!("check id {:?} is already defined in {}", def.id, existing.origin),
+                message: format!(
+                    "check id {:?} is already defined in {}",
+                    def.id, existing.origin
+                ),
             });
         }
         self.sources.insert(def.id.clone(), text.to_string());
@@ -126,21 +143,39 @@ impl Registry {
         for check in &self.checks {
             for dep in check.needs.iter().chain(&check.after) {
                 if !ids.contains(dep.as_str()) {
-                    return Err(self.error_at(check, dep, format!("unknown check {dep:?} in needs/after")));
+                    return Err(self.error_at(
+                        check,
+                        dep,
+                        format!("unknown check {dep:?} in needs/after"),
+                    ));
                 }
             }
         }
         let order = self.order(&self.checks.iter().map(|c| c.id.clone()).collect::<Vec<_>>());
         if let Err(cycle) = order {
             let check = self.get(&cycle[0]).expect("cycle names known checks");
-            return Err(self.error_at(check, "needs", format!("checks depend on each other in a cycle: {}", cycle.join(" → "))));
+            return Err(self.error_at(
+                check,
+                "needs",
+                format!(
+                    "checks depend on each other in a cycle: {}",
+                    cycle.join(" → ")
+                ),
+            ));
         }
         Ok(())
     }
 
     fn error_at(&self, check: &CheckDef, needle: &str, message: String) -> LoadError {
-        let line = self.sources.get(&check.id).and_then(|t| line_of_text(t, needle));
-        LoadError { file: check.origin.to_string(), line, message }
+        let line = self
+            .sources
+            .get(&check.id)
+            .and_then(|t| line_of_text(t, needle));
+        LoadError {
+            file: check.origin.to_string(),
+            line,
+            message,
+        }
     }
 
     /// The selected checks plus everything they need or read, ordered so that each check comes
@@ -169,7 +204,9 @@ impl Registry {
             cycle.push(id.to_string());
             return Err(cycle);
         }
-        let Some(check) = self.get(id) else { return Ok(()) };
+        let Some(check) = self.get(id) else {
+            return Ok(());
+        };
         path.push(id.to_string());
         for dep in check.needs.iter().chain(&check.after) {
             self.visit(dep, path, done, ordered)?;
@@ -189,7 +226,10 @@ impl Registry {
         for id in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if self.get(id).is_none() {
                 let known: Vec<&str> = self.checks.iter().map(|c| c.id.as_str()).collect();
-                return Err(format!("unknown check {id:?}; known checks: {}, or all", known.join(", ")));
+                return Err(format!(
+                    "unknown check {id:?}; known checks: {}, or all",
+                    known.join(", ")
+                ));
             }
             if !ids.iter().any(|x| x == id) {
                 ids.push(id.to_string());
@@ -240,14 +280,26 @@ mod tests {
     fn every_builtin_check_loads() {
         let registry = Registry::builtin().expect("built-in checks parse");
         registry.validate().expect("built-in checks are consistent");
-        for id in ["port", "server", "users", "auth", "stock", "resources", "db"] {
+        for id in [
+            "port",
+            "server",
+            "users",
+            "auth",
+            "stock",
+            "resources",
+            "db",
+        ] {
             assert!(registry.get(id).is_some(), "built-in check {id} exists");
         }
     }
 
     #[test]
     fn user_check_is_added_and_ordered_after_its_needs() {
-        let registry = registry_of(&[("a.toml", check("custom_a", &["server"])), ("b.toml", check("custom_b", &["custom_a"]))]).unwrap();
+        let registry = registry_of(&[
+            ("a.toml", check("custom_a", &["server"])),
+            ("b.toml", check("custom_b", &["custom_a"])),
+        ])
+        .unwrap();
         let order = registry.order(&["custom_b".to_string()]).unwrap();
         let pos = |id: &str| order.iter().position(|x| x == id).unwrap();
         assert!(pos("port") < pos("server"));
@@ -257,7 +309,11 @@ mod tests {
 
     #[test]
     fn a_cycle_is_reported_with_its_file() {
-        let err = registry_of(&[("a.toml", check("x", &["y"])), ("b.toml", check("y", &["x"]))]).unwrap_err();
+        let err = registry_of(&[
+            ("a.toml", check("x", &["y"])),
+            ("b.toml", check("y", &["x"])),
+        ])
+        .unwrap_err();
         assert!(err.message.contains("cycle"), "{err}");
         assert!(err.file.ends_with(".toml"));
         assert_eq!(err.line, Some(4));
@@ -295,13 +351,19 @@ mod tests {
         let registry = registry_of(&[("server.toml", check("server", &["port"]))]).unwrap();
         let server = registry.get("server").unwrap();
         assert!(matches!(server.origin, Origin::File(_)));
-        assert_eq!(registry.checks.iter().filter(|c| c.id == "server").count(), 1);
+        assert_eq!(
+            registry.checks.iter().filter(|c| c.id == "server").count(),
+            1
+        );
     }
 
     #[test]
     fn select_resolves_lists_and_rejects_unknown_ids() {
         let registry = Registry::builtin().unwrap();
-        assert_eq!(registry.select("port, server").unwrap(), vec!["port", "server"]);
+        assert_eq!(
+            registry.select("port, server").unwrap(),
+            vec!["port", "server"]
+        );
         assert!(registry.select("all").unwrap().len() >= 7);
         let err = registry.select("nope").unwrap_err();
         assert!(err.contains("known checks"));

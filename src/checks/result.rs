@@ -72,7 +72,11 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn new(status: Status, summary: Text) -> Outcome {
-        Outcome { status: Some(status), summary, ..Outcome::default() }
+        Outcome {
+            status: Some(status),
+            summary,
+            ..Outcome::default()
+        }
     }
 
     pub fn pass(summary: Text) -> Outcome {
@@ -97,7 +101,10 @@ impl Outcome {
     }
 
     pub fn with(mut self, key: &str, value: impl ToString) -> Outcome {
-        self.evidence.push(Evidence { key: key.to_string(), value: value.to_string() });
+        self.evidence.push(Evidence {
+            key: key.to_string(),
+            value: value.to_string(),
+        });
         self
     }
 
@@ -112,7 +119,10 @@ impl Outcome {
     }
 
     pub fn at(mut self, file: impl Into<String>, line: Option<usize>) -> Outcome {
-        self.location = Some(Location { file: file.into(), line });
+        self.location = Some(Location {
+            file: file.into(),
+            line,
+        });
         self
     }
 }

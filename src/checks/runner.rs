@@ -21,8 +21,15 @@ pub enum Event {
 type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
 
 /// Run `selected` and everything they need; results come back in dependency order.
-pub async fn run(registry: Arc<Registry>, selected: &[String], ctx: Context, events: Option<mpsc::UnboundedSender<Event>>) -> Vec<Arc<CheckResult>> {
-    let order = registry.order(selected).unwrap_or_else(|_| selected.to_vec());
+pub async fn run(
+    registry: Arc<Registry>,
+    selected: &[String],
+    ctx: Context,
+    events: Option<mpsc::UnboundedSender<Event>>,
+) -> Vec<Arc<CheckResult>> {
+    let order = registry
+        .order(selected)
+        .unwrap_or_else(|_| selected.to_vec());
     let mut senders = HashMap::new();
     let mut slots: HashMap<String, Slot> = HashMap::new();
     for id in &order {
@@ -33,7 +40,12 @@ pub async fn run(registry: Arc<Registry>, selected: &[String], ctx: Context, eve
     let mut tasks = Vec::new();
     for id in &order {
         let check = registry.get(id).expect("ordered ids are known").clone();
-        let deps: Vec<(String, Slot)> = check.needs.iter().chain(&check.after).map(|d| (d.clone(), slots[d].clone())).collect();
+        let deps: Vec<(String, Slot)> = check
+            .needs
+            .iter()
+            .chain(&check.after)
+            .map(|d| (d.clone(), slots[d].clone()))
+            .collect();
         let sender = senders.remove(id).expect("one sender per check");
         let (ctx, events) = (ctx.clone(), events.clone());
         tasks.push(tokio::spawn(async move {
@@ -51,10 +63,24 @@ pub async fn run(registry: Arc<Registry>, selected: &[String], ctx: Context, eve
             results.push(result);
         }
     }
+    // Show results in the checklist's order, not the order they finished in.
+    let position = |id: &str| {
+        registry
+            .checks
+            .iter()
+            .position(|c| c.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    results.sort_by_key(|r| position(&r.id));
     results
 }
 
-async fn run_one(check: CheckDef, deps: Vec<(String, Slot)>, ctx: Context, events: Option<&mpsc::UnboundedSender<Event>>) -> CheckResult {
+async fn run_one(
+    check: CheckDef,
+    deps: Vec<(String, Slot)>,
+    ctx: Context,
+    events: Option<&mpsc::UnboundedSender<Event>>,
+) -> CheckResult {
     let mut done = HashMap::new();
     for (id, mut slot) in deps {
         let result = loop {
@@ -69,9 +95,16 @@ async fn run_one(check: CheckDef, deps: Vec<(String, Slot)>, ctx: Context, event
             done.insert(id, result);
         }
     }
-    if let Some(blocker) = check.needs.iter().filter_map(|n| done.get(n)).find(|r| !r.status.lets_dependents_run()) {
+    if let Some(blocker) = check
+        .needs
+        .iter()
+        .filter_map(|n| done.get(n))
+        .find(|r| !r.status.lets_dependents_run())
+    {
         let (id, status) = (&blocker.id, blocker.status.key());
-        let outcome = Outcome::skip(t!("skipped: {id} did not pass ({status})"; "건너뜀: {id} 통과 못함 ({status})"));
+        let outcome = Outcome::skip(
+            t!("skipped: {id} did not pass ({status})"; "건너뜀: {id} 통과 못함 ({status})"),
+        );
         return finish(&check, outcome, Duration::ZERO);
     }
     if let Some(events) = events {
@@ -82,18 +115,32 @@ async fn run_one(check: CheckDef, deps: Vec<(String, Slot)>, ctx: Context, event
     let probe_check = check.clone();
     // A separate task: a panicking probe fails its own check and nothing else.
     let probe = tokio::spawn(async move {
-        let input = Input { ctx: &ctx, check: &probe_check, deps: &done };
+        let input = Input {
+            ctx: &ctx,
+            check: &probe_check,
+            deps: &done,
+        };
         probes::run(&probe_check.probe, &input).await
     });
     let abort = probe.abort_handle();
     let outcome = match tokio::time::timeout(timeout, probe).await {
         Ok(Ok(Ok(outcome))) => outcome,
-        Ok(Ok(Err(error))) => Outcome::new(Status::Error, t!("probe failed: {error:#}"; "측정 실패: {error:#}")),
-        Ok(Err(join)) => Outcome::new(Status::Error, t!("probe crashed: {}", panic_text(join); "측정 중 비정상 종료: {}", "panic")),
+        Ok(Ok(Err(error))) => Outcome::new(
+            Status::Error,
+            t!("probe failed: {error:#}"; "측정 실패: {error:#}"),
+        ),
+        Ok(Err(join)) => Outcome::new(
+            Status::Error,
+            t!("probe crashed: {}", panic_text(join); "측정 중 비정상 종료: {}", "panic"),
+        ),
         Err(_) => {
             abort.abort();
             let secs = check.timeout_s;
-            Outcome::new(Status::Error, t!("no result within {secs} s (timeout_s)"; "{secs}초 안에 결과 없음 (timeout_s)")).diagnosed("timeout")
+            Outcome::new(
+                Status::Error,
+                t!("no result within {secs} s (timeout_s)"; "{secs}초 안에 결과 없음 (timeout_s)"),
+            )
+            .diagnosed("timeout")
         }
     };
     finish(&check, outcome, started.elapsed())
@@ -113,13 +160,20 @@ fn panic_text(error: tokio::task::JoinError) -> String {
 /// The probe's outcome dressed with the check's own texts.
 pub fn finish(check: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult {
     let status = outcome.status.unwrap_or(Status::Error);
-    let diagnosis = if status == Status::Pass { None } else { check.diagnosis(outcome.diagnosis.as_deref()) };
+    let diagnosis = if status == Status::Pass {
+        None
+    } else {
+        check.diagnosis(outcome.diagnosis.as_deref())
+    };
     let diagnosis = diagnosis.filter(|_| status != Status::Skip);
     let fixes = if matches!(status, Status::Fail | Status::Warn | Status::Error) {
         check
             .fixes_for(outcome.diagnosis.as_deref())
             .into_iter()
-            .map(|f| OfferedFix { id: format!("{}.{}", check.id, f.id), title: f.title.clone() })
+            .map(|f| OfferedFix {
+                id: format!("{}.{}", check.id, f.id),
+                title: f.title.clone(),
+            })
             .collect()
     } else {
         Vec::new()

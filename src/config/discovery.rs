@@ -6,17 +6,31 @@ use std::path::{Path, PathBuf};
 
 /// The nearest directory at or above `start` that holds manage.py.
 pub fn find_project_dir(start: &Path) -> Option<PathBuf> {
-    start.ancestors().find(|dir| dir.join("manage.py").is_file()).map(Path::to_path_buf)
+    start
+        .ancestors()
+        .find(|dir| dir.join("manage.py").is_file())
+        .map(Path::to_path_buf)
 }
 
 pub fn find_locustfile(project: &Path) -> Option<PathBuf> {
-    let usual = ["locust_test/locustfile.py", "locustfile.py", "locust/locustfile.py", "tests/locustfile.py"];
+    let usual = [
+        "locust_test/locustfile.py",
+        "locustfile.py",
+        "locust/locustfile.py",
+        "tests/locustfile.py",
+    ];
     if let Some(found) = usual.iter().map(|p| project.join(p)).find(|p| p.is_file()) {
         return Some(found);
     }
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(project).ok()?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(project)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
-    dirs.into_iter().map(|d| d.join("locustfile.py")).find(|p| p.is_file())
+    dirs.into_iter()
+        .map(|d| d.join("locustfile.py"))
+        .find(|p| p.is_file())
 }
 
 pub fn settings_from_manage_py(project: &Path) -> Option<String> {
@@ -26,16 +40,25 @@ pub fn settings_from_manage_py(project: &Path) -> Option<String> {
 
 /// The project's interpreter: poetry (when the project uses it and poetry is installed), the
 /// active or the project's own virtualenv, then `python3`. Returns argv and how it was chosen.
-pub fn find_python(project: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> (Vec<String>, String) {
+pub fn find_python(
+    project: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (Vec<String>, String) {
     if let Some(project) = project {
         let pyproject = std::fs::read_to_string(project.join("pyproject.toml")).unwrap_or_default();
         if pyproject.contains("[tool.poetry") && on_path("poetry", env).is_some() {
-            return (vec!["poetry".into(), "run".into(), "python".into()], "poetry project".into());
+            return (
+                vec!["poetry".into(), "run".into(), "python".into()],
+                "poetry project".into(),
+            );
         }
         for venv in [".venv", "venv", "env"] {
             let python = project.join(venv).join("bin").join("python");
             if python.is_file() {
-                return (vec![python.display().to_string()], format!("{venv}/ in project"));
+                return (
+                    vec![python.display().to_string()],
+                    format!("{venv}/ in project"),
+                );
             }
         }
     }
@@ -50,7 +73,9 @@ pub fn find_python(project: Option<&Path>, env: &dyn Fn(&str) -> Option<String>)
 
 pub fn on_path(program: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let path = env("PATH").or_else(|| std::env::var("PATH").ok())?;
-    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
 }
 
 #[derive(Debug, Default)]
@@ -63,7 +88,8 @@ pub struct Credentials {
 /// The account the locustfile logs in with: a literal, or the first of a `f"user{n}"` pool.
 pub fn credentials_from_locustfile(file: &Locustfile) -> Credentials {
     let mut found = Credentials::default();
-    if let Some((field, value)) = file.login_field(&["username", "email", "login", "user", "phone"]) {
+    if let Some((field, value)) = file.login_field(&["username", "email", "login", "user", "phone"])
+    {
         found.username_field = Some(field.to_string());
         found.username = match value {
             Value::Literal(name) => Some(name.clone()),
@@ -78,7 +104,9 @@ pub fn credentials_from_locustfile(file: &Locustfile) -> Credentials {
 }
 
 pub fn is_loopback_url(url: &str) -> bool {
-    let Some(rest) = url.split("://").nth(1) else { return false };
+    let Some(rest) = url.split("://").nth(1) else {
+        return false;
+    };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let authority = authority.rsplit('@').next().unwrap_or(authority);
     let host = if let Some(stripped) = authority.strip_prefix('[') {
@@ -89,7 +117,8 @@ pub fn is_loopback_url(url: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -98,10 +127,20 @@ mod tests {
 
     #[test]
     fn loopback_urls() {
-        for url in ["http://127.0.0.1:8000", "http://localhost", "http://[::1]:8000/x", "http://127.3.4.5"] {
+        for url in [
+            "http://127.0.0.1:8000",
+            "http://localhost",
+            "http://[::1]:8000/x",
+            "http://127.3.4.5",
+        ] {
             assert!(is_loopback_url(url), "{url}");
         }
-        for url in ["http://10.0.0.1:8000", "http://example.com", "http://127.0.0.1.evil.io", "nonsense"] {
+        for url in [
+            "http://10.0.0.1:8000",
+            "http://example.com",
+            "http://127.0.0.1.evil.io",
+            "nonsense",
+        ] {
             assert!(!is_loopback_url(url), "{url}");
         }
     }
@@ -119,8 +158,14 @@ mod tests {
     #[test]
     fn poetry_project_without_poetry_falls_back() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("pyproject.toml"), "[tool.poetry]\nname='x'\n").unwrap();
-        let (argv, _) = find_python(Some(dir.path()), &|name| (name == "PATH").then(|| "/nonexistent".to_string()));
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[tool.poetry]\nname='x'\n",
+        )
+        .unwrap();
+        let (argv, _) = find_python(Some(dir.path()), &|name| {
+            (name == "PATH").then(|| "/nonexistent".to_string())
+        });
         assert_eq!(argv, vec!["python3".to_string()]);
     }
 }

@@ -82,7 +82,10 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, LoadError> {
     toml::from_str(text).map_err(|e| LoadError {
         file: path.display().to_string(),
         line: e.span().map(|s| line_of(text, s.start)),
-        message: format!("{} (see README.md, \"Configuration\", for the keys)", e.message().trim()),
+        message: format!(
+            "{} (see README.md, \"Configuration\", for the keys)",
+            e.message().trim()
+        ),
     })
 }
 
@@ -105,14 +108,21 @@ url = "sqlite:///tmp/x.sqlite3"
 locustfile = "load/locustfile.py"
 "#;
         let cfg = parse(text, Path::new("doctor.toml")).unwrap();
-        assert_eq!(cfg.target.base_url.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(
+            cfg.target.base_url.as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
         assert!(matches!(cfg.django.python, Some(PythonSpec::Argv(ref v)) if v.len() == 3));
         assert_eq!(cfg.locust.locustfile.as_deref(), Some("load/locustfile.py"));
     }
 
     #[test]
     fn a_typo_names_file_and_line() {
-        let err = parse("[target]\nbase_url = \"x\"\nlogin_pth = \"/x\"\n", Path::new("doctor.toml")).unwrap_err();
+        let err = parse(
+            "[target]\nbase_url = \"x\"\nlogin_pth = \"/x\"\n",
+            Path::new("doctor.toml"),
+        )
+        .unwrap_err();
         assert_eq!(err.file, "doctor.toml");
         assert_eq!(err.line, Some(3));
         assert!(err.message.contains("login_pth"), "{}", err.message);

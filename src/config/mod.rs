@@ -80,10 +80,16 @@ pub const DEFAULT_LOGIN_PATH: &str = "/api/token/";
 impl Config {
     /// Resolve the configuration as seen from `cwd` with the process environment.
     pub fn load(cwd: &Path, overrides: &Overrides) -> Result<Config, LoadError> {
-        Config::load_with_env(cwd, overrides, &|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        Config::load_with_env(cwd, overrides, &|name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })
     }
 
-    pub fn load_with_env(cwd: &Path, overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, LoadError> {
+    pub fn load_with_env(
+        cwd: &Path,
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, LoadError> {
         // Project dir first: doctor.toml may live there when doctor runs from a subfolder.
         let upward = discovery::find_project_dir(cwd);
         let config_path = match &overrides.config {
@@ -107,12 +113,25 @@ impl Config {
             Some(path) => file::read(path)?,
             None => FileConfig::default(),
         };
-        let file_origin = || Origin::File(config_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
-        let config_dir = config_path.as_ref().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_else(|| cwd.to_path_buf());
+        let file_origin = || {
+            Origin::File(
+                config_path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            )
+        };
+        let config_dir = config_path
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| cwd.to_path_buf());
         let relative_to_config = |p: &str| absolutize(&config_dir, p);
 
         let project_dir = if let Some(dir) = &overrides.project_dir {
-            Setting::new(Some(absolutize(cwd, &dir.display().to_string())), Origin::Flag("--project-dir".into()))
+            Setting::new(
+                Some(absolutize(cwd, &dir.display().to_string())),
+                Origin::Flag("--project-dir".into()),
+            )
         } else if let Some(dir) = &file.django.project_dir {
             Setting::new(Some(relative_to_config(dir)), file_origin())
         } else if let Some(dir) = upward {
@@ -131,7 +150,10 @@ impl Config {
         } else {
             Setting::new(DEFAULT_BASE_URL.to_string(), Origin::Default)
         };
-        let base_url = Setting::new(base_url.value.trim_end_matches('/').to_string(), base_url.origin);
+        let base_url = Setting::new(
+            base_url.value.trim_end_matches('/').to_string(),
+            base_url.origin,
+        );
 
         let locustfile = if let Some(path) = &file.locust.locustfile {
             Setting::new(Some(relative_to_config(path)), file_origin())
@@ -140,10 +162,22 @@ impl Config {
         } else {
             Setting::new(None, Origin::Default)
         };
-        let parsed = locustfile.value.as_deref().and_then(|p| Locustfile::read(p).ok());
+        let parsed = locustfile
+            .value
+            .as_deref()
+            .and_then(|p| Locustfile::read(p).ok());
         let from_locustfile = |what: &str| {
-            let at = parsed.as_ref().and_then(|f| f.login.as_ref()).map(|l| l.line).unwrap_or(0);
-            let name = locustfile.value.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let at = parsed
+                .as_ref()
+                .and_then(|f| f.login.as_ref())
+                .map(|l| l.line)
+                .unwrap_or(0);
+            let name = locustfile
+                .value
+                .as_ref()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             Origin::Discovered(format!("{what} in {name}:{at}"))
         };
         let login = parsed.as_ref().and_then(|f| f.login.as_ref());
@@ -160,7 +194,9 @@ impl Config {
             Some("json") => Setting::new(BodyKind::Json, file_origin()),
             Some(other) => {
                 return Err(LoadError {
-                    file: config_path.map(|p| p.display().to_string()).unwrap_or_default(),
+                    file: config_path
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
                     line: None,
                     message: format!("[target] login_format = {other:?}: use \"json\" or \"form\""),
                 });
@@ -170,22 +206,39 @@ impl Config {
                 None => Setting::new(BodyKind::Json, Origin::Default),
             },
         };
-        let credentials = parsed.as_ref().map(discovery::credentials_from_locustfile).unwrap_or_default();
+        let credentials = parsed
+            .as_ref()
+            .map(discovery::credentials_from_locustfile)
+            .unwrap_or_default();
         let username_field = match (&file.target.username_field, &credentials.username_field) {
             (Some(field), _) => Setting::new(field.clone(), file_origin()),
             (None, Some(field)) => Setting::new(field.clone(), from_locustfile("login body")),
             (None, None) => Setting::new("username".to_string(), Origin::Default),
         };
-        let username = match (env("DOCTOR_USERNAME"), &file.target.username, &credentials.username) {
+        let username = match (
+            env("DOCTOR_USERNAME"),
+            &file.target.username,
+            &credentials.username,
+        ) {
             (Some(name), _, _) => Setting::new(Some(name), Origin::Env("DOCTOR_USERNAME".into())),
             (None, Some(name), _) => Setting::new(Some(name.clone()), file_origin()),
-            (None, None, Some(name)) => Setting::new(Some(name.clone()), from_locustfile("login body")),
+            (None, None, Some(name)) => {
+                Setting::new(Some(name.clone()), from_locustfile("login body"))
+            }
             (None, None, None) => Setting::new(None, Origin::Default),
         };
-        let password = match (env("DOCTOR_PASSWORD"), &file.target.password, &credentials.password) {
-            (Some(pw), _, _) => Setting::new(Some(Secret::new(pw)), Origin::Env("DOCTOR_PASSWORD".into())),
+        let password = match (
+            env("DOCTOR_PASSWORD"),
+            &file.target.password,
+            &credentials.password,
+        ) {
+            (Some(pw), _, _) => {
+                Setting::new(Some(Secret::new(pw)), Origin::Env("DOCTOR_PASSWORD".into()))
+            }
             (None, Some(pw), _) => Setting::new(Some(Secret::new(pw.clone())), file_origin()),
-            (None, None, Some(pw)) => Setting::new(Some(Secret::new(pw.clone())), from_locustfile("login body")),
+            (None, None, Some(pw)) => {
+                Setting::new(Some(Secret::new(pw.clone())), from_locustfile("login body"))
+            }
             (None, None, None) => Setting::new(None, Origin::Default),
         };
         let allow_remote = match file.target.allow_remote {
@@ -195,7 +248,9 @@ impl Config {
 
         let python = match &file.django.python {
             Some(PythonSpec::One(p)) => Setting::new(vec![p.clone()], file_origin()),
-            Some(PythonSpec::Argv(argv)) if !argv.is_empty() => Setting::new(argv.clone(), file_origin()),
+            Some(PythonSpec::Argv(argv)) if !argv.is_empty() => {
+                Setting::new(argv.clone(), file_origin())
+            }
             _ => {
                 let (argv, how) = discovery::find_python(project.as_deref(), env);
                 Setting::new(argv, Origin::Discovered(how))
@@ -205,13 +260,19 @@ impl Config {
             Setting::new(Some(module), Origin::Env("DJANGO_SETTINGS_MODULE".into()))
         } else if let Some(module) = &file.django.settings {
             Setting::new(Some(module.clone()), file_origin())
-        } else if let Some(module) = project.as_deref().and_then(discovery::settings_from_manage_py) {
+        } else if let Some(module) = project
+            .as_deref()
+            .and_then(discovery::settings_from_manage_py)
+        {
             Setting::new(Some(module), Origin::Discovered("manage.py".into()))
         } else {
             Setting::new(None, Origin::Default)
         };
         let database_url = if let Some(url) = env("DOCTOR_DATABASE_URL") {
-            Setting::new(Some(Secret::new(url)), Origin::Env("DOCTOR_DATABASE_URL".into()))
+            Setting::new(
+                Some(Secret::new(url)),
+                Origin::Env("DOCTOR_DATABASE_URL".into()),
+            )
         } else if let Some(url) = &file.database.url {
             Setting::new(Some(Secret::new(url.clone())), file_origin())
         } else {
@@ -224,7 +285,12 @@ impl Config {
         }
         if let Some(dir) = &overrides.checks_dir {
             checks_dirs.push(dir.clone());
-        } else if let Some(dir) = [Some(cwd.to_path_buf()), project.clone()].into_iter().flatten().map(|d| d.join("doctor.d")).find(|d| d.is_dir()) {
+        } else if let Some(dir) = [Some(cwd.to_path_buf()), project.clone()]
+            .into_iter()
+            .flatten()
+            .map(|d| d.join("doctor.d"))
+            .find(|d| d.is_dir())
+        {
             checks_dirs.push(dir);
         }
         checks_dirs.dedup();
@@ -249,33 +315,89 @@ impl Config {
 
     /// `doctor config`: every value with its origin; secrets masked.
     pub fn describe(&self) -> Vec<(&'static str, String, String)> {
-        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
+        let path = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "(none)".into())
+        };
         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
         vec![
             ("config file", path(&self.config_file), String::new()),
-            ("target.base_url", self.base_url.value.clone(), self.base_url.origin.to_string()),
-            ("target.login_path", self.login_path.value.clone(), self.login_path.origin.to_string()),
-            ("target.login_format", format!("{:?}", self.login_format.value).to_lowercase(), self.login_format.origin.to_string()),
-            ("target.username_field", self.username_field.value.clone(), self.username_field.origin.to_string()),
-            ("target.username", opt(&self.username.value), self.username.origin.to_string()),
+            (
+                "target.base_url",
+                self.base_url.value.clone(),
+                self.base_url.origin.to_string(),
+            ),
+            (
+                "target.login_path",
+                self.login_path.value.clone(),
+                self.login_path.origin.to_string(),
+            ),
+            (
+                "target.login_format",
+                format!("{:?}", self.login_format.value).to_lowercase(),
+                self.login_format.origin.to_string(),
+            ),
+            (
+                "target.username_field",
+                self.username_field.value.clone(),
+                self.username_field.origin.to_string(),
+            ),
+            (
+                "target.username",
+                opt(&self.username.value),
+                self.username.origin.to_string(),
+            ),
             (
                 "target.password",
-                self.password.value.as_ref().map(|s| s.to_string()).unwrap_or_else(|| "(none)".into()),
+                self.password
+                    .value
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "(none)".into()),
                 self.password.origin.to_string(),
             ),
-            ("target.allow_remote", self.allow_remote.value.to_string(), self.allow_remote.origin.to_string()),
-            ("django.project_dir", path(&self.project_dir.value), self.project_dir.origin.to_string()),
-            ("django.python", self.python.value.join(" "), self.python.origin.to_string()),
-            ("django.settings", opt(&self.settings_module.value), self.settings_module.origin.to_string()),
+            (
+                "target.allow_remote",
+                self.allow_remote.value.to_string(),
+                self.allow_remote.origin.to_string(),
+            ),
+            (
+                "django.project_dir",
+                path(&self.project_dir.value),
+                self.project_dir.origin.to_string(),
+            ),
+            (
+                "django.python",
+                self.python.value.join(" "),
+                self.python.origin.to_string(),
+            ),
+            (
+                "django.settings",
+                opt(&self.settings_module.value),
+                self.settings_module.origin.to_string(),
+            ),
             (
                 "database.url",
-                self.database_url.value.as_ref().map(|u| secret::redact_url(u.expose())).unwrap_or_else(|| "(ask Django)".into()),
+                self.database_url
+                    .value
+                    .as_ref()
+                    .map(|u| secret::redact_url(u.expose()))
+                    .unwrap_or_else(|| "(ask Django)".into()),
                 self.database_url.origin.to_string(),
             ),
-            ("locust.locustfile", path(&self.locustfile.value), self.locustfile.origin.to_string()),
+            (
+                "locust.locustfile",
+                path(&self.locustfile.value),
+                self.locustfile.origin.to_string(),
+            ),
             (
                 "checks.dirs",
-                self.checks_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "),
+                self.checks_dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 String::new(),
             ),
         ]
@@ -306,34 +428,58 @@ mod tests {
         dir
     }
 
-    const MANAGE: &str = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.base')\n";
+    const MANAGE: &str =
+        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.base')\n";
     const LOCUST: &str = "from locust import FastHttpUser\nPASSWORD='pw1'\nclass U(FastHttpUser):\n    def on_start(self):\n        self.client.post('/auth/jwt/', data={'email': f'load{self.n}@x.io', 'password': PASSWORD})\n";
 
     #[test]
     fn discovers_from_manage_py_and_locustfile() {
-        let dir = project(&[("manage.py", MANAGE), ("locust_test/locustfile.py", LOCUST), ("sub/x.txt", "")]);
-        let cfg = Config::load_with_env(&dir.path().join("sub"), &Overrides::default(), &|_| None).unwrap();
+        let dir = project(&[
+            ("manage.py", MANAGE),
+            ("locust_test/locustfile.py", LOCUST),
+            ("sub/x.txt", ""),
+        ]);
+        let cfg = Config::load_with_env(&dir.path().join("sub"), &Overrides::default(), &|_| None)
+            .unwrap();
         assert_eq!(cfg.project_dir.value.as_deref(), Some(dir.path()));
         assert_eq!(cfg.settings_module.value.as_deref(), Some("config.base"));
         assert_eq!(cfg.login_path.value, "/auth/jwt/");
-        assert!(matches!(cfg.login_path.origin, Origin::Discovered(ref how) if how.contains("locustfile.py:5")));
+        assert!(
+            matches!(cfg.login_path.origin, Origin::Discovered(ref how) if how.contains("locustfile.py:5"))
+        );
         assert_eq!(cfg.login_format.value, BodyKind::Form);
         assert_eq!(cfg.username_field.value, "email");
         assert_eq!(cfg.username.value.as_deref(), Some("load1@x.io"));
-        assert_eq!(cfg.password.value.as_ref().map(|s| s.expose().to_string()).as_deref(), Some("pw1"));
+        assert_eq!(
+            cfg.password
+                .value
+                .as_ref()
+                .map(|s| s.expose().to_string())
+                .as_deref(),
+            Some("pw1")
+        );
         assert_eq!(cfg.base_url.value, DEFAULT_BASE_URL);
         assert_eq!(cfg.base_url.origin, Origin::Default);
     }
 
     #[test]
     fn precedence_is_flag_env_file() {
-        let dir = project(&[("manage.py", MANAGE), ("doctor.toml", "[target]\nbase_url = \"http://127.0.0.1:9001/\"\npassword = \"file-pw\"\n")]);
+        let dir = project(&[
+            ("manage.py", MANAGE),
+            (
+                "doctor.toml",
+                "[target]\nbase_url = \"http://127.0.0.1:9001/\"\npassword = \"file-pw\"\n",
+            ),
+        ]);
         let env = |name: &str| (name == "DOCTOR_PASSWORD").then(|| "env-pw".to_string());
         let cfg = Config::load_with_env(dir.path(), &Overrides::default(), &env).unwrap();
         assert_eq!(cfg.base_url.value, "http://127.0.0.1:9001");
         assert!(matches!(cfg.base_url.origin, Origin::File(_)));
         assert_eq!(cfg.password.value.as_ref().unwrap().expose(), "env-pw");
-        let flags = Overrides { base_url: Some("http://[::1]:8001".into()), ..Overrides::default() };
+        let flags = Overrides {
+            base_url: Some("http://[::1]:8001".into()),
+            ..Overrides::default()
+        };
         let cfg = Config::load_with_env(dir.path(), &flags, &env).unwrap();
         assert_eq!(cfg.base_url.value, "http://[::1]:8001");
         assert!(cfg.target_is_loopback());

@@ -30,7 +30,11 @@ impl fmt::Display for Secret {
 
 /// `********` with the length hidden too; empty stays visibly empty.
 pub fn mask(value: &str) -> String {
-    if value.is_empty() { "(empty)".into() } else { "********".into() }
+    if value.is_empty() {
+        "(empty)".into()
+    } else {
+        "********".into()
+    }
 }
 
 /// A token shortened to its first characters, enough to tell two apart.
@@ -41,12 +45,21 @@ pub fn abbreviate_token(token: &str) -> String {
 
 /// `postgres://user:pw@host/db` → `postgres://user:********@host/db`.
 pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_string() };
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
     let rest = &url[scheme_end + 3..];
-    let Some(at) = rest.rfind('@') else { return url.to_string() };
+    let Some(at) = rest.rfind('@') else {
+        return url.to_string();
+    };
     let userinfo = &rest[..at];
     match userinfo.split_once(':') {
-        Some((user, _)) => format!("{}://{}:********@{}", &url[..scheme_end], user, &rest[at + 1..]),
+        Some((user, _)) => format!(
+            "{}://{}:********@{}",
+            &url[..scheme_end],
+            user,
+            &rest[at + 1..]
+        ),
         None => url.to_string(),
     }
 }
@@ -64,9 +77,15 @@ mod tests {
 
     #[test]
     fn redacts_url_password_only() {
-        assert_eq!(redact_url("postgres://app:s3cret@127.0.0.1:5432/db"), "postgres://app:********@127.0.0.1:5432/db");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@127.0.0.1:5432/db"),
+            "postgres://app:********@127.0.0.1:5432/db"
+        );
         assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
-        assert_eq!(redact_url("postgres://app@host/db"), "postgres://app@host/db");
+        assert_eq!(
+            redact_url("postgres://app@host/db"),
+            "postgres://app@host/db"
+        );
     }
 
     #[test]

@@ -69,16 +69,28 @@ impl DjangoFacts {
 
     /// The `ok` value of an answer, or the reason there is none.
     pub fn answer(&self, question: &str) -> Result<&Value, String> {
-        let answer = self.answers.get(question).ok_or_else(|| format!("Django probe gave no answer to {question:?}"))?;
+        let answer = self
+            .answers
+            .get(question)
+            .ok_or_else(|| format!("Django probe gave no answer to {question:?}"))?;
         if let Some(ok) = answer.get("ok") {
             return Ok(ok);
         }
         let error = answer.get("error");
-        let kind = error.and_then(|e| e.get("type")).and_then(Value::as_str).unwrap_or("Error");
-        let message = error.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or("");
+        let kind = error
+            .and_then(|e| e.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("Error");
+        let message = error
+            .and_then(|e| e.get("message"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if kind == "SetupFailed" {
             if let Some(setup) = &self.setup_error {
-                return Err(format!("Django did not start: {}: {}", setup.kind, setup.message));
+                return Err(format!(
+                    "Django did not start: {}: {}",
+                    setup.kind, setup.message
+                ));
             }
         }
         Err(format!("{kind}: {message}"))
@@ -86,7 +98,8 @@ impl DjangoFacts {
 
     pub fn typed<T: serde::de::DeserializeOwned>(&self, question: &str) -> Result<T, String> {
         let value = self.answer(question)?;
-        serde_json::from_value(value.clone()).map_err(|e| format!("unexpected {question} answer: {e}"))
+        serde_json::from_value(value.clone())
+            .map_err(|e| format!("unexpected {question} answer: {e}"))
     }
 
     pub fn database(&self) -> Result<DatabaseInfo, String> {
@@ -102,14 +115,23 @@ impl DjangoFacts {
     }
 
     pub fn access_token_lifetime_s(&self) -> Option<f64> {
-        self.answer("simplejwt").ok()?.get("access_token_lifetime_s")?.as_f64()
+        self.answer("simplejwt")
+            .ok()?
+            .get("access_token_lifetime_s")?
+            .as_f64()
     }
 
     /// URL paths served by a view whose dotted name contains `view_part`.
     pub fn paths_of_view(&self, view_part: &str) -> Vec<String> {
-        let Ok(Value::Array(urls)) = self.answer("urls") else { return Vec::new() };
+        let Ok(Value::Array(urls)) = self.answer("urls") else {
+            return Vec::new();
+        };
         urls.iter()
-            .filter(|u| u.get("view").and_then(Value::as_str).is_some_and(|v| v.contains(view_part)))
+            .filter(|u| {
+                u.get("view")
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.contains(view_part))
+            })
             .filter_map(|u| u.get("path").and_then(Value::as_str).map(str::to_string))
             .collect()
     }
@@ -130,7 +152,10 @@ mod tests {
         assert_eq!(facts.database().unwrap().vendor, "sqlite");
         assert_eq!(facts.stock().unwrap_err(), "LookupError: no app");
         assert!(facts.user_model().unwrap_err().contains("no answer"));
-        assert_eq!(facts.paths_of_view("TokenObtainPairView"), vec!["/api/token/"]);
+        assert_eq!(
+            facts.paths_of_view("TokenObtainPairView"),
+            vec!["/api/token/"]
+        );
     }
 
     #[test]
@@ -138,6 +163,11 @@ mod tests {
         let json = r#"{"setup_error":{"type":"RuntimeError","message":"Model class X doesn't declare an explicit app_label","traceback":""},
             "answers":{"database":{"error":{"type":"SetupFailed","message":""}}}}"#;
         let facts = DjangoFacts::parse(json).unwrap();
-        assert!(facts.database().unwrap_err().contains("Django did not start: RuntimeError"));
+        assert!(
+            facts
+                .database()
+                .unwrap_err()
+                .contains("Django did not start: RuntimeError")
+        );
     }
 }

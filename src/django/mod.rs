@@ -14,7 +14,15 @@ use tokio::sync::OnceCell;
 
 const PROBE_SCRIPT: &str = include_str!("../../assets/django_probe.py");
 const MARKER: &str = "DOCTOR_PROBE_JSON:";
-const QUESTIONS: &[&str] = &["env", "settings", "database", "user_model", "urls", "simplejwt", "stock"];
+const QUESTIONS: &[&str] = &[
+    "env",
+    "settings",
+    "database",
+    "user_model",
+    "urls",
+    "simplejwt",
+    "stock",
+];
 
 /// Shared, lazily started: the first check that needs Django starts the probe, the others wait.
 #[derive(Clone, Default)]
@@ -24,7 +32,10 @@ pub struct DjangoHandle {
 
 impl DjangoHandle {
     pub async fn facts(&self, config: &Config) -> Result<Arc<DjangoFacts>, String> {
-        self.cell.get_or_init(|| async { ask(config, None).await.map(Arc::new) }).await.clone()
+        self.cell
+            .get_or_init(|| async { ask(config, None).await.map(Arc::new) })
+            .await
+            .clone()
     }
 
     /// The answer if the probe already ran successfully; never starts it.
@@ -58,7 +69,8 @@ pub async fn ask(config: &Config, password_to_hash: Option<&str>) -> Result<Djan
             argv.join(" ")
         )
     })?;
-    let request = serde_json::json!({ "questions": QUESTIONS, "password_to_hash": password_to_hash });
+    let request =
+        serde_json::json!({ "questions": QUESTIONS, "password_to_hash": password_to_hash });
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(request.to_string().as_bytes()).await;
     }
@@ -77,5 +89,6 @@ pub async fn ask(config: &Config, password_to_hash: Option<&str>) -> Result<Djan
             tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
         ));
     };
-    DjangoFacts::parse(line.trim()).map_err(|e| format!("the Django probe answered something unreadable: {e}"))
+    DjangoFacts::parse(line.trim())
+        .map_err(|e| format!("the Django probe answered something unreadable: {e}"))
 }

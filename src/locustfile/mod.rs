@@ -1,11 +1,9 @@
 //! Reading a locustfile with a real Python parser (tree-sitter): the facts doctor needs from it,
 //! never by matching text. Tolerant of syntax errors: a broken file still yields what parses.
 
-
-
+use crate::python_source::{self as syntax, Source, call_args, string_value, strip_kw};
 use std::collections::HashMap;
 use std::path::Path;
-use crate::python_source::{self as syntax, Source, call_args, string_value, strip_kw};
 use tree_sitter::Node;
 
 /// How the locustfile sends its login request.
@@ -31,7 +29,11 @@ pub enum BodyKind {
 pub enum Value {
     Literal(String),
     /// An f-string around one number-like interpolation, e.g. `f"user{n}"`.
-    Pattern { prefix: String, suffix: String, variable: String },
+    Pattern {
+        prefix: String,
+        suffix: String,
+        variable: String,
+    },
     Unknown(String),
 }
 
@@ -51,6 +53,8 @@ pub struct Locustfile {
     pub login: Option<LoginCall>,
     /// Module-level `NAME = literal` assignments.
     pub constants: HashMap<String, String>,
+    /// `self.name = "..."` / `f"..."` assignments anywhere, by `self.name`.
+    pub instance_values: HashMap<String, Value>,
     pub has_syntax_errors: bool,
 }
 
@@ -62,51 +66,72 @@ impl Locustfile {
     pub fn parse(text: &str) -> Locustfile {
         let source = Source::new(text);
         let root = source.root();
-        let mut file = Locustfile { has_syntax_errors: root.has_error(), ..Locustfile::default() };
+        let mut file = Locustfile {
+            has_syntax_errors: root.has_error(),
+            ..Locustfile::default()
+        };
         file.constants = module_constants(&source, root);
+        file.instance_values = instance_values(&source, root, &file.constants);
         let fast_names = fast_http_names(&source, root);
         let mut login_calls = Vec::new();
-        source.walk(root, &mut |node| {
-            match node.kind() {
-                "class_definition" => {
-                    if let Some(class) = user_class(&source, node, &fast_names) {
-                        file.user_classes.push(class);
-                    }
+        source.walk(root, &mut |node| match node.kind() {
+            "class_definition" => {
+                if let Some(class) = user_class(&source, node, &fast_names) {
+                    file.user_classes.push(class);
                 }
-                "call" => {
-                    if let Some(call) = login_call(&source, node, &file.constants) {
-                        login_calls.push(call);
-                    }
-                }
-                _ => {}
             }
+            "call" => {
+                if let Some(call) =
+                    login_call(&source, node, &file.constants, &file.instance_values)
+                {
+                    login_calls.push(call);
+                }
+            }
+            _ => {}
         });
         // Prefer a call whose path says it logs in; any client.post with a body otherwise.
         login_calls.sort_by_key(|c| !looks_like_login_path(&c.path));
-        file.login = login_calls.into_iter().find(|c| looks_like_login_path(&c.path) || !c.fields.is_empty());
+        file.login = login_calls
+            .into_iter()
+            .find(|c| looks_like_login_path(&c.path) || !c.fields.is_empty());
         file
     }
 
     /// The literal value of a login field (`username`, `email`, `password`...).
     pub fn login_field(&self, names: &[&str]) -> Option<(&str, &Value)> {
         let login = self.login.as_ref()?;
-        login.fields.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(k, v)| (k.as_str(), v))
+        login
+            .fields
+            .iter()
+            .find(|(k, _)| names.contains(&k.as_str()))
+            .map(|(k, v)| (k.as_str(), v))
     }
 }
 
 fn looks_like_login_path(path: &str) -> bool {
     let p = path.to_lowercase();
-    ["token", "login", "auth", "signin", "sign-in", "session"].iter().any(|w| p.contains(w))
+    ["token", "login", "auth", "signin", "sign-in", "session"]
+        .iter()
+        .any(|w| p.contains(w))
 }
 
 /// Names under which FastHttpUser is known in this file (`FastHttpUser`, `locust.FastHttpUser`,
 /// `from locust.contrib.fasthttp import FastHttpUser as F` → `F`).
 fn fast_http_names(source: &Source, root: Node) -> Vec<String> {
-    let mut names = vec!["FastHttpUser".to_string(), "locust.FastHttpUser".to_string()];
+    let mut names = vec![
+        "FastHttpUser".to_string(),
+        "locust.FastHttpUser".to_string(),
+    ];
     source.walk(root, &mut |node| {
         if node.kind() == "aliased_import" {
-            let name = node.child_by_field_name("name").map(|n| source.text(n)).unwrap_or_default();
-            let alias = node.child_by_field_name("alias").map(|n| source.text(n)).unwrap_or_default();
+            let name = node
+                .child_by_field_name("name")
+                .map(|n| source.text(n))
+                .unwrap_or_default();
+            let alias = node
+                .child_by_field_name("alias")
+                .map(|n| source.text(n))
+                .unwrap_or_default();
             if name.ends_with("FastHttpUser") && !alias.is_empty() {
                 names.push(alias.to_string());
             }
@@ -123,11 +148,16 @@ fn user_class(source: &Source, node: Node, fast_names: &[String]) -> Option<User
         .child_by_field_name("superclasses")
         .map(|list| {
             let mut cursor = list.walk();
-            list.named_children(&mut cursor).map(|b| source.text(b).to_string()).collect()
+            list.named_children(&mut cursor)
+                .map(|b| source.text(b).to_string())
+                .collect()
         })
         .unwrap_or_default();
     let fast_http = bases.iter().any(|b| fast_names.contains(b));
-    let is_user = fast_http || bases.iter().any(|b| b.ends_with("HttpUser") || b.ends_with("User"));
+    let is_user = fast_http
+        || bases
+            .iter()
+            .any(|b| b.ends_with("HttpUser") || b.ends_with("User"));
     if !is_user {
         return None;
     }
@@ -140,12 +170,21 @@ fn user_class(source: &Source, node: Node, fast_names: &[String]) -> Option<User
             }
         }
     }
-    Some(UserClass { name, line: source.line(node), fast_http, attributes })
+    Some(UserClass {
+        name,
+        line: source.line(node),
+        fast_http,
+        attributes,
+    })
 }
 
 /// `NAME = value` as a statement: (name, value text).
 fn assignment(source: &Source, statement: Node) -> Option<(String, String)> {
-    let expr = if statement.kind() == "expression_statement" { statement.named_child(0)? } else { statement };
+    let expr = if statement.kind() == "expression_statement" {
+        statement.named_child(0)?
+    } else {
+        statement
+    };
     if expr.kind() != "assignment" {
         return None;
     }
@@ -154,18 +193,26 @@ fn assignment(source: &Source, statement: Node) -> Option<(String, String)> {
     if left.kind() != "identifier" {
         return None;
     }
-    Some((source.text(left).to_string(), source.text(right).to_string()))
+    Some((
+        source.text(left).to_string(),
+        source.text(right).to_string(),
+    ))
 }
 
 fn module_constants(source: &Source, root: Node) -> HashMap<String, String> {
     let mut constants = HashMap::new();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
-        let Some(expr) = statement.named_child(0) else { continue };
+        let Some(expr) = statement.named_child(0) else {
+            continue;
+        };
         if expr.kind() != "assignment" {
             continue;
         }
-        let (Some(left), Some(right)) = (expr.child_by_field_name("left"), expr.child_by_field_name("right")) else {
+        let (Some(left), Some(right)) = (
+            expr.child_by_field_name("left"),
+            expr.child_by_field_name("right"),
+        ) else {
             continue;
         };
         if left.kind() != "identifier" {
@@ -184,7 +231,12 @@ fn module_constants(source: &Source, root: Node) -> HashMap<String, String> {
 }
 
 /// `self.client.post("/api/token/", json={...})` → the login call it describes.
-fn login_call(source: &Source, node: Node, constants: &HashMap<String, String>) -> Option<LoginCall> {
+fn login_call(
+    source: &Source,
+    node: Node,
+    constants: &HashMap<String, String>,
+    instance: &HashMap<String, Value>,
+) -> Option<LoginCall> {
     let function = node.child_by_field_name("function")?;
     if function.kind() != "attribute" {
         return None;
@@ -195,8 +247,12 @@ fn login_call(source: &Source, node: Node, constants: &HashMap<String, String>) 
         return None;
     }
     let args = call_args(node);
-    let path_node = args.iter().find(|a| a.kind() != "keyword_argument").copied()?;
-    let path = match resolve(source, path_node, constants) {
+    let path_node = args
+        .iter()
+        .find(|a| a.kind() != "keyword_argument")
+        .copied()?;
+    let path = match resolve(source, path_node, constants).or_instance(source, path_node, instance)
+    {
         Value::Literal(p) => p,
         _ => return None,
     };
@@ -211,22 +267,78 @@ fn login_call(source: &Source, node: Node, constants: &HashMap<String, String>) 
         body = Some((kind, value));
     }
     let (kind, fields) = match body {
-        Some((kind, value)) if value.kind() == "dictionary" => (kind, dict_fields(source, value, constants)),
+        Some((kind, value)) if value.kind() == "dictionary" => {
+            (kind, dict_fields(source, value, constants, instance))
+        }
         Some((kind, _)) => (kind, Vec::new()),
         None => (BodyKind::Json, Vec::new()),
     };
-    Some(LoginCall { path, line: source.line(node), body: kind, fields })
+    Some(LoginCall {
+        path,
+        line: source.line(node),
+        body: kind,
+        fields,
+    })
 }
 
-fn dict_fields(source: &Source, dict: Node, constants: &HashMap<String, String>) -> Vec<(String, Value)> {
+fn dict_fields(
+    source: &Source,
+    dict: Node,
+    constants: &HashMap<String, String>,
+    instance: &HashMap<String, Value>,
+) -> Vec<(String, Value)> {
     let mut cursor = dict.walk();
     dict.named_children(&mut cursor)
         .filter(|n| n.kind() == "pair")
         .filter_map(|pair| {
             let key = string_value(source, pair.child_by_field_name("key")?)?;
-            Some((key, resolve(source, pair.child_by_field_name("value")?, constants)))
+            let value = pair.child_by_field_name("value")?;
+            Some((
+                key,
+                resolve(source, value, constants).or_instance(source, value, instance),
+            ))
         })
         .collect()
+}
+
+/// `self.name = <string or f-string>` anywhere in the file: how the pool username is often set.
+fn instance_values(
+    source: &Source,
+    root: Node,
+    constants: &HashMap<String, String>,
+) -> HashMap<String, Value> {
+    let mut values = HashMap::new();
+    source.walk(root, &mut |node| {
+        if node.kind() != "assignment" {
+            return;
+        }
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let target = source.text(left);
+        if left.kind() == "attribute" && target.starts_with("self.") {
+            let value = resolve(source, right, constants);
+            if !matches!(value, Value::Unknown(_)) {
+                values.entry(target.to_string()).or_insert(value);
+            }
+        }
+    });
+    values
+}
+
+impl Value {
+    /// An unknown `self.x` replaced by what `self.x` was assigned, when known.
+    fn or_instance(self, source: &Source, node: Node, instance: &HashMap<String, Value>) -> Value {
+        match self {
+            Value::Unknown(_) if node.kind() == "attribute" => {
+                instance.get(source.text(node)).cloned().unwrap_or(self)
+            }
+            other => other,
+        }
+    }
 }
 
 /// Evaluate the simple expressions a locustfile uses for credentials.
@@ -237,7 +349,11 @@ fn resolve(source: &Source, node: Node, constants: &HashMap<String, String>) -> 
                 return Value::Literal(literal);
             }
             syntax::fstring_pattern(source, node)
-                .map(|(prefix, variable, suffix)| Value::Pattern { prefix, suffix, variable })
+                .map(|(prefix, variable, suffix)| Value::Pattern {
+                    prefix,
+                    suffix,
+                    variable,
+                })
                 .unwrap_or_else(|| Value::Unknown(source.text(node).to_string()))
         }
         "identifier" => constants
@@ -282,10 +398,17 @@ class StockUser(FastHttpUser):
         assert_eq!(login.body, BodyKind::Json);
         assert_eq!(
             login.fields[0].1,
-            Value::Pattern { prefix: "user".into(), suffix: "".into(), variable: "self.n".into() }
+            Value::Pattern {
+                prefix: "user".into(),
+                suffix: "".into(),
+                variable: "self.n".into()
+            }
         );
         assert_eq!(login.fields[1].1, Value::Literal("testpass123".into()));
-        assert_eq!(file.constants.get("USER_POOL_SIZE").map(String::as_str), Some("100"));
+        assert_eq!(
+            file.constants.get("USER_POOL_SIZE").map(String::as_str),
+            Some("100")
+        );
     }
 
     #[test]
@@ -294,7 +417,10 @@ class StockUser(FastHttpUser):
         let class = &file.user_classes[0];
         assert_eq!(class.name, "StockUser");
         assert!(class.fast_http);
-        assert_eq!(class.attributes["network_timeout"], ("60.0".to_string(), 11));
+        assert_eq!(
+            class.attributes["network_timeout"],
+            ("60.0".to_string(), 11)
+        );
     }
 
     #[test]
@@ -302,9 +428,23 @@ class StockUser(FastHttpUser):
         let text = "from locust.contrib.fasthttp import FastHttpUser as Fast\nclass U(Fast):\n    def on_start(self):\n        self.client.post('/accounts/login/', data={'email': 'a@b.c', 'password': 'pw'})\n";
         let file = Locustfile::parse(text);
         assert!(file.user_classes[0].fast_http);
-        let login = file.login.unwrap();
-        assert_eq!(login.body, BodyKind::Form);
+        assert_eq!(file.login.as_ref().unwrap().body, BodyKind::Form);
         assert_eq!(file.login_field(&["email", "username"]).unwrap().0, "email");
+    }
+
+    #[test]
+    fn resolves_self_attributes_assigned_elsewhere() {
+        let text = "import random\nfrom locust import FastHttpUser\nN = 100\nclass U(FastHttpUser):\n    def on_start(self):\n        self.username = f\"user{random.randint(1, N)}\"\n        self.client.post(\"/api/token/\", json={\"username\": self.username, \"password\": \"pw\"})\n";
+        let file = Locustfile::parse(text);
+        let (_, value) = file.login_field(&["username"]).unwrap();
+        assert_eq!(
+            value,
+            &Value::Pattern {
+                prefix: "user".into(),
+                suffix: "".into(),
+                variable: "random.randint(1, N)".into()
+            }
+        );
     }
 
     #[test]

@@ -50,10 +50,14 @@ pub async fn open(ctx: &Context) -> Result<Database, String> {
     sqlx::any::install_default_drivers();
     let connect_url = match vendor {
         Vendor::Sqlite => {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or(path);
             if path != ":memory:" && !std::path::Path::new(path).is_file() {
-                return Err(format!("SQLite database {path} does not exist: run `python manage.py migrate` first"));
+                return Err(format!(
+                    "SQLite database {path} does not exist: run `python manage.py migrate` first"
+                ));
             }
             // Read-only: a check must never create or change the user's database.
             format!("sqlite://{path}?mode=ro")
@@ -70,7 +74,11 @@ pub async fn open(ctx: &Context) -> Result<Database, String> {
         .connect(&connect_url)
         .await
         .map_err(|e| format!("cannot open {shown_url}: {}", super::http::error_chain(&e)))?;
-    Ok(Database { pool, vendor, shown_url })
+    Ok(Database {
+        pool,
+        vendor,
+        shown_url,
+    })
 }
 
 impl Database {
@@ -88,13 +96,20 @@ impl Database {
         for bind in binds {
             query = query.bind(bind.to_string());
         }
-        let row = query.fetch_one(&self.pool).await.map_err(|e| format!("{e} (query: {sql})"))?;
-        row.try_get::<i64, _>(0).map_err(|e| format!("{e} (query: {sql})"))
+        let row = query
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| format!("{e} (query: {sql})"))?;
+        row.try_get::<i64, _>(0)
+            .map_err(|e| format!("{e} (query: {sql})"))
     }
 
     /// Rows of a read-only query as text columns.
     pub async fn rows(&self, sql: String) -> Result<Vec<Vec<String>>, String> {
-        let rows = sqlx::query(AssertSqlSafe(sql.clone())).fetch_all(&self.pool).await.map_err(|e| format!("{e} (query: {sql})"))?;
+        let rows = sqlx::query(AssertSqlSafe(sql.clone()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| format!("{e} (query: {sql})"))?;
         Ok(rows
             .iter()
             .map(|row| (0..row.len()).map(|i| cell_text(row, i)).collect())
@@ -120,13 +135,23 @@ fn cell_text(row: &sqlx::any::AnyRow, i: usize) -> String {
 
 /// A table or column name from Django, quoted; anything but a plain identifier is refused.
 pub fn ident(name: &str) -> Result<String, String> {
-    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if plain { Ok(format!("\"{name}\"")) } else { Err(format!("unexpected identifier {name:?}")) }
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if plain {
+        Ok(format!("\"{name}\""))
+    } else {
+        Err(format!("unexpected identifier {name:?}"))
+    }
 }
 
 /// The shared database of a run: opened by the first SQL probe, reused by the others.
 pub async fn shared(ctx: &Context) -> Result<Database, String> {
-    ctx.db.get_or_init(|| async { open(ctx).await }).await.clone()
+    ctx.db
+        .get_or_init(|| async { open(ctx).await })
+        .await
+        .clone()
 }
 
 #[cfg(test)]

@@ -1,35 +1,63 @@
 //! `db_connections`: on PostgreSQL, connections to the database against max_connections.
 
-use super::database::{self, Vendor};
 use super::Input;
+use super::database::{self, Vendor};
 use crate::checks::result::Outcome;
 use crate::t;
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let url = match database::url(input.ctx).await {
         Ok(url) => url,
-        Err(reason) => return Ok(Outcome::fail("database_unavailable", t!("{reason}"; "{reason}"))),
+        Err(reason) => {
+            return Ok(Outcome::fail(
+                "database_unavailable",
+                t!("{reason}"; "{reason}"),
+            ));
+        }
     };
     if database::vendor_of(&url) != Some(Vendor::Postgres) {
-        return Ok(Outcome::skip(t!("does not apply: the database is not PostgreSQL (SQLite has no connection limit to watch)"; "해당 없음: PostgreSQL이 아님 (SQLite는 연결 수 제한이 없음)")));
+        return Ok(Outcome::skip(
+            t!("does not apply: the database is not PostgreSQL (SQLite has no connection limit to watch)"; "해당 없음: PostgreSQL이 아님 (SQLite는 연결 수 제한이 없음)"),
+        ));
     }
     let db = match database::shared(input.ctx).await {
         Ok(db) => db,
-        Err(reason) => return Ok(Outcome::fail("database_unavailable", t!("{reason}"; "{reason}"))),
+        Err(reason) => {
+            return Ok(Outcome::fail(
+                "database_unavailable",
+                t!("{reason}"; "{reason}"),
+            ));
+        }
     };
     let here = db
-        .scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()".into(), &[])
+        .scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()".into(),
+            &[],
+        )
         .await
         .map_err(anyhow::Error::msg)?;
-    let all = db.scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'".into(), &[]).await.map_err(anyhow::Error::msg)?;
+    let all = db
+        .scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'".into(),
+            &[],
+        )
+        .await
+        .map_err(anyhow::Error::msg)?;
     let max = db
-        .scalar("SELECT CAST(setting AS BIGINT) FROM pg_settings WHERE name = 'max_connections'".into(), &[])
+        .scalar(
+            "SELECT CAST(setting AS BIGINT) FROM pg_settings WHERE name = 'max_connections'".into(),
+            &[],
+        )
         .await
         .map_err(anyhow::Error::msg)?;
     let ratio = all as f64 / max.max(1) as f64;
     let limit = input.threshold("used_ratio_max", 0.8);
     let summary = t!("{here} connections to this database, {all} of max_connections {max} in use"; "이 DB 연결 {here}개, 전체 {all}/{max} (max_connections) 사용 중");
-    let outcome = if ratio >= limit { Outcome::warn("near_limit", summary) } else { Outcome::pass(summary) };
+    let outcome = if ratio >= limit {
+        Outcome::warn("near_limit", summary)
+    } else {
+        Outcome::pass(summary)
+    };
     Ok(outcome
         .with("connections_to_database", here)
         .with("client_connections", all)

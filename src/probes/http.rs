@@ -51,15 +51,23 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 /// An unreachable server as a failed outcome (shared by http and login probes).
 pub fn unreachable_outcome(url: &str, error: &reqwest::Error) -> Outcome {
     match classify(error) {
-        Unreachable::Refused(detail) => Outcome::fail("refused", t!("{url}: connection refused"; "{url}: 연결 거부됨"))
-            .with("url", url)
-            .with("error", detail),
-        Unreachable::Timeout(detail) => Outcome::fail("timeout", t!("{url}: no answer in time"; "{url}: 응답 시간 초과"))
-            .with("url", url)
-            .with("error", detail),
-        Unreachable::Other(detail) => Outcome::fail("unreachable", t!("{url}: {detail}"; "{url}: {detail}"))
-            .with("url", url)
-            .with("error", detail),
+        Unreachable::Refused(detail) => Outcome::fail(
+            "refused",
+            t!("{url}: connection refused"; "{url}: 연결 거부됨"),
+        )
+        .with("url", url)
+        .with("error", detail),
+        Unreachable::Timeout(detail) => Outcome::fail(
+            "timeout",
+            t!("{url}: no answer in time"; "{url}: 응답 시간 초과"),
+        )
+        .with("url", url)
+        .with("error", detail),
+        Unreachable::Other(detail) => {
+            Outcome::fail("unreachable", t!("{url}: {detail}"; "{url}: {detail}"))
+                .with("url", url)
+                .with("error", detail)
+        }
     }
 }
 
@@ -68,12 +76,24 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let path = input.param_str("path").unwrap_or("/");
     let url = format!("{}{}", config.base_url.value, path);
     let method = input.param_str("method").unwrap_or("GET").to_uppercase();
-    let mut request = input.ctx.http.request(reqwest::Method::from_bytes(method.as_bytes())?, &url);
-    if input.check.params.get("auth").and_then(|v| v.as_bool()).unwrap_or(false) {
+    let mut request = input
+        .ctx
+        .http
+        .request(reqwest::Method::from_bytes(method.as_bytes())?, &url);
+    if input
+        .check
+        .params
+        .get("auth")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+    {
         match login::access_token(input.ctx).await {
             Ok(token) => request = request.bearer_auth(token),
             Err(reason) => {
-                return Ok(Outcome::fail("no_token", t!("could not log in for this request: {reason}"; "이 요청을 위한 로그인 실패: {reason}")));
+                return Ok(Outcome::fail(
+                    "no_token",
+                    t!("could not log in for this request: {reason}"; "이 요청을 위한 로그인 실패: {reason}"),
+                ));
             }
         }
     }
@@ -84,30 +104,60 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     };
     let latency_ms = started.elapsed().as_millis();
     let status = response.status();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let body = response.text().await.unwrap_or_default();
     let mut outcome = if status.is_server_error() {
-        Outcome::fail("server_error", t!("{method} {path} → {status} in {latency_ms} ms"; "{method} {path} → {status} ({latency_ms} ms)"))
+        Outcome::fail(
+            "server_error",
+            t!("{method} {path} → {status} in {latency_ms} ms"; "{method} {path} → {status} ({latency_ms} ms)"),
+        )
     } else if let Some(expected) = expected_statuses(input) {
         if expected.contains(&status.as_u16()) {
-            Outcome::pass(t!("{method} {path} → {status} in {latency_ms} ms"; "{method} {path} → {status} ({latency_ms} ms)"))
+            Outcome::pass(
+                t!("{method} {path} → {status} in {latency_ms} ms"; "{method} {path} → {status} ({latency_ms} ms)"),
+            )
         } else {
-            let list = expected.iter().map(u16::to_string).collect::<Vec<_>>().join("/");
-            Outcome::fail("unexpected_status", t!("{method} {path} → {status}, expected {list}"; "{method} {path} → {status}, 기대값 {list}"))
+            let list = expected
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join("/");
+            Outcome::fail(
+                "unexpected_status",
+                t!("{method} {path} → {status}, expected {list}"; "{method} {path} → {status}, 기대값 {list}"),
+            )
         }
     } else {
         // Any answer below 500 means a server is there (Django answers 404 for an unknown "/").
-        Outcome::pass(t!("{method} {path} → {status} in {latency_ms} ms"; "{method} {path} → {status} ({latency_ms} ms)"))
+        Outcome::pass(
+            t!("{method} {path} → {status} in {latency_ms} ms"; "{method} {path} → {status} ({latency_ms} ms)"),
+        )
     };
-    if input.check.params.get("expect_json").and_then(|v| v.as_bool()).unwrap_or(false)
+    if input
+        .check
+        .params
+        .get("expect_json")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
         && outcome.status == Some(crate::checks::result::Status::Pass)
         && serde_json::from_str::<serde_json::Value>(&body).is_err()
     {
-        outcome = Outcome::fail("not_json", t!("{path} answered {content_type}, not JSON"; "{path} 응답이 JSON이 아님 ({content_type})"));
+        outcome = Outcome::fail(
+            "not_json",
+            t!("{path} answered {content_type}, not JSON"; "{path} 응답이 JSON이 아님 ({content_type})"),
+        );
     }
     let slow_ms = input.threshold("latency_warn_ms", f64::INFINITY);
     if outcome.status == Some(crate::checks::result::Status::Pass) && latency_ms as f64 > slow_ms {
-        outcome = Outcome::warn("slow", t!("{method} {path} took {latency_ms} ms (limit {slow_ms} ms)"; "{method} {path} {latency_ms} ms 소요 (기준 {slow_ms} ms)"));
+        outcome = Outcome::warn(
+            "slow",
+            t!("{method} {path} took {latency_ms} ms (limit {slow_ms} ms)"; "{method} {path} {latency_ms} ms 소요 (기준 {slow_ms} ms)"),
+        );
     }
     Ok(outcome
         .with("url", &url)
@@ -121,7 +171,13 @@ fn expected_statuses(input: &Input<'_>) -> Option<Vec<u16>> {
     let value = input.check.params.get("expect_status")?;
     match value {
         toml::Value::Integer(i) => Some(vec![*i as u16]),
-        toml::Value::Array(items) => Some(items.iter().filter_map(|v| v.as_integer()).map(|i| i as u16).collect()),
+        toml::Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(|v| v.as_integer())
+                .map(|i| i as u16)
+                .collect(),
+        ),
         _ => None,
     }
 }

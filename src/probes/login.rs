@@ -13,7 +13,12 @@ use std::time::Instant;
 pub enum Attempt {
     NoCredentials(&'static str),
     Unreachable(reqwest::Error),
-    Answered { status: u16, content_type: String, body: String, latency_ms: u128 },
+    Answered {
+        status: u16,
+        content_type: String,
+        body: String,
+        latency_ms: u128,
+    },
 }
 
 pub async fn attempt(ctx: &Context) -> Attempt {
@@ -25,10 +30,15 @@ pub async fn attempt(ctx: &Context) -> Attempt {
         return Attempt::NoCredentials("password");
     };
     let url = format!("{}{}", config.base_url.value, config.login_path.value);
-    let fields = [(config.username_field.value.as_str(), username.as_str()), ("password", password.expose())];
+    let fields = [
+        (config.username_field.value.as_str(), username.as_str()),
+        ("password", password.expose()),
+    ];
     let request = ctx.http.post(&url);
     let request = match config.login_format.value {
-        BodyKind::Json => request.json(&serde_json::Map::from_iter(fields.iter().map(|(k, v)| (k.to_string(), Value::from(*v))))),
+        BodyKind::Json => request.json(&serde_json::Map::from_iter(
+            fields.iter().map(|(k, v)| (k.to_string(), Value::from(*v))),
+        )),
         BodyKind::Form => request.form(&fields),
     };
     let started = Instant::now();
@@ -36,9 +46,19 @@ pub async fn attempt(ctx: &Context) -> Attempt {
         Err(e) => Attempt::Unreachable(e),
         Ok(response) => {
             let status = response.status().as_u16();
-            let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
             let body = response.text().await.unwrap_or_default();
-            Attempt::Answered { status, content_type, body, latency_ms: started.elapsed().as_millis() }
+            Attempt::Answered {
+                status,
+                content_type,
+                body,
+                latency_ms: started.elapsed().as_millis(),
+            }
         }
     }
 }
@@ -54,7 +74,9 @@ pub fn token_in(body: &Value) -> Option<String> {
 /// An access token for probes that call authenticated endpoints.
 pub async fn access_token(ctx: &Context) -> Result<String, String> {
     match attempt(ctx).await {
-        Attempt::Answered { status: 200, body, .. } => serde_json::from_str::<Value>(&body)
+        Attempt::Answered {
+            status: 200, body, ..
+        } => serde_json::from_str::<Value>(&body)
             .ok()
             .as_ref()
             .and_then(token_in)
@@ -69,12 +91,18 @@ pub async fn access_token(ctx: &Context) -> Result<String, String> {
 pub fn token_lifetime(token: &str) -> Option<(i64, Value)> {
     let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(token).ok()?;
     let exp = claims.get("exp")?.as_i64()?;
-    let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or_else(|| chrono_now());
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .unwrap_or_else(|| chrono_now());
     Some((exp - iat, claims))
 }
 
 fn chrono_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
@@ -86,24 +114,48 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             "no_credentials",
             t!("no login {what} configured (and none found in the locustfile)"; "로그인 {what} 설정 없음 (locustfile에서도 찾지 못함)"),
         ),
-        Attempt::Unreachable(e) => http::unreachable_outcome(&format!("{}{}", config.base_url.value, path), &e),
-        Attempt::Answered { status, content_type, body, latency_ms } => {
+        Attempt::Unreachable(e) => {
+            http::unreachable_outcome(&format!("{}{}", config.base_url.value, path), &e)
+        }
+        Attempt::Answered {
+            status,
+            content_type,
+            body,
+            latency_ms,
+        } => {
             let json: Option<Value> = serde_json::from_str(&body).ok();
             let mut base = judge(status, json.as_ref(), &content_type, path, &who, input);
             if matches!(base.diagnosis.as_deref(), Some("wrong_path" | "not_json")) {
                 base = base.with("django_login_paths", django_login_paths(input).await);
             }
-            base.with("login", format!("POST {path} ({:?} body, user {who})", config.login_format.value).to_lowercase())
-                .with("status", status)
-                .with("latency_ms", latency_ms)
-                .with("content_type", content_type)
+            base.with(
+                "login",
+                format!(
+                    "POST {path} ({:?} body, user {who})",
+                    config.login_format.value
+                )
+                .to_lowercase(),
+            )
+            .with("status", status)
+            .with("latency_ms", latency_ms)
+            .with("content_type", content_type)
         }
     };
     Ok(outcome.with("login_path_from", config.login_path.origin.to_string()))
 }
 
-fn judge(status: u16, json: Option<&Value>, content_type: &str, path: &str, who: &str, input: &Input<'_>) -> Outcome {
-    let detail = json.and_then(|j| j.get("detail")).and_then(Value::as_str).map(str::to_string);
+fn judge(
+    status: u16,
+    json: Option<&Value>,
+    content_type: &str,
+    path: &str,
+    who: &str,
+    input: &Input<'_>,
+) -> Outcome {
+    let detail = json
+        .and_then(|j| j.get("detail"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
     match (status, json) {
         (200 | 201, Some(body)) => match token_in(body) {
             Some(token) => with_token(&token, who, input),
@@ -152,7 +204,13 @@ fn with_token(token: &str, who: &str, input: &Input<'_>) -> Outcome {
     outcome
         .with("token", abbreviate_token(token))
         .with("token_lifetime_s", lifetime)
-        .with("token_type", claims.get("token_type").and_then(Value::as_str).unwrap_or("-"))
+        .with(
+            "token_type",
+            claims
+                .get("token_type")
+                .and_then(Value::as_str)
+                .unwrap_or("-"),
+        )
         .with_facts(serde_json::json!({ "token_lifetime_s": lifetime }))
 }
 
@@ -161,7 +219,11 @@ async fn django_login_paths(input: &Input<'_>) -> String {
     match input.ctx.django.facts(&input.ctx.config).await {
         Ok(facts) => {
             let paths = facts.paths_of_view("TokenObtain");
-            if paths.is_empty() { "(none in the URLconf)".into() } else { paths.join(", ") }
+            if paths.is_empty() {
+                "(none in the URLconf)".into()
+            } else {
+                paths.join(", ")
+            }
         }
         Err(reason) => format!("(Django not asked: {reason})"),
     }

@@ -19,7 +19,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Every probe kind a check file may name.
-pub const KINDS: &[&str] = &["port", "http", "login", "users", "stock", "resources", "db_connections", "sql"];
+pub const KINDS: &[&str] = &[
+    "port",
+    "http",
+    "login",
+    "users",
+    "stock",
+    "resources",
+    "db_connections",
+    "sql",
+];
 
 /// What every probe may use: the configuration, the shared Django answer, one HTTP client.
 #[derive(Clone)]
@@ -33,7 +42,12 @@ pub struct Context {
 
 impl Context {
     pub fn new(config: Config) -> Context {
-        Context { config: Arc::new(config), django: DjangoHandle::default(), http: http::client(), db: Arc::default() }
+        Context {
+            config: Arc::new(config),
+            django: DjangoHandle::default(),
+            http: http::client(),
+            db: Arc::default(),
+        }
     }
 }
 
@@ -54,7 +68,11 @@ impl Input<'_> {
     }
 
     pub fn threshold(&self, key: &str, default: f64) -> f64 {
-        self.check.thresholds.get(key).and_then(number).unwrap_or(default)
+        self.check
+            .thresholds
+            .get(key)
+            .and_then(number)
+            .unwrap_or(default)
     }
 
     pub fn dep(&self, id: &str) -> Option<&CheckResult> {
@@ -63,7 +81,9 @@ impl Input<'_> {
 }
 
 fn number(value: &toml::Value) -> Option<f64> {
-    value.as_float().or_else(|| value.as_integer().map(|i| i as f64))
+    value
+        .as_float()
+        .or_else(|| value.as_integer().map(|i| i as f64))
 }
 
 pub async fn run(kind: &str, input: &Input<'_>) -> anyhow::Result<Outcome> {

@@ -4,7 +4,10 @@
 use super::Input;
 use crate::checks::result::{Outcome, Status};
 use crate::t;
-use sysinfo::{CpuRefreshKind, MemoryRefreshKind, Pid, ProcessRefreshKind, ProcessesToUpdate, RefreshKind, System};
+use sysinfo::{
+    CpuRefreshKind, MemoryRefreshKind, Pid, ProcessRefreshKind, ProcessesToUpdate, RefreshKind,
+    System,
+};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sample {
@@ -17,12 +20,17 @@ pub struct Sample {
 
 /// Two refreshes at least sysinfo's minimum interval apart: CPU use needs a difference.
 pub fn sample(pid: Option<u32>) -> Result<Sample, String> {
-    let kind = RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing().with_usage()).with_memory(MemoryRefreshKind::nothing().with_ram());
-    let mut system = System::new_with_specifics(kind).map_err(|e| format!("cannot read system statistics: {e}"))?;
+    let kind = RefreshKind::nothing()
+        .with_cpu(CpuRefreshKind::nothing().with_usage())
+        .with_memory(MemoryRefreshKind::nothing().with_ram());
+    let mut system = System::new_with_specifics(kind)
+        .map_err(|e| format!("cannot read system statistics: {e}"))?;
     let pids: Vec<Pid> = pid.map(Pid::from_u32).into_iter().collect();
     let process_kind = ProcessRefreshKind::nothing().with_cpu().with_memory();
     system.refresh_processes_specifics(ProcessesToUpdate::Some(&pids), true, process_kind);
-    std::thread::sleep(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL.max(std::time::Duration::from_millis(250)));
+    std::thread::sleep(
+        sysinfo::MINIMUM_CPU_UPDATE_INTERVAL.max(std::time::Duration::from_millis(250)),
+    );
     system.refresh_specifics(kind);
     system.refresh_processes_specifics(ProcessesToUpdate::Some(&pids), true, process_kind);
     let total = system.total_memory().max(1);
@@ -38,27 +46,51 @@ pub fn sample(pid: Option<u32>) -> Result<Sample, String> {
 }
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
-    let pid = input.dep("port").and_then(|r| r.facts.get("server_pid")).and_then(|v| v.as_u64()).map(|p| p as u32);
-    let sample = tokio::task::spawn_blocking(move || sample(pid)).await?.map_err(anyhow::Error::msg)?;
+    let pid = input
+        .dep("port")
+        .and_then(|r| r.facts.get("server_pid"))
+        .and_then(|v| v.as_u64())
+        .map(|p| p as u32);
+    let sample = tokio::task::spawn_blocking(move || sample(pid))
+        .await?
+        .map_err(anyhow::Error::msg)?;
     let cpu_max = input.threshold("cpu_percent_max", 80.0) as f32;
     let mem_max = input.threshold("memory_percent_max", 80.0) as f32;
     let (cpu, mem) = (sample.cpu_percent, sample.memory_percent);
     let mut outcome = if cpu >= cpu_max && mem >= mem_max {
         Outcome::new(Status::Warn, t!("CPU {cpu:.0}% and memory {mem:.0}% at or above {cpu_max:.0}%"; "CPU {cpu:.0}%, 메모리 {mem:.0}%: 기준 {cpu_max:.0}% 이상")).diagnosed("cpu_and_memory")
     } else if cpu >= cpu_max {
-        Outcome::warn("cpu", t!("CPU {cpu:.0}% is at or above {cpu_max:.0}% before any load"; "부하 전인데 CPU {cpu:.0}%: 기준 {cpu_max:.0}% 이상"))
+        Outcome::warn(
+            "cpu",
+            t!("CPU {cpu:.0}% is at or above {cpu_max:.0}% before any load"; "부하 전인데 CPU {cpu:.0}%: 기준 {cpu_max:.0}% 이상"),
+        )
     } else if mem >= mem_max {
-        Outcome::warn("memory", t!("memory {mem:.0}% is at or above {mem_max:.0}%"; "메모리 {mem:.0}%: 기준 {mem_max:.0}% 이상"))
+        Outcome::warn(
+            "memory",
+            t!("memory {mem:.0}% is at or above {mem_max:.0}%"; "메모리 {mem:.0}%: 기준 {mem_max:.0}% 이상"),
+        )
     } else {
-        Outcome::pass(t!("CPU {cpu:.0}%, memory {mem:.0}% (limit {cpu_max:.0}%)"; "CPU {cpu:.0}%, 메모리 {mem:.0}% (기준 {cpu_max:.0}%)"))
+        Outcome::pass(
+            t!("CPU {cpu:.0}%, memory {mem:.0}% (limit {cpu_max:.0}%)"; "CPU {cpu:.0}%, 메모리 {mem:.0}% (기준 {cpu_max:.0}%)"),
+        )
     };
     outcome = outcome
         .with("cpu_percent", format!("{cpu:.1}"))
         .with("memory_percent", format!("{mem:.1}"))
         .with("memory_used_mb", sample.memory_used_mb)
-        .with("cpus", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    if let (Some(pid), Some(pcpu), Some(rss)) = (pid, sample.process_cpu_percent, sample.process_rss_mb) {
-        outcome = outcome.with("server_process", format!("pid {pid}: CPU {pcpu:.1}%, RSS {rss} MB"));
+        .with(
+            "cpus",
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+        );
+    if let (Some(pid), Some(pcpu), Some(rss)) =
+        (pid, sample.process_cpu_percent, sample.process_rss_mb)
+    {
+        outcome = outcome.with(
+            "server_process",
+            format!("pid {pid}: CPU {pcpu:.1}%, RSS {rss} MB"),
+        );
     }
     Ok(outcome)
 }

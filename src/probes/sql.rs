@@ -1,8 +1,8 @@
 //! `sql`: a user's own SQL check. `params.query` returns one number; `thresholds.min` / `max`
 //! bound it. Runs on the read-only connection of the run.
 
-use super::database;
 use super::Input;
+use super::database;
 use crate::checks::result::Outcome;
 use crate::t;
 
@@ -16,16 +16,30 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     }
     let db = match database::shared(input.ctx).await {
         Ok(db) => db,
-        Err(reason) => return Ok(Outcome::fail("database_unavailable", t!("{reason}"; "{reason}"))),
+        Err(reason) => {
+            return Ok(Outcome::fail(
+                "database_unavailable",
+                t!("{reason}"; "{reason}"),
+            ));
+        }
     };
-    let value = db.scalar(query.to_string(), &[]).await.map_err(anyhow::Error::msg)?;
+    let value = db
+        .scalar(query.to_string(), &[])
+        .await
+        .map_err(anyhow::Error::msg)?;
     let min = input.threshold("min", f64::NEG_INFINITY);
     let max = input.threshold("max", f64::INFINITY);
     let label = input.param_str("label").unwrap_or("value");
     let outcome = if (value as f64) < min {
-        Outcome::fail("below_min", t!("{label} = {value}, below {min}"; "{label} = {value}, 최소 {min} 미만"))
+        Outcome::fail(
+            "below_min",
+            t!("{label} = {value}, below {min}"; "{label} = {value}, 최소 {min} 미만"),
+        )
     } else if (value as f64) > max {
-        Outcome::fail("above_max", t!("{label} = {value}, above {max}"; "{label} = {value}, 최대 {max} 초과"))
+        Outcome::fail(
+            "above_max",
+            t!("{label} = {value}, above {max}"; "{label} = {value}, 최대 {max} 초과"),
+        )
     } else {
         Outcome::pass(t!("{label} = {value}"; "{label} = {value}"))
     };

@@ -1,8 +1,8 @@
 //! `stock`: reservable stock exists — active products with available stock above zero.
 //! Projects without a stock model get `skip`, not a failure.
 
-use super::database::{self, ident};
 use super::Input;
+use super::database::{self, ident};
 use crate::checks::result::{Outcome, Status};
 use crate::t;
 
@@ -10,34 +10,85 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
     let facts = match ctx.django.facts(&ctx.config).await {
         Ok(f) => f,
-        Err(reason) => return Ok(Outcome::fail("django_unavailable", t!("cannot ask Django for the stock model: {reason}"; "Django에 재고 모델을 물을 수 없음: {reason}"))),
+        Err(reason) => {
+            return Ok(Outcome::fail(
+                "django_unavailable",
+                t!("cannot ask Django for the stock model: {reason}"; "Django에 재고 모델을 물을 수 없음: {reason}"),
+            ));
+        }
     };
     let model = match facts.stock() {
         Ok(m) => m,
-        Err(reason) => return Ok(Outcome::fail("django_unavailable", t!("{reason}"; "{reason}"))),
+        Err(reason) => {
+            return Ok(Outcome::fail(
+                "django_unavailable",
+                t!("{reason}"; "{reason}"),
+            ));
+        }
     };
     if !model.present {
         let why = model.reason.unwrap_or_default();
-        return Ok(Outcome::skip(t!("does not apply: this project has no stock model ({why})"; "해당 없음: 재고 모델이 없는 프로젝트 ({why})")));
+        return Ok(Outcome::skip(
+            t!("does not apply: this project has no stock model ({why})"; "해당 없음: 재고 모델이 없는 프로젝트 ({why})"),
+        ));
     }
     let db = match database::shared(ctx).await {
         Ok(db) => db,
-        Err(reason) => return Ok(Outcome::fail("database_unavailable", t!("{reason}"; "{reason}"))),
+        Err(reason) => {
+            return Ok(Outcome::fail(
+                "database_unavailable",
+                t!("{reason}"; "{reason}"),
+            ));
+        }
     };
-    let need = |v: &Option<String>, what: &str| v.clone().ok_or_else(|| anyhow::anyhow!("stock model without {what}"));
+    let need = |v: &Option<String>, what: &str| {
+        v.clone()
+            .ok_or_else(|| anyhow::anyhow!("stock model without {what}"))
+    };
     let stock = ident(&need(&model.stock_table, "stock table")?).map_err(anyhow::Error::msg)?;
-    let product = ident(&need(&model.product_table, "product table")?).map_err(anyhow::Error::msg)?;
-    let fk = ident(&need(&model.product_fk_column, "product column")?).map_err(anyhow::Error::msg)?;
-    let available = ident(model.columns.get("available_stock").map(String::as_str).unwrap_or("available_stock")).map_err(anyhow::Error::msg)?;
-    let (status_filter, binds): (String, Vec<String>) = match (&model.status_column, &model.active_value) {
-        (Some(col), Some(value)) => (format!(" AND p.{} = {}", ident(col).map_err(anyhow::Error::msg)?, db.placeholder(1)), vec![value.clone()]),
-        _ => (String::new(), Vec::new()),
-    };
+    let product =
+        ident(&need(&model.product_table, "product table")?).map_err(anyhow::Error::msg)?;
+    let fk =
+        ident(&need(&model.product_fk_column, "product column")?).map_err(anyhow::Error::msg)?;
+    let available = ident(
+        model
+            .columns
+            .get("available_stock")
+            .map(String::as_str)
+            .unwrap_or("available_stock"),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let (status_filter, binds): (String, Vec<String>) =
+        match (&model.status_column, &model.active_value) {
+            (Some(col), Some(value)) => (
+                format!(
+                    " AND p.{} = {}",
+                    ident(col).map_err(anyhow::Error::msg)?,
+                    db.placeholder(1)
+                ),
+                vec![value.clone()],
+            ),
+            _ => (String::new(), Vec::new()),
+        };
     let binds: Vec<&str> = binds.iter().map(String::as_str).collect();
-    let from = format!("FROM {stock} s JOIN {product} p ON p.\"id\" = s.{fk} WHERE s.{available} > 0{status_filter}");
-    let products = db.scalar(format!("SELECT COUNT(*) {from}"), &binds).await.map_err(anyhow::Error::msg)?;
-    let units = db.scalar(format!("SELECT CAST(COALESCE(SUM(s.{available}), 0) AS BIGINT) {from}"), &binds).await.map_err(anyhow::Error::msg)?;
-    let all_products = db.scalar(format!("SELECT COUNT(*) FROM {product}"), &[]).await.map_err(anyhow::Error::msg)?;
+    let from = format!(
+        "FROM {stock} s JOIN {product} p ON p.\"id\" = s.{fk} WHERE s.{available} > 0{status_filter}"
+    );
+    let products = db
+        .scalar(format!("SELECT COUNT(*) {from}"), &binds)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let units = db
+        .scalar(
+            format!("SELECT CAST(COALESCE(SUM(s.{available}), 0) AS BIGINT) {from}"),
+            &binds,
+        )
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let all_products = db
+        .scalar(format!("SELECT COUNT(*) FROM {product}"), &[])
+        .await
+        .map_err(anyhow::Error::msg)?;
     let low = input.threshold("available_warn_below", 100.0);
     let (status, diagnosis, summary) = if products == 0 {
         let summary = if all_products == 0 {
@@ -47,9 +98,17 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         };
         (Status::Fail, Some("empty"), summary)
     } else if (units as f64) < low {
-        (Status::Warn, Some("low"), t!("only {units} units available across {products} products"; "예약 가능 재고 {units}개뿐 (상품 {products}개)"))
+        (
+            Status::Warn,
+            Some("low"),
+            t!("only {units} units available across {products} products"; "예약 가능 재고 {units}개뿐 (상품 {products}개)"),
+        )
     } else {
-        (Status::Pass, None, t!("{products} active products, {units} units available"; "활성 상품 {products}개, 예약 가능 재고 {units}개"))
+        (
+            Status::Pass,
+            None,
+            t!("{products} active products, {units} units available"; "활성 상품 {products}개, 예약 가능 재고 {units}개"),
+        )
     };
     let mut outcome = Outcome::new(status, summary)
         .with("products_total", all_products)

@@ -30,7 +30,13 @@ fn check(result: &CheckResult, lang: Lang) -> Value {
         "duration_ms": result.duration_ms,
     });
     let text = |t: &Option<crate::i18n::Text>| t.as_ref().map(|t| t.get(lang).to_string());
-    for (key, field) in [("diagnosis", result.diagnosis.clone()), ("cause", text(&result.cause)), ("fix", text(&result.fix)), ("code", result.code.clone()), ("detail", text(&result.detail))] {
+    for (key, field) in [
+        ("diagnosis", result.diagnosis.clone()),
+        ("cause", text(&result.cause)),
+        ("fix", text(&result.fix)),
+        ("code", result.code.clone()),
+        ("detail", text(&result.detail)),
+    ] {
         if let Some(v) = field {
             value[key] = json!(v);
         }
@@ -39,7 +45,11 @@ fn check(result: &CheckResult, lang: Lang) -> Value {
         value["location"] = json!(location);
     }
     if !result.fixes.is_empty() {
-        value["fixes"] = result.fixes.iter().map(|f| json!({ "id": f.id, "title": f.title.get(lang) })).collect();
+        value["fixes"] = result
+            .fixes
+            .iter()
+            .map(|f| json!({ "id": f.id, "title": f.title.get(lang) }))
+            .collect();
     }
     value
 }

@@ -9,7 +9,16 @@ use std::sync::Arc;
 
 /// Counts per status, every status present (0 when none).
 pub fn counts(results: &[Arc<CheckResult>]) -> BTreeMap<&'static str, usize> {
-    let mut counts: BTreeMap<&'static str, usize> = [Status::Pass, Status::Warn, Status::Fail, Status::Skip, Status::Error].iter().map(|s| (s.key(), 0)).collect();
+    let mut counts: BTreeMap<&'static str, usize> = [
+        Status::Pass,
+        Status::Warn,
+        Status::Fail,
+        Status::Skip,
+        Status::Error,
+    ]
+    .iter()
+    .map(|s| (s.key(), 0))
+    .collect();
     for result in results {
         *counts.entry(result.status.key()).or_default() += 1;
     }
@@ -18,6 +27,8 @@ pub fn counts(results: &[Arc<CheckResult>]) -> BTreeMap<&'static str, usize> {
 
 /// 0: everything passed (warnings allowed unless strict); 1: something failed.
 pub fn exit_code(results: &[Arc<CheckResult>], strict: bool) -> i32 {
-    let bad = results.iter().any(|r| matches!(r.status, Status::Fail | Status::Error) || (strict && r.status == Status::Warn));
+    let bad = results.iter().any(|r| {
+        matches!(r.status, Status::Fail | Status::Error) || (strict && r.status == Status::Warn)
+    });
     i32::from(bad)
 }

@@ -26,7 +26,11 @@ pub fn render(results: &[Arc<CheckResult>], lang: Lang, header: &str) -> String 
         detail(&mut out, result, lang);
     }
     let counts = super::counts(results);
-    let parts: Vec<String> = counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{} {n}", word(lang, k))).collect();
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{} {n}", word(lang, k)))
+        .collect();
     let _ = writeln!(out, "{}: {}", word(lang, "summary"), parts.join(", "));
     out
 }
@@ -34,7 +38,11 @@ pub fn render(results: &[Arc<CheckResult>], lang: Lang, header: &str) -> String 
 fn detail(out: &mut String, result: &CheckResult, lang: Lang) {
     let pad = "          ";
     if !result.title.is_empty() {
-        let section = if result.section.is_empty() { String::new() } else { format!(" [{} §{}]", word(lang, "guide"), result.section) };
+        let section = if result.section.is_empty() {
+            String::new()
+        } else {
+            format!(" [{} §{}]", word(lang, "guide"), result.section)
+        };
         let _ = writeln!(out, "{pad}{}{section}", result.title.get(lang));
     }
     if let Some(location) = &result.location {
@@ -48,7 +56,12 @@ fn detail(out: &mut String, result: &CheckResult, lang: Lang) {
         let _ = writeln!(out, "{pad}  {}", detail.get(lang));
     }
     if let Some(fix) = &result.fix {
-        let _ = writeln!(out, "{pad}{}: {}", word(lang, "fix"), fix.get(lang).replace('\n', &format!("\n{pad}  ")));
+        let _ = writeln!(
+            out,
+            "{pad}{}: {}",
+            word(lang, "fix"),
+            fix.get(lang).replace('\n', &format!("\n{pad}  "))
+        );
     }
     if let Some(code) = &result.code {
         for line in code.trim_end().lines() {
@@ -56,10 +69,25 @@ fn detail(out: &mut String, result: &CheckResult, lang: Lang) {
         }
     }
     if !result.evidence.is_empty() {
-        let evidence: Vec<String> = result.evidence.iter().filter(|e| !e.value.is_empty()).map(|e| format!("{}={}", e.key, e.value)).collect();
-        let _ = writeln!(out, "{pad}{}: {}", word(lang, "evidence"), evidence.join("; "));
+        let evidence: Vec<String> = result
+            .evidence
+            .iter()
+            .filter(|e| !e.value.is_empty())
+            .map(|e| format!("{}={}", e.key, e.value))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{pad}{}: {}",
+            word(lang, "evidence"),
+            evidence.join("; ")
+        );
     }
     for fix in &result.fixes {
-        let _ = writeln!(out, "{pad}→ doctor fix {}  ({})", fix.id, fix.title.get(lang));
+        let _ = writeln!(
+            out,
+            "{pad}→ doctor fix {}  ({})",
+            fix.id,
+            fix.title.get(lang)
+        );
     }
 }

@@ -16,10 +16,10 @@ pub struct Cli {
     /// List every check: id, title, guide section, where it was defined.
     #[arg(long)]
     pub list: bool,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     pub format: Format,
     /// ko or en (default: from LANG).
-    #[arg(long, value_name = "LANG")]
+    #[arg(long, value_name = "LANG", global = true)]
     pub lang: Option<String>,
     /// Treat warnings as failures for the exit code.
     #[arg(long)]
@@ -44,6 +44,13 @@ pub struct Cli {
 pub enum Command {
     /// Show the resolved configuration and where each value came from.
     Config,
+    /// Apply a fix (`CHECK.FIX`, e.g. `stock.seed`); without an id, list the fixes that apply now.
+    Fix {
+        id: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Start the bundled sample service and diagnose it (everything working, for newcomers).
     Demo {
         /// Turn on a fault of the sample service, e.g. `no-stock`, `no-users` (repeatable).

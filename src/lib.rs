@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod django;
+pub mod fixes;
 pub mod i18n;
 pub mod locustfile;
 pub mod probes;

@@ -48,6 +48,9 @@ async fn run(cli: Cli) -> Result<u8, String> {
             print_config(&config, cli.format).await;
             return Ok(0);
         }
+        Some(Command::Fix { id, yes }) => {
+            return fix_command(registry, config, id, yes, lang, cli.format).await;
+        }
         Some(Command::Demo { .. }) => return Err("demo: not built yet".into()),
         None => {}
     }
@@ -144,4 +147,135 @@ async fn print_config(config: &Config, format: Format) {
             println!("{key:<width$}  {value}  [{origin}]");
         }
     }
+}
+
+/// `doctor fix [ID] [--yes]`: show, confirm, apply, re-check.
+async fn fix_command(
+    registry: Arc<Registry>,
+    config: Config,
+    id: Option<String>,
+    yes: bool,
+    lang: Lang,
+    format: Format,
+) -> Result<u8, String> {
+    let secrets: Vec<String> = config
+        .password
+        .value
+        .iter()
+        .map(|s| s.expose().to_string())
+        .collect();
+    let ctx = Context::new(config.clone());
+    let Some(id) = id else {
+        let all = registry.select("all")?;
+        let results = runner::run(registry.clone(), &all, ctx, None).await;
+        let offered: Vec<_> = results
+            .iter()
+            .flat_map(|r| r.fixes.iter().map(move |f| (r, f)))
+            .collect();
+        if offered.is_empty() {
+            println!(
+                "{}",
+                if lang == Lang::Ko {
+                    "지금 적용할 수 있는 자동 해결이 없습니다."
+                } else {
+                    "No fix applies right now."
+                }
+            );
+        }
+        for (result, fix) in offered {
+            println!(
+                "doctor fix {:<14} {}  [{} {}]",
+                fix.id,
+                fix.title.get(lang),
+                result.status.mark(),
+                result.summary.get(lang)
+            );
+        }
+        return Ok(0);
+    };
+    let plan = doctor::fixes::plan(&registry, &ctx, &id).await?;
+    println!("doctor fix {}: {}", plan.id, plan.title.get(lang));
+    println!(
+        "{}",
+        if lang == Lang::Ko {
+            "실행할 내용:"
+        } else {
+            "This will run:"
+        }
+    );
+    for line in &plan.shown {
+        println!("  {line}");
+    }
+    if !yes && !confirm(lang)? {
+        println!(
+            "{}",
+            if lang == Lang::Ko {
+                "취소했습니다."
+            } else {
+                "Cancelled."
+            }
+        );
+        return Ok(1);
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let printer = tokio::spawn(async move {
+        while let Some(line) = rx.recv().await {
+            println!("  | {line}");
+        }
+    });
+    let applied = doctor::fixes::apply(&plan, &secrets, Some(tx)).await?;
+    let _ = printer.await;
+    if !applied.success {
+        eprintln!(
+            "doctor: fix {} failed (exit {:?})",
+            plan.id, applied.exit_code
+        );
+        return Ok(1);
+    }
+    // A fresh context: the fix changed what Django and the database answer.
+    let results = runner::run(registry, &plan.rerun, Context::new(config), None).await;
+    let code = report::exit_code(&results, false);
+    match format {
+        Format::Json => println!(
+            "{:#}",
+            report::json::render(&results, lang, serde_json::json!({ "fix": plan.id }), code)
+        ),
+        Format::Text => print!(
+            "{}",
+            report::text::render(
+                &results,
+                lang,
+                if lang == Lang::Ko {
+                    "다시 점검:"
+                } else {
+                    "Checked again:"
+                }
+            )
+        ),
+    }
+    Ok(code as u8)
+}
+
+fn confirm(lang: Lang) -> Result<bool, String> {
+    use std::io::{IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err("no terminal to confirm the fix: run it again with --yes".into());
+    }
+    print!(
+        "{}",
+        if lang == Lang::Ko {
+            "실행할까요? [y/N] "
+        } else {
+            "Run it? [y/N] "
+        }
+    );
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| e.to_string())?;
+    Ok(matches!(
+        answer.trim().to_lowercase().as_str(),
+        "y" | "yes" | "예" | "네"
+    ))
 }

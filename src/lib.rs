@@ -5,10 +5,12 @@
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod django;
 pub mod fixes;
 pub mod i18n;
 pub mod locustfile;
 pub mod probes;
+pub mod process;
 pub mod python_source;
 pub mod report;

@@ -14,11 +14,25 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let demo_workdir = match &cli.command {
+        Some(Command::Demo { faults }) => match prepare_demo_env(faults) {
+            Ok(dir) => Some(dir),
+            Err(message) => {
+                eprintln!("doctor: {message}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(run(cli)) {
+    let outcome = match demo_workdir {
+        Some(workdir) => runtime.block_on(demo(cli, workdir)),
+        None => runtime.block_on(run(cli)),
+    };
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
             eprintln!("doctor: {message}");
@@ -51,7 +65,7 @@ async fn run(cli: Cli) -> Result<u8, String> {
         Some(Command::Fix { id, yes }) => {
             return fix_command(registry, config, id, yes, lang, cli.format).await;
         }
-        Some(Command::Demo { .. }) => return Err("demo: not built yet".into()),
+        Some(Command::Demo { .. }) => unreachable!("demo runs from main"),
         None => {}
     }
     if cli.list {
@@ -59,16 +73,93 @@ async fn run(cli: Cli) -> Result<u8, String> {
         return Ok(0);
     }
     let spec = cli.check.clone().unwrap_or_else(|| "all".into());
-    let selected = registry.select(&spec)?;
+    report_checks(registry, config, &spec, lang, cli.format, cli.strict).await
+}
+
+/// Run the checks named by `spec` and print the report; the exit code says pass/fail.
+async fn report_checks(
+    registry: Arc<Registry>,
+    config: Config,
+    spec: &str,
+    lang: Lang,
+    format: Format,
+    strict: bool,
+) -> Result<u8, String> {
+    let selected = registry.select(spec)?;
     let ctx = Context::new(config);
     let target = target_json(&ctx).await;
     let results = runner::run(registry, &selected, ctx, None).await;
-    let code = report::exit_code(&results, cli.strict);
-    match cli.format {
+    let code = report::exit_code(&results, strict);
+    match format {
         Format::Json => println!("{:#}", report::json::render(&results, lang, target, code)),
         Format::Text => print!("{}", report::text::render(&results, lang, &header(&target))),
     }
     Ok(code as u8)
+}
+
+/// The demo's database and faults must reach every Python doctor starts (the Django probe,
+/// fixes): they go into doctor's own environment before any thread exists.
+fn prepare_demo_env(faults: &[String]) -> Result<tempfile::TempDir, String> {
+    let switches = doctor::demo::fault_env(faults)?;
+    let workdir = tempfile::Builder::new()
+        .prefix("doctor-demo-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    // SAFETY: called at the top of main, before the tokio runtime or any other thread starts.
+    unsafe {
+        std::env::set_var("DATABASE_URL", doctor::demo::database_url(workdir.path()));
+        for (var, value) in switches {
+            std::env::set_var(var, value);
+        }
+    }
+    Ok(workdir)
+}
+
+/// `doctor demo`: start the sample, diagnose it, stop it — also on Ctrl-C or SIGTERM.
+async fn demo(cli: Cli, workdir: tempfile::TempDir) -> Result<u8, String> {
+    let Some(Command::Demo { faults }) = &cli.command else {
+        unreachable!()
+    };
+    let lang = cli
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_else(Lang::from_env);
+    let say = |line: String| eprintln!("demo: {line}");
+    let mut sample = doctor::demo::start(faults, workdir, &say).await?;
+    say(format!(
+        "sample service at {} (log: {})",
+        sample.base_url,
+        sample.log.display()
+    ));
+    let overrides = Overrides {
+        config: cli.config.clone(),
+        checks_dir: cli.checks.clone(),
+        base_url: Some(sample.base_url.clone()),
+        project_dir: Some(sample.sample_dir.clone()),
+    };
+    let diagnose = async {
+        let config = Config::load(&sample.sample_dir, &overrides).map_err(|e| e.to_string())?;
+        let registry = Arc::new(Registry::load(&config.checks_dirs).map_err(|e| e.to_string())?);
+        report_checks(registry, config, "all", lang, cli.format, cli.strict).await
+    };
+    let result = tokio::select! {
+        result = diagnose => result,
+        _ = shutdown_signal() => Err("interrupted".to_string()),
+    };
+    sample.server.stop(std::time::Duration::from_secs(3)).await;
+    say("sample service stopped".into());
+    result
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
 }
 
 async fn target_json(ctx: &Context) -> serde_json::Value {

@@ -10,12 +10,11 @@ pub fn render(results: &[Arc<CheckResult>], lang: Lang, header: &str) -> String 
     let _ = writeln!(out, "{header}");
     let id_width = results.iter().map(|r| r.id.len()).max().unwrap_or(4);
     for result in results {
-        let status = word(lang, result.status.key());
+        let status = pad(word(lang, result.status.key()), 6);
         let _ = writeln!(
             out,
-            " {} {:<6} {:<id_width$}  {}  ({} ms)",
+            " {} {status} {:<id_width$}  {}  ({} ms)",
             result.status.mark(),
-            status,
             result.id,
             result.summary.get(lang),
             result.duration_ms
@@ -90,4 +89,10 @@ fn detail(out: &mut String, result: &CheckResult, lang: Lang) {
             fix.title.get(lang)
         );
     }
+}
+
+/// Pad to a display width: Korean characters take two columns.
+fn pad(text: &str, width: usize) -> String {
+    let used = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }

@@ -121,10 +121,10 @@ pub fn settings_module_default(text: &str) -> Option<String> {
             return;
         }
         let args = call_args(node);
-        if let [key, value, ..] = args.as_slice() {
-            if string_value(&source, *key).as_deref() == Some("DJANGO_SETTINGS_MODULE") {
-                found = string_value(&source, *value);
-            }
+        if let [key, value, ..] = args.as_slice()
+            && string_value(&source, *key).as_deref() == Some("DJANGO_SETTINGS_MODULE")
+        {
+            found = string_value(&source, *value);
         }
     });
     found

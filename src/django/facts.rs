@@ -85,13 +85,11 @@ impl DjangoFacts {
             .and_then(|e| e.get("message"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        if kind == "SetupFailed" {
-            if let Some(setup) = &self.setup_error {
-                return Err(format!(
-                    "Django did not start: {}: {}",
-                    setup.kind, setup.message
-                ));
-            }
+        if let (true, Some(setup)) = (kind == "SetupFailed", &self.setup_error) {
+            return Err(format!(
+                "Django did not start: {}: {}",
+                setup.kind, setup.message
+            ));
         }
         Err(format!("{kind}: {message}"))
     }

@@ -94,7 +94,7 @@ pub fn token_lifetime(token: &str) -> Option<(i64, Value)> {
     let iat = claims
         .get("iat")
         .and_then(Value::as_i64)
-        .unwrap_or_else(|| chrono_now());
+        .unwrap_or_else(chrono_now);
     Some((exp - iat, claims))
 }
 
@@ -166,12 +166,11 @@ fn judge(
         },
         (_, None) if status < 500 => {
             let kind = if content_type.contains("html") { "HTML" } else { "non-JSON" };
-            let outcome = if status == 404 {
+            if status == 404 {
                 Outcome::fail("wrong_path", t!("{path} does not exist (404, {kind})"; "{path} 경로 없음 (404, {kind})"))
             } else {
                 Outcome::fail("not_json", t!("{path} answered {status} with {kind}, not JSON: not a JWT login endpoint"; "{path}가 JSON이 아닌 {kind}로 응답({status}): JWT 로그인 엔드포인트가 아님"))
-            };
-            outcome
+            }
         }
         (401 | 403, _) => Outcome::fail(
             "unauthorized",

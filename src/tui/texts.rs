@@ -1,0 +1,143 @@
+//! The TUI's own words, in Korean and English. Check texts come from the check files; the
+//! status words (pass, fail, ...) are shared with the text report through `i18n::word`.
+
+use crate::i18n::Lang;
+
+/// Every fixed text the TUI shows; a missing translation is a compile error, not a "?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Word {
+    Checks,
+    Project,
+    ConfigFile,
+    NoneFound,
+    Waiting,
+    Running,
+    Summary,
+    Evidence,
+    Location,
+    Cause,
+    GuideFix,
+    Fixes,
+    Took,
+    NotRunYet,
+    Other,
+    Select,
+    Details,
+    Scroll,
+    Back,
+    Rerun,
+    RerunAll,
+    Fix,
+    Staged,
+    Language,
+    Help,
+    Quit,
+    Close,
+    RunIt,
+    Cancel,
+    ConfirmTitle,
+    ThisWillRun,
+    ThenRecheck,
+    Planning,
+    FixRunning,
+    FixSucceeded,
+    FixFailed,
+    FixError,
+    Rechecking,
+    CheckedAgain,
+    FixStillRunning,
+    StagedNotYet,
+    TooSmall,
+    HelpTitle,
+    HelpSelect,
+    HelpFocus,
+    HelpScroll,
+    HelpRerun,
+    HelpRerunAll,
+    HelpFix,
+    HelpLanguage,
+    HelpStaged,
+    HelpHelp,
+    HelpQuit,
+}
+
+impl Word {
+    pub fn get(self, lang: Lang) -> &'static str {
+        let (en, ko) = self.pair();
+        match lang {
+            Lang::En => en,
+            Lang::Ko => ko,
+        }
+    }
+
+    fn pair(self) -> (&'static str, &'static str) {
+        use Word::*;
+        match self {
+            Checks => ("Checks", "점검 항목"),
+            Project => ("project", "프로젝트"),
+            ConfigFile => ("config", "설정 파일"),
+            NoneFound => ("none", "없음"),
+            Waiting => ("waiting", "대기 중"),
+            Running => ("running", "실행 중"),
+            Summary => ("Summary", "요약"),
+            Evidence => ("Evidence", "측정값"),
+            Location => ("Location", "위치"),
+            Cause => ("Cause", "원인"),
+            GuideFix => ("Fix (guide)", "해결 (가이드)"),
+            Fixes => ("Available fixes", "자동 해결"),
+            Took => ("took", "소요"),
+            NotRunYet => ("Not checked yet.", "아직 점검하지 않았습니다."),
+            Other => ("other", "기타"),
+            Select => ("select", "선택"),
+            Details => ("details", "자세히"),
+            Scroll => ("scroll", "스크롤"),
+            Back => ("back", "돌아가기"),
+            Rerun => ("re-run", "다시 점검"),
+            RerunAll => ("re-run all", "전체 다시"),
+            Fix => ("fix", "자동 해결"),
+            Staged => ("staged run", "단계별 실행"),
+            Language => ("한국어", "English"),
+            Help => ("help", "도움말"),
+            Quit => ("quit", "종료"),
+            Close => ("close", "닫기"),
+            RunIt => ("run it", "실행"),
+            Cancel => ("cancel", "취소"),
+            ConfirmTitle => ("Run this fix?", "이 자동 해결을 실행할까요?"),
+            ThisWillRun => ("This will run:", "실행할 내용:"),
+            ThenRecheck => ("Then checks again:", "실행 후 다시 점검:"),
+            Planning => ("Preparing the fix…", "자동 해결 준비 중…"),
+            FixRunning => ("Running…", "실행 중…"),
+            FixSucceeded => ("Done", "완료"),
+            FixFailed => ("Failed", "실패"),
+            FixError => ("Could not run", "실행할 수 없음"),
+            Rechecking => ("Checking again…", "다시 점검 중…"),
+            CheckedAgain => ("Checked again:", "다시 점검한 결과:"),
+            FixStillRunning => (
+                "The fix is still running; q stops it and quits.",
+                "자동 해결이 아직 실행 중입니다. q를 누르면 중단하고 종료합니다.",
+            ),
+            StagedNotYet => (
+                "The staged load run (100 → 500 → 1000 users) is not available yet.",
+                "단계별 부하 실행(100 → 500 → 1000명)은 아직 사용할 수 없습니다.",
+            ),
+            TooSmall => ("Enlarge the terminal", "터미널을 키워 주세요"),
+            HelpTitle => ("Keys", "키"),
+            HelpSelect => ("select a check", "점검 항목 선택"),
+            HelpFocus => (
+                "details pane (↑/↓ scroll it, Esc/Tab back)",
+                "자세히 보기 (↑/↓ 스크롤, Esc/Tab 돌아가기)",
+            ),
+            HelpScroll => ("scroll a page", "한 쪽씩 스크롤"),
+            HelpRerun => ("re-run the selected check", "선택한 항목 다시 점검"),
+            HelpRerunAll => ("re-run every check", "모든 항목 다시 점검"),
+            HelpFix => (
+                "apply the selected check's fix (asks first)",
+                "선택한 항목의 자동 해결 실행 (먼저 확인)",
+            ),
+            HelpLanguage => ("한국어 / English", "한국어 / English"),
+            HelpStaged => ("staged load run", "단계별 부하 실행"),
+            HelpHelp => ("this help", "이 도움말"),
+            HelpQuit => ("quit (Esc when nothing is open)", "종료 (열린 창이 없을 때 Esc)"),
+        }
+    }
+}

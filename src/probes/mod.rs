@@ -2,11 +2,11 @@
 //! params and thresholds, measures, and returns an [`Outcome`]. Probes never touch the screen.
 
 pub mod database;
-mod db_connections;
-mod http;
+pub mod db_connections;
+pub mod http;
 pub mod login;
-mod port;
-mod resources;
+pub mod port;
+pub mod resources;
 mod sql;
 mod stock;
 mod users;

@@ -20,10 +20,11 @@ import traceback
 
 PROTOCOL = 1
 ANSWER_PREFIX = "DOCTOR_PROBE_JSON: "
-ALL_QUESTIONS = ["env", "settings", "database", "user_model", "urls", "simplejwt", "stock"]
+ALL_QUESTIONS = ["env", "settings", "database", "user_model", "urls", "simplejwt", "stock",
+                 "static_settings", "system_check"]
 MAX_URLS = 500
 # Questions answerable without a working django.setup().
-NO_DJANGO_NEEDED = {"env"}
+NO_DJANGO_NEEDED = {"env", "static_settings"}
 
 
 class ProbeError(Exception):
@@ -421,6 +422,196 @@ def q_stock():
     }
 
 
+def _literal_list(node):
+    """A list/tuple of string literals, or a `A + B` of names/lists (names kept as "*NAME")."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = []
+        for element in node.elts:
+            value = getattr(element, "value", getattr(element, "s", None))
+            if isinstance(value, str):
+                items.append(value)
+        return items
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _literal_list(node.left), _literal_list(node.right)
+        if left is not None and right is not None:
+            return left + right
+    if isinstance(node, ast.Name):
+        return ["*" + node.id]
+    return None
+
+
+def _settings_source_files(module_name):
+    """The settings module's file and the sibling modules it star-imports (one level)."""
+    main = settings_file(module_name)
+    files = [main] if main else []
+    if not main:
+        return files
+    try:
+        with open(main, "rb") as handle:
+            tree = ast.parse(handle.read(), filename=main)
+    except (OSError, SyntaxError, ValueError):
+        return files
+    package_dir = os.path.dirname(main)
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+            name = (node.module or "").split(".")[-1]
+            candidate = os.path.join(package_dir, name + ".py")
+            if node.level and os.path.isfile(candidate):
+                files.insert(0, candidate)
+    return files
+
+
+def q_static_settings():
+    """The app and middleware lists as written in the settings files, with their lines: readable
+    even when django.setup() fails, which is when they matter most."""
+    module = os.environ.get("DJANGO_SETTINGS_MODULE")
+    lists = {}
+    files = _settings_source_files(module)
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                tree = ast.parse(handle.read(), filename=path)
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                targets = [node.target.id]
+            for name in targets:
+                if not (name.endswith("_APPS") or name == "MIDDLEWARE"):
+                    continue
+                items = _literal_list(node.value)
+                if items is None:
+                    continue
+                if isinstance(node, ast.AugAssign) and name in lists:
+                    items = lists[name]["items"] + items
+                lists[name] = {"file": path, "line": node.lineno,
+                               "end_line": getattr(node, "end_lineno", node.lineno),
+                               "items": items}
+    # Expand "*NAME" references to other lists (INSTALLED_APPS = BASE_APPS + LOCAL_APPS).
+    for entry in lists.values():
+        expanded = []
+        for item in entry["items"]:
+            if item.startswith("*") and item[1:] in lists:
+                expanded.extend(lists[item[1:]]["items"])
+            else:
+                expanded.append(item)
+        entry["expanded"] = expanded
+    # The values as the settings module computes them (conditions included), without
+    # django.setup(): importing a settings module does not start Django.
+    values = {}
+    if module:
+        try:
+            import importlib
+
+            settings_module = importlib.import_module(module)
+            for name in dir(settings_module):
+                if name.endswith("_APPS") or name == "MIDDLEWARE":
+                    value = str_list(getattr(settings_module, name))
+                    if value is not None:
+                        values[name] = value
+        except BaseException as exc:
+            values = {"error": error_dict(exc)}
+    return {"files": files, "lists": lists, "values": values}
+
+
+def q_system_check():
+    """`manage.py check` in-process: Django's system checks with their ids and objects."""
+    from django.core import checks
+
+    issues = []
+    for message in checks.run_checks(include_deployment_checks=False):
+        issues.append({"id": message.id, "level": message.level,
+                       "level_name": logging.getLevelName(message.level),
+                       "msg": str(message.msg), "hint": message.hint,
+                       "obj": str(message.obj) if message.obj is not None else None})
+    return {"issues": issues}
+
+
+def _project_frames(tb):
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        frames.append({"file": os.path.abspath(frame.filename) if frame.filename else None,
+                       "line": frame.lineno, "function": frame.name, "code": frame.line})
+    return frames
+
+
+def q_reserve(params):
+    """Exercise the reservation endpoint in-process, as the load test does, inside a
+    transaction that is rolled back: nothing is left behind, and a 500 shows its exception
+    (runserver hides tracebacks when DEBUG is off)."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.test.utils import setup_test_environment
+
+    stock = q_stock()
+    if not stock.get("present"):
+        return {"applies": False, "reason": "no stock model"}
+    path = params.get("path")
+    if not path:
+        candidates = [u for u in q_urls() if "reserve" in u["path"].lower()]
+        if not candidates:
+            return {"applies": False, "reason": "no URL with 'reserve' in the URLconf"}
+        path = candidates[0]["path"]
+    try:
+        from rest_framework.test import APIClient
+    except ImportError:
+        return {"applies": False, "reason": "Django REST framework is not installed"}
+    try:
+        setup_test_environment()  # lets the test client's host pass ALLOWED_HOSTS
+    except RuntimeError:
+        pass  # already set up
+    from django.apps import apps
+
+    Stock = apps.get_model(stock["stock_model"])
+    User = get_user_model()
+    result = {"applies": True, "path_template": path}
+    with transaction.atomic():
+        stock_row = Stock.objects.filter(available_stock__gt=0).order_by("pk").first() \
+            or Stock.objects.order_by("pk").first()
+        if stock_row is None:
+            result.update({"applies": False, "reason": "no product with stock to reserve"})
+            return result
+        product_id = getattr(stock_row, stock["product_fk_column"]) \
+            if stock.get("product_fk_column") else stock_row.pk
+        username = params.get("username")
+        user = User.objects.filter(**{User.USERNAME_FIELD: username}).first() if username else None
+        user = user or User.objects.filter(is_active=True).order_by("pk").first() \
+            if hasattr(User, "is_active") else user or User.objects.order_by("pk").first()
+        if user is None:
+            result.update({"applies": False, "reason": "no user to reserve as"})
+            return result
+        url = re.sub(r"<(?:\w+:)?(?:pk|id|product_id)>", str(product_id), path)
+        url = re.sub(r"<[^>]+>", str(product_id), url)
+        client = APIClient(raise_request_exception=True)
+        client.force_authenticate(user=user)
+        result.update({"url": url, "product_id": product_id,
+                       "as_user": getattr(user, User.USERNAME_FIELD, None)})
+        try:
+            response = client.post(url, params.get("body") or {"quantity": 1}, format="json")
+            body = response.content.decode("utf-8", "replace")
+            try:
+                json.loads(body)
+                is_json = True
+            except ValueError:
+                is_json = False
+            result.update({"status": response.status_code, "body": body[:500], "is_json": is_json})
+        except Exception as exc:
+            chain = []
+            current = exc
+            while current is not None and len(chain) < 5:
+                chain.append({"type": type(current).__name__, "message": str(current)})
+                current = current.__cause__ or current.__context__
+            result.update({"status": 500, "exception": {
+                "type": type(exc).__name__, "message": str(exc), "chain": chain,
+                "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+                "frames": _project_frames(exc.__traceback__)}})
+        transaction.set_rollback(True)  # checks never change the project's data
+    return result
+
+
 def password_hash(value):
     from django.contrib.auth.hashers import identify_hasher, make_password
 
@@ -436,6 +627,8 @@ QUESTIONS = {
     "urls": q_urls,
     "simplejwt": q_simplejwt,
     "stock": q_stock,
+    "static_settings": q_static_settings,
+    "system_check": q_system_check,
 }
 
 
@@ -538,6 +731,16 @@ def run():
                 answers[question] = {"ok": handler()}
             except BaseException as exc:
                 answers[question] = {"error": error_dict(exc)}
+
+    reserve = request.get("reserve")
+    if isinstance(reserve, dict):
+        if not ok:
+            answers["reserve"] = {"error": {"type": "SetupFailed", "message": "django.setup() failed"}}
+        else:
+            try:
+                answers["reserve"] = {"ok": q_reserve(reserve)}
+            except BaseException as exc:
+                answers["reserve"] = {"error": error_dict(exc)}
 
     secret = request.get("password_to_hash")
     if secret is not None:

@@ -14,3 +14,4 @@ pub mod probes;
 pub mod process;
 pub mod python_source;
 pub mod report;
+pub mod tui;

@@ -72,6 +72,13 @@ async fn run(cli: Cli) -> Result<u8, String> {
         print_list(&registry, lang, cli.format);
         return Ok(0);
     }
+    // A person at a terminal gets the interactive checklist; pipes and scripts get the report.
+    if cli.check.is_none()
+        && cli.format == Format::Text
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        return doctor::tui::run(registry, config, lang).await;
+    }
     let spec = cli.check.clone().unwrap_or_else(|| "all".into());
     report_checks(registry, config, &spec, lang, cli.format, cli.strict).await
 }

@@ -17,6 +17,10 @@ pub struct FileConfig {
     pub locust: LocustFile,
     #[serde(default)]
     pub checks: ChecksFile,
+    #[serde(default)]
+    pub run: super::run::RunFile,
+    #[serde(default)]
+    pub targets: super::run::TargetsFile,
 }
 
 #[derive(Debug, Default, Deserialize)]

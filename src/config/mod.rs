@@ -3,6 +3,7 @@
 
 mod discovery;
 pub mod file;
+pub mod run;
 pub mod secret;
 
 use crate::checks::registry::LoadError;
@@ -72,6 +73,8 @@ pub struct Config {
     pub database_url: Setting<Option<Secret>>,
     pub locustfile: Setting<Option<PathBuf>>,
     pub checks_dirs: Vec<PathBuf>,
+    /// `[run]` and `[targets]`: the stages and targets of `doctor run`.
+    pub run: run::RunConfig,
 }
 
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8000";
@@ -294,6 +297,17 @@ impl Config {
             checks_dirs.push(dir);
         }
         checks_dirs.dedup();
+        let run =
+            run::RunConfig::resolve(&file.run, &file.targets, &file_origin).map_err(|message| {
+                LoadError {
+                    file: config_path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    line: None,
+                    message,
+                }
+            })?;
 
         Ok(Config {
             config_file: config_path,
@@ -310,6 +324,7 @@ impl Config {
             database_url,
             locustfile,
             checks_dirs,
+            run,
         })
     }
 
@@ -321,7 +336,7 @@ impl Config {
                 .unwrap_or_else(|| "(none)".into())
         };
         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
-        vec![
+        let mut rows = vec![
             ("config file", path(&self.config_file), String::new()),
             (
                 "target.base_url",
@@ -400,7 +415,9 @@ impl Config {
                     .join(", "),
                 String::new(),
             ),
-        ]
+        ];
+        rows.extend(self.run.describe());
+        rows
     }
 
     /// The host of base_url is loopback (127.0.0.0/8, ::1, localhost).

@@ -23,6 +23,30 @@ pub struct SetupError {
     pub message: String,
     #[serde(default)]
     pub traceback: String,
+    #[serde(default)]
+    pub frames: Vec<Frame>,
+}
+
+/// One traceback frame from the project's Python.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct Frame {
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    #[serde(default)]
+    pub function: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+impl Frame {
+    /// A frame in the project's own code: below its dir, not in a virtualenv or site-packages.
+    pub fn is_project_code(&self, project_dir: &std::path::Path) -> bool {
+        let Some(file) = &self.file else { return false };
+        file.starts_with(&*project_dir.to_string_lossy())
+            && !file.contains("/site-packages/")
+            && !file.contains("/.venv/")
+            && !file.contains("/venv/")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

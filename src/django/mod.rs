@@ -3,7 +3,7 @@
 
 mod facts;
 
-pub use facts::{DatabaseInfo, DjangoFacts, StockModel, UserModel};
+pub use facts::{DatabaseInfo, DjangoFacts, Frame, SetupError, StockModel, UserModel};
 
 use crate::config::Config;
 use std::process::Stdio;
@@ -22,6 +22,8 @@ const QUESTIONS: &[&str] = &[
     "urls",
     "simplejwt",
     "stock",
+    "static_settings",
+    "system_check",
 ];
 
 /// Shared, lazily started: the first check that needs Django starts the probe, the others wait.
@@ -69,8 +71,9 @@ pub async fn ask(config: &Config, password_to_hash: Option<&str>) -> Result<Djan
             argv.join(" ")
         )
     })?;
-    let request =
-        serde_json::json!({ "questions": QUESTIONS, "password_to_hash": password_to_hash });
+    // The reservation is tried in-process in a rolled-back transaction (see django_probe.py).
+    let reserve = serde_json::json!({ "username": config.username.value });
+    let request = serde_json::json!({ "questions": QUESTIONS, "password_to_hash": password_to_hash, "reserve": reserve });
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(request.to_string().as_bytes()).await;
     }

@@ -1,6 +1,8 @@
 //! Reading a locustfile with a real Python parser (tree-sitter): the facts doctor needs from it,
 //! never by matching text. Tolerant of syntax errors: a broken file still yields what parses.
 
+pub mod advice;
+
 use crate::python_source::{self as syntax, Source, call_args, string_value, strip_kw};
 use std::collections::HashMap;
 use std::path::Path;
@@ -43,6 +45,9 @@ pub struct UserClass {
     pub name: String,
     pub line: usize,
     pub fast_http: bool,
+    pub bases: Vec<String>,
+    /// Byte range of the class in the source, to tell what code belongs to it.
+    pub range: std::ops::Range<usize>,
     /// Class-level attributes with the line they are set on, e.g. `network_timeout`.
     pub attributes: HashMap<String, (String, usize)>,
 }
@@ -74,10 +79,11 @@ impl Locustfile {
         file.instance_values = instance_values(&source, root, &file.constants);
         let fast_names = fast_http_names(&source, root);
         let mut login_calls = Vec::new();
+        let mut classes = Vec::new();
         source.walk(root, &mut |node| match node.kind() {
             "class_definition" => {
-                if let Some(class) = user_class(&source, node, &fast_names) {
-                    file.user_classes.push(class);
+                if let Some(class) = class_definition(&source, node, &fast_names) {
+                    classes.push(class);
                 }
             }
             "call" => {
@@ -89,6 +95,7 @@ impl Locustfile {
             }
             _ => {}
         });
+        file.user_classes = resolve_user_classes(classes);
         // Prefer a call whose path says it logs in; any client.post with a body otherwise.
         login_calls.sort_by_key(|c| !looks_like_login_path(&c.path));
         file.login = login_calls
@@ -142,7 +149,7 @@ fn fast_http_names(source: &Source, root: Node) -> Vec<String> {
     names
 }
 
-fn user_class(source: &Source, node: Node, fast_names: &[String]) -> Option<UserClass> {
+fn class_definition(source: &Source, node: Node, fast_names: &[String]) -> Option<UserClass> {
     let name = source.text(node.child_by_field_name("name")?).to_string();
     let bases: Vec<String> = node
         .child_by_field_name("superclasses")
@@ -154,13 +161,6 @@ fn user_class(source: &Source, node: Node, fast_names: &[String]) -> Option<User
         })
         .unwrap_or_default();
     let fast_http = bases.iter().any(|b| fast_names.contains(b));
-    let is_user = fast_http
-        || bases
-            .iter()
-            .any(|b| b.ends_with("HttpUser") || b.ends_with("User"));
-    if !is_user {
-        return None;
-    }
     let mut attributes = HashMap::new();
     if let Some(body) = node.child_by_field_name("body") {
         let mut cursor = body.walk();
@@ -174,8 +174,57 @@ fn user_class(source: &Source, node: Node, fast_names: &[String]) -> Option<User
         name,
         line: source.line(node),
         fast_http,
+        bases,
+        range: node.byte_range(),
         attributes,
     })
+}
+
+/// Keep the classes that are Locust users, directly or through a base class in this file; a
+/// class inherits FastHttpUser-ness and class attributes (timeouts) from its in-file bases.
+fn resolve_user_classes(mut classes: Vec<UserClass>) -> Vec<UserClass> {
+    let looks_like_user = |b: &String| b.ends_with("HttpUser") || b.ends_with("User");
+    let mut is_user: Vec<bool> = classes
+        .iter()
+        .map(|c| c.fast_http || c.bases.iter().any(looks_like_user))
+        .collect();
+    loop {
+        let mut changed = false;
+        for i in 0..classes.len() {
+            for j in 0..classes.len() {
+                if i == j || !classes[i].bases.contains(&classes[j].name) {
+                    continue;
+                }
+                if is_user[j] && !is_user[i] {
+                    is_user[i] = true;
+                    changed = true;
+                }
+                if classes[j].fast_http && !classes[i].fast_http {
+                    classes[i].fast_http = true;
+                    changed = true;
+                }
+                let inherited: Vec<(String, (String, usize))> = classes[j]
+                    .attributes
+                    .iter()
+                    .filter(|(k, _)| !classes[i].attributes.contains_key(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if !inherited.is_empty() {
+                    classes[i].attributes.extend(inherited);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    classes
+        .into_iter()
+        .zip(is_user)
+        .filter(|(_, user)| *user)
+        .map(|(c, _)| c)
+        .collect()
 }
 
 /// `NAME = value` as a statement: (name, value text).
@@ -445,6 +494,17 @@ class StockUser(FastHttpUser):
                 variable: "random.randint(1, N)".into()
             }
         );
+    }
+
+    #[test]
+    fn inherits_fast_http_and_timeouts_from_a_base_in_the_file() {
+        let text = "from locust import FastHttpUser\nclass Base(FastHttpUser):\n    abstract = True\n    network_timeout = 60.0\nclass Shop(Base):\n    pass\nclass Helper:\n    pass\n";
+        let file = Locustfile::parse(text);
+        let names: Vec<&str> = file.user_classes.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["Base", "Shop"]);
+        let shop = &file.user_classes[1];
+        assert!(shop.fast_http);
+        assert!(shop.attributes.contains_key("network_timeout"));
     }
 
     #[test]

@@ -6,6 +6,11 @@ use crate::checks::result::Outcome;
 use crate::t;
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
+    if input.ctx.config.database_url.value.is_none()
+        && let Err(outcome) = super::django_facts(input).await
+    {
+        return Ok(outcome);
+    }
     let url = match database::url(input.ctx).await {
         Ok(url) => url,
         Err(reason) => {

@@ -4,9 +4,13 @@
 pub mod database;
 pub mod db_connections;
 pub mod http;
+pub mod locustfile;
 pub mod login;
 pub mod port;
+pub mod readiness;
+mod reserve;
 pub mod resources;
+mod settings;
 mod sql;
 mod stock;
 mod users;
@@ -28,6 +32,10 @@ pub const KINDS: &[&str] = &[
     "resources",
     "db_connections",
     "sql",
+    "locustfile",
+    "settings",
+    "reserve",
+    "readiness",
 ];
 
 /// What every probe may use: the configuration, the shared Django answer, one HTTP client.
@@ -96,6 +104,10 @@ pub async fn run(kind: &str, input: &Input<'_>) -> anyhow::Result<Outcome> {
         "resources" => resources::probe(input).await,
         "db_connections" => db_connections::probe(input).await,
         "sql" => sql::probe(input).await,
+        "locustfile" => locustfile::probe(input).await,
+        "settings" => settings::probe(input).await,
+        "reserve" => reserve::probe(input).await,
+        "readiness" => readiness::probe(input).await,
         other => anyhow::bail!("unknown probe kind {other:?}"),
     }
 }
@@ -104,4 +116,22 @@ pub async fn run(kind: &str, input: &Input<'_>) -> anyhow::Result<Outcome> {
 pub fn url_port(url: &str) -> Option<u16> {
     let parsed = reqwest::Url::parse(url).ok()?;
     parsed.port_or_known_default()
+}
+
+/// Django's answer for a probe that needs it. When Django cannot start, the probe is skipped
+/// and points at the `settings` check, which explains why; a Python that cannot run at all fails.
+pub async fn django_facts(input: &Input<'_>) -> Result<Arc<crate::django::DjangoFacts>, Outcome> {
+    match input.ctx.django.facts(&input.ctx.config).await {
+        Ok(facts) => match &facts.setup_error {
+            Some(setup) => Err(Outcome::skip(crate::t!(
+                "Django does not start ({}): see the settings check", setup.kind;
+                "Django가 시작되지 않음 ({}): settings 점검 참고", setup.kind
+            ))),
+            None => Ok(facts),
+        },
+        Err(reason) => Err(Outcome::fail(
+            "django_unavailable",
+            crate::t!("cannot ask Django: {reason}"; "Django에 물을 수 없음: {reason}"),
+        )),
+    }
 }

@@ -8,14 +8,9 @@ use crate::t;
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
-    let facts = match ctx.django.facts(&ctx.config).await {
+    let facts = match super::django_facts(input).await {
         Ok(f) => f,
-        Err(reason) => {
-            return Ok(Outcome::fail(
-                "django_unavailable",
-                t!("cannot ask Django for the stock model: {reason}"; "Django에 재고 모델을 물을 수 없음: {reason}"),
-            ));
-        }
+        Err(outcome) => return Ok(outcome),
     };
     let model = match facts.stock() {
         Ok(m) => m,

@@ -52,7 +52,9 @@ fn detail(out: &mut String, result: &CheckResult, lang: Lang) {
         let _ = writeln!(out, "{pad}{}: {}", word(lang, "cause"), cause.get(lang));
     }
     if let Some(detail) = &result.detail {
-        let _ = writeln!(out, "{pad}  {}", detail.get(lang));
+        for line in detail.get(lang).lines() {
+            let _ = writeln!(out, "{pad}  {line}");
+        }
     }
     if let Some(fix) = &result.fix {
         let _ = writeln!(

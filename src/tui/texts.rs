@@ -137,7 +137,10 @@ impl Word {
             HelpLanguage => ("한국어 / English", "한국어 / English"),
             HelpStaged => ("staged load run", "단계별 부하 실행"),
             HelpHelp => ("this help", "이 도움말"),
-            HelpQuit => ("quit (Esc when nothing is open)", "종료 (열린 창이 없을 때 Esc)"),
+            HelpQuit => (
+                "quit (Esc when nothing is open)",
+                "종료 (열린 창이 없을 때 Esc)",
+            ),
         }
     }
 }

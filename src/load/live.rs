@@ -1,0 +1,118 @@
+//! What a running `doctor run` tells whoever shows it, and the state built from it (for the
+//! progress lines and the TUI dashboard).
+
+use super::monitor::Resources;
+use super::plan::Targets;
+use super::report::{RunReport, StageReport};
+use super::stats::{ErrorRow, WorkerRow};
+use crate::i18n::Text;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Tick {
+    pub elapsed_s: f64,
+    pub stage: usize,
+    pub stage_elapsed_s: f64,
+    pub users: u64,
+    pub target_users: u32,
+    pub state: String,
+    /// None when Locust's cached answer had not changed since the previous poll.
+    pub rps: Option<f64>,
+    pub failure_ratio: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub requests: u64,
+    pub failures: u64,
+    pub top_errors: Vec<ErrorRow>,
+    pub resources: Resources,
+    pub db_connections: Option<(i64, i64)>,
+    pub workers: Option<Vec<WorkerRow>>,
+    pub exceptions: u64,
+}
+
+#[derive(Clone, Debug)]
+pub enum RunEvent {
+    Message(Text),
+    Started {
+        run_dir: PathBuf,
+        stages: Vec<u32>,
+        targets: Targets,
+        stage_secs: f64,
+    },
+    StageStarted {
+        index: usize,
+        users: u32,
+        at_s: f64,
+    },
+    Tick(Box<Tick>),
+    StageFinished(Box<StageReport>),
+    Finished(Box<RunReport>),
+}
+
+/// Everything the dashboard draws; a pure function of the events so far.
+#[derive(Clone, Debug, Default)]
+pub struct LiveState {
+    pub stages: Vec<u32>,
+    pub stage_secs: f64,
+    pub targets: Targets,
+    pub run_dir: Option<PathBuf>,
+    pub stage: Option<usize>,
+    pub last: Option<Tick>,
+    /// (seconds since start, requests/s) over the whole run.
+    pub rps: Vec<(f64, f64)>,
+    /// (seconds since start, window p95 in ms).
+    pub p95: Vec<(f64, f64)>,
+    /// Where each stage began (seconds since start) and its users.
+    pub stage_starts: Vec<(f64, u32)>,
+    /// Finished stages: users and whether they met the targets.
+    pub verdicts: Vec<(u32, bool)>,
+    pub messages: Vec<Text>,
+    pub finished: Option<RunReport>,
+}
+
+impl LiveState {
+    pub fn apply(&mut self, event: &RunEvent) {
+        match event {
+            RunEvent::Message(text) => {
+                self.messages.push(text.clone());
+                if self.messages.len() > 20 {
+                    self.messages.remove(0);
+                }
+            }
+            RunEvent::Started {
+                run_dir,
+                stages,
+                targets,
+                stage_secs,
+            } => {
+                self.run_dir = Some(run_dir.clone());
+                self.stages = stages.clone();
+                self.targets = targets.clone();
+                self.stage_secs = *stage_secs;
+            }
+            RunEvent::StageStarted { index, users, at_s } => {
+                self.stage = Some(*index);
+                self.stage_starts.push((*at_s, *users));
+            }
+            RunEvent::Tick(tick) => {
+                if let Some(rps) = tick.rps {
+                    self.rps.push((tick.elapsed_s, rps));
+                }
+                if let Some(p95) = tick.p95_ms {
+                    self.p95.push((tick.elapsed_s, p95));
+                }
+                self.last = Some((**tick).clone());
+            }
+            RunEvent::StageFinished(stage) => {
+                self.verdicts
+                    .push((stage.measure.users, stage.verdict.passed));
+            }
+            RunEvent::Finished(report) => self.finished = Some((**report).clone()),
+        }
+    }
+
+    /// The latest requests/s (the last poll with new numbers).
+    pub fn current_rps(&self) -> Option<f64> {
+        self.rps.last().map(|p| p.1)
+    }
+}

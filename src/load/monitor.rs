@@ -1,0 +1,165 @@
+//! What the machine does under load: system CPU/memory, the server process (found by its
+//! port), Locust's own processes, TCP states on the server port, PostgreSQL connections.
+//! One sysinfo `System` lives for the whole run, so each sample is the CPU use since the
+//! previous one (no extra sleep per sample).
+
+use crate::probes::database::{self, Vendor};
+use crate::probes::{Context, port};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use sysinfo::{
+    CpuRefreshKind, MemoryRefreshKind, Pid, ProcessRefreshKind, ProcessesToUpdate, RefreshKind,
+    System,
+};
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Resources {
+    pub cpu_percent: f32,
+    pub memory_percent: f32,
+    pub server_pid: Option<u32>,
+    pub server_cpu_percent: Option<f32>,
+    pub server_rss_mb: Option<u64>,
+    /// The busiest Locust process (master or a worker): one Python process uses one core.
+    pub locust_cpu_percent: Option<f32>,
+    pub locust_processes: usize,
+    pub listening: bool,
+    pub tcp_states: BTreeMap<String, usize>,
+}
+
+pub struct Monitor {
+    system: Arc<Mutex<Option<System>>>,
+    port: Option<u16>,
+    server_pid: Option<u32>,
+}
+
+fn kind() -> RefreshKind {
+    RefreshKind::nothing()
+        .with_cpu(CpuRefreshKind::nothing().with_usage())
+        .with_memory(MemoryRefreshKind::nothing().with_ram())
+}
+
+/// Pids whose process group is one of `pgids` (Locust and its workers).
+fn group_members(pgids: &[i32]) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    s.rsplit(')')
+                        .next()
+                        .and_then(|r| r.split_whitespace().nth(2))
+                        .and_then(|g| g.parse::<i32>().ok())
+                })
+                .is_some_and(|g| pgids.contains(&g))
+        })
+        .collect()
+}
+
+impl Monitor {
+    pub fn new(port: Option<u16>) -> Monitor {
+        Monitor {
+            system: Arc::new(Mutex::new(None)),
+            port,
+            server_pid: None,
+        }
+    }
+
+    /// One sample; blocking work runs on tokio's blocking pool.
+    pub async fn sample(&mut self, locust_pgids: Vec<i32>) -> Resources {
+        let system = self.system.clone();
+        let port = self.port;
+        let known_server = self.server_pid;
+        let result = tokio::task::spawn_blocking(move || {
+            let mut out = Resources::default();
+            if let Some(port) = port
+                && let Ok(scan) = port::scan(port)
+            {
+                out.listening = scan.listening;
+                out.tcp_states = scan.states;
+                let pid = known_server
+                    .filter(|p| scan.listener_pids.contains(p))
+                    .or_else(|| {
+                        let listeners = port::describe(&scan.listener_pids);
+                        listeners
+                            .iter()
+                            .find(|l| port::django_server_kind(&l.command).is_some())
+                            .or(listeners.first())
+                            .map(|l| l.pid)
+                    });
+                out.server_pid = pid;
+            }
+            let mut guard = system.lock().unwrap_or_else(|p| p.into_inner());
+            let system = guard.get_or_insert_with(|| {
+                System::new_with_specifics(kind()).unwrap_or_else(|_| System::new_with_specifics(RefreshKind::nothing()).expect("sysinfo"))
+            });
+            system.refresh_specifics(kind());
+            let locust: Vec<u32> = group_members(&locust_pgids);
+            let mut pids: BTreeSet<u32> = locust.iter().copied().collect();
+            pids.extend(out.server_pid);
+            let wanted: Vec<Pid> = pids.iter().map(|p| Pid::from_u32(*p)).collect();
+            system.refresh_processes_specifics(
+                ProcessesToUpdate::Some(&wanted),
+                true,
+                ProcessRefreshKind::nothing().with_cpu().with_memory(),
+            );
+            out.cpu_percent = system.global_cpu_usage();
+            let total = system.total_memory().max(1);
+            let used = total.saturating_sub(system.available_memory());
+            out.memory_percent = used as f32 * 100.0 / total as f32;
+            if let Some(process) = out.server_pid.and_then(|p| system.process(Pid::from_u32(p))) {
+                out.server_cpu_percent = Some(process.cpu_usage());
+                out.server_rss_mb = Some(process.memory() / 1_048_576);
+            }
+            out.locust_processes = locust.len();
+            out.locust_cpu_percent = locust
+                .iter()
+                .filter_map(|p| system.process(Pid::from_u32(*p)).map(|p| p.cpu_usage()))
+                .reduce(f32::max);
+            out
+        })
+        .await
+        .unwrap_or_default();
+        if result.server_pid.is_some() {
+            self.server_pid = result.server_pid;
+        }
+        result
+    }
+}
+
+/// Connections to PostgreSQL against max_connections (None: not PostgreSQL or unreadable).
+pub async fn db_connections(ctx: &Context) -> Option<(i64, i64)> {
+    let url = database::url(ctx).await.ok()?;
+    if database::vendor_of(&url) != Some(Vendor::Postgres) {
+        return None;
+    }
+    let db = database::shared(ctx).await.ok()?;
+    let all = db
+        .scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'".into(),
+            &[],
+        )
+        .await
+        .ok()?;
+    let max = db
+        .scalar(
+            "SELECT CAST(setting AS BIGINT) FROM pg_settings WHERE name = 'max_connections'".into(),
+            &[],
+        )
+        .await
+        .ok()?;
+    Some((all, max))
+}
+
+/// The database vendor, when known without asking anything slow.
+pub async fn vendor(ctx: &Context) -> Option<Vendor> {
+    database::url(ctx)
+        .await
+        .ok()
+        .and_then(|u| database::vendor_of(&u))
+}

@@ -1,0 +1,358 @@
+//! The report of a run: per stage users, requests, failures, rps, percentiles, verdicts,
+//! resources and errors; saved as `report.json` and `report.md` next to Locust's own files.
+
+use super::plan::Plan;
+use super::stats::{Final, WorkerRow};
+use super::verdict::{StageMeasure, Verdict};
+use crate::i18n::{Lang, Text};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every stage met its targets.
+    Passed,
+    /// A stage missed a target (or a stage was not reached).
+    Missed,
+    /// Checks failed or Locust did not start.
+    CouldNotStart,
+    /// Ctrl-C / SIGTERM.
+    Aborted,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Passed => 0,
+            Outcome::Missed => 1,
+            Outcome::CouldNotStart | Outcome::Aborted => 3,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckLine {
+    pub id: String,
+    pub status: String,
+    pub summary: Text,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StageReport {
+    pub index: usize,
+    #[serde(flatten)]
+    pub measure: StageMeasure,
+    pub users_reached: u64,
+    pub rps: f64,
+    pub rpm: f64,
+    /// p50/p95: request-weighted means of Locust's ~10 s windows over the stage.
+    pub p50_ms: Option<f64>,
+    pub p95_max_window_ms: Option<f64>,
+    /// Whole run up to the end of this stage (Locust's cumulative figure).
+    pub cumulative_p99_ms: Option<f64>,
+    pub server_cpu_max: Option<f32>,
+    pub server_rss_max_mb: Option<u64>,
+    pub tcp_states_end: BTreeMap<String, usize>,
+    pub workers: Option<Vec<WorkerRow>>,
+    pub interrupted: bool,
+    pub verdict: Verdict,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub id: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_s: f64,
+    pub base_url: String,
+    pub locustfile: PathBuf,
+    pub plan: Plan,
+    pub outcome: Outcome,
+    pub exit_code: u8,
+    pub message: Option<String>,
+    pub checks: Vec<CheckLine>,
+    pub stages: Vec<StageReport>,
+    /// Locust's own final numbers (its --json-file).
+    pub totals: Option<Final>,
+    pub comparison: Vec<Text>,
+    pub web_url: Option<String>,
+    pub run_dir: PathBuf,
+    pub files: Vec<String>,
+    #[serde(skip)]
+    pub locust_log_tail: String,
+    #[serde(skip)]
+    started: Option<SystemTime>,
+}
+
+/// UTC date and time from a SystemTime: (`20261124T061905Z`, `2026-11-24T06:19:05Z`).
+pub fn utc(time: SystemTime) -> (String, String) {
+    let secs = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (h, mi, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    (
+        format!("{y:04}{m:02}{d:02}T{h:02}{mi:02}{s:02}Z"),
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
+    )
+}
+
+impl RunReport {
+    pub fn new(plan: &Plan) -> RunReport {
+        let now = SystemTime::now();
+        let (stamp, iso) = utc(now);
+        let runs = super::runs_dir(&plan.project_dir);
+        // Two runs in the same second get distinct directories.
+        let mut id = stamp.clone();
+        let mut n = 1;
+        while runs.join(&id).exists() {
+            n += 1;
+            id = format!("{stamp}-{n}");
+        }
+        RunReport {
+            run_dir: runs.join(&id),
+            id,
+            started_at: iso,
+            finished_at: String::new(),
+            duration_s: 0.0,
+            base_url: plan.base_url.clone(),
+            locustfile: plan.locustfile.clone(),
+            plan: plan.clone(),
+            outcome: Outcome::Aborted,
+            exit_code: 3,
+            message: None,
+            checks: Vec::new(),
+            stages: Vec::new(),
+            totals: None,
+            comparison: Vec::new(),
+            web_url: None,
+            files: Vec::new(),
+            locust_log_tail: String::new(),
+            started: Some(now),
+        }
+    }
+
+    pub fn finish(&mut self, outcome: Outcome, message: Option<String>) {
+        self.outcome = outcome;
+        self.exit_code = outcome.exit_code();
+        self.message = message;
+        let now = SystemTime::now();
+        self.finished_at = utc(now).1;
+        self.duration_s = self
+            .started
+            .and_then(|s| now.duration_since(s).ok())
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+    }
+}
+
+fn opt_ms(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "-".into())
+}
+
+fn opt_pct(v: Option<f32>) -> String {
+    v.map(|v| format!("{v:.0}%")).unwrap_or_else(|| "-".into())
+}
+
+/// The report as Markdown.
+pub fn markdown(report: &RunReport, lang: Lang) -> String {
+    let ko = lang == Lang::Ko;
+    let mut md = String::new();
+    let _ = writeln!(md, "# doctor run {}\n", report.id);
+    let _ = writeln!(
+        md,
+        "- {}: {}\n- locustfile: {}\n- {}: {:?} (exit {})\n- {}: {} → {} ({:.0} s)",
+        if ko { "대상" } else { "target" },
+        report.base_url,
+        report.locustfile.display(),
+        if ko { "결과" } else { "outcome" },
+        report.outcome,
+        report.exit_code,
+        if ko { "시간" } else { "time" },
+        report.started_at,
+        report.finished_at,
+        report.duration_s
+    );
+    if let Some(message) = &report.message {
+        let _ = writeln!(md, "- {}: {message}", if ko { "메시지" } else { "message" });
+    }
+    let t = &report.plan.targets;
+    let _ = writeln!(
+        md,
+        "- {}: p95 ≤ {:.0} ms, {} ≤ {:.2}%, ≥ {:.0} req/min, CPU < {:.0}%, {} < {:.0}%\n",
+        if ko { "목표" } else { "targets" },
+        t.p95_ms,
+        if ko { "실패율" } else { "failures" },
+        t.error_ratio * 100.0,
+        t.requests_per_min,
+        t.cpu_percent,
+        if ko { "메모리" } else { "memory" },
+        t.memory_percent
+    );
+    if !report.checks.is_empty() {
+        let _ = writeln!(md, "## {}\n", if ko { "사전 점검" } else { "Checks before load" });
+        for c in &report.checks {
+            let _ = writeln!(md, "- {} {}: {}", c.status, c.id, c.summary.get(lang));
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(md, "## {}\n", if ko { "단계" } else { "Stages" });
+    let _ = writeln!(md, "| users | requests | failures | req/s | req/min | p50 | p95 | p99 (cum.) | CPU | server CPU | verdict |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
+    for s in &report.stages {
+        let m = &s.measure;
+        let _ = writeln!(
+            md,
+            "| {} ({} reached) | {} | {} ({:.2}%) | {:.1} | {:.0} | {} | {} | {} | {} | {} | {} |",
+            m.users,
+            s.users_reached,
+            m.requests,
+            m.failures,
+            m.failure_ratio() * 100.0,
+            s.rps,
+            s.rpm,
+            opt_ms(s.p50_ms),
+            opt_ms(m.p95_ms),
+            opt_ms(s.cumulative_p99_ms),
+            opt_pct(m.cpu_avg),
+            opt_pct(m.server_cpu_avg),
+            if s.verdict.passed { "PASS" } else { "FAIL" }
+        );
+    }
+    for s in &report.stages {
+        let m = &s.measure;
+        let _ = writeln!(
+            md,
+            "\n### {} {} ({} users){}\n",
+            if ko { "단계" } else { "Stage" },
+            s.index + 1,
+            m.users,
+            if s.interrupted { " — interrupted" } else { "" }
+        );
+        for target in &s.verdict.targets {
+            let _ = writeln!(md, "- [{}] {}", if target.passed { "x" } else { " " }, target.text.get(lang));
+        }
+        for p in &s.verdict.problems {
+            let _ = writeln!(md, "- **{}**: {}", if ko { "문제" } else { "problem" }, p.get(lang));
+        }
+        for c in &s.verdict.causes {
+            let _ = writeln!(md, "- {}: {}", if ko { "원인" } else { "likely cause" }, c.get(lang));
+        }
+        for p in &s.verdict.patterns {
+            let _ = writeln!(md, "- {}: {}", if ko { "패턴" } else { "pattern" }, p.get(lang));
+        }
+        let _ = writeln!(
+            md,
+            "- resources: system CPU avg {}, memory max {}, server CPU avg {} / max {}, server RSS max {}, Locust CPU max {}, DB connections {}",
+            opt_pct(m.cpu_avg),
+            opt_pct(m.memory_max),
+            opt_pct(m.server_cpu_avg),
+            opt_pct(s.server_cpu_max),
+            s.server_rss_max_mb.map(|r| format!("{r} MB")).unwrap_or_else(|| "-".into()),
+            opt_pct(m.locust_cpu_max),
+            m.db_connections_max.map(|(u, x)| format!("{u}/{x}")).unwrap_or_else(|| "-".into())
+        );
+        if !s.tcp_states_end.is_empty() {
+            let states: Vec<String> = s.tcp_states_end.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let _ = writeln!(md, "- TCP on the server port: {}", states.join(", "));
+        }
+        for (phase, rows) in [("spawning", &m.spawning), ("steady", &m.steady)] {
+            if rows.is_empty() {
+                continue;
+            }
+            let _ = writeln!(md, "\n| {phase} | requests | failures | mean |\n|---|---|---|---|");
+            for e in rows {
+                let _ = writeln!(md, "| {} | {} | {} | {:.0} ms |", e.label(), e.requests, e.failures, e.mean_ms);
+            }
+        }
+        if !m.errors.is_empty() {
+            let _ = writeln!(md, "\n{}:\n", if ko { "오류" } else { "Errors" });
+            for e in m.errors.iter().take(10) {
+                let _ = writeln!(md, "- {}× {} {}: `{}`", e.occurrences, e.method.as_deref().unwrap_or(""), e.name, e.error);
+            }
+        }
+        for e in &m.exceptions {
+            let _ = writeln!(md, "\n{}× `{}`\n\n```\n{}\n```", e.count, e.msg, e.traceback.trim_end());
+        }
+    }
+    if let Some(t) = &report.totals {
+        let _ = writeln!(
+            md,
+            "\n## {}\n\n{} requests, {} failures, p50 {}, p95 {}, p99 {}, max {:.0} ms (Locust's --json-file)",
+            if ko { "전체" } else { "Totals" },
+            t.requests,
+            t.failures,
+            opt_ms(t.p50_ms),
+            opt_ms(t.p95_ms),
+            opt_ms(t.p99_ms),
+            t.max_ms
+        );
+    }
+    if !report.comparison.is_empty() {
+        let _ = writeln!(md, "\n## {}\n", if ko { "이전 실행과 비교" } else { "Compared with the previous run" });
+        for c in &report.comparison {
+            let _ = writeln!(md, "- {}", c.get(lang));
+        }
+    }
+    if !report.files.is_empty() {
+        let _ = writeln!(md, "\n## Files\n");
+        for f in &report.files {
+            let _ = writeln!(md, "- {f}");
+        }
+    }
+    md
+}
+
+/// Write report.json and report.md into the run directory (best effort: a report that
+/// cannot be written is still printed).
+pub fn save(report: &RunReport) {
+    let dir = &report.run_dir;
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let mut report = report.clone();
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .chain(["report.json".to_string(), "report.md".to_string()])
+        .collect();
+    files.sort();
+    files.dedup();
+    report.files = files;
+    if let Ok(json) = serde_json::to_string_pretty(&report) {
+        let _ = std::fs::write(dir.join("report.json"), json);
+    }
+    let _ = std::fs::write(dir.join("report.md"), markdown(&report, Lang::En));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn utc_dates() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_500_000);
+        assert_eq!(utc(t).1, "2026-11-24T06:00:00Z");
+        assert_eq!(utc(SystemTime::UNIX_EPOCH).0, "19700101T000000Z");
+        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(utc(leap).1, "2000-02-29T00:00:00Z");
+    }
+}

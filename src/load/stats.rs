@@ -1,0 +1,279 @@
+//! Locust's numbers, typed: `GET /stats/requests` (live), the deltas between two polls, and
+//! the `--json-file` written at shutdown (final counts, percentiles from its buckets).
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct StatRow {
+    pub method: Option<String>,
+    pub name: String,
+    pub num_requests: u64,
+    pub num_failures: u64,
+    pub avg_response_time: f64,
+    pub median_response_time: Option<f64>,
+    pub max_response_time: Option<f64>,
+    #[serde(rename = "response_time_percentile_0.95")]
+    pub p95: Option<f64>,
+    #[serde(rename = "response_time_percentile_0.99")]
+    pub p99: Option<f64>,
+}
+
+impl StatRow {
+    /// Sum of response times (ms), recovered from the running average.
+    pub fn total_ms(&self) -> f64 {
+        self.avg_response_time * self.num_requests as f64
+    }
+
+    pub fn key(&self) -> String {
+        endpoint_key(self.method.as_deref().unwrap_or(""), &self.name)
+    }
+}
+
+pub fn endpoint_key(method: &str, name: &str) -> String {
+    if method.is_empty() {
+        name.to_string()
+    } else {
+        format!("{method} {name}")
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct ErrorRow {
+    pub method: Option<String>,
+    pub name: String,
+    pub error: String,
+    pub occurrences: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct WorkerRow {
+    pub id: String,
+    pub state: String,
+    pub user_count: u64,
+    pub cpu_usage: f64,
+}
+
+/// `GET /stats/requests`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct StatsResponse {
+    pub state: String,
+    pub user_count: u64,
+    pub fail_ratio: f64,
+    pub current_rps: f64,
+    pub current_response_time_percentiles: HashMap<String, Option<f64>>,
+    pub errors: Vec<ErrorRow>,
+    pub stats: Vec<StatRow>,
+    pub worker_count: Option<u64>,
+    pub workers: Option<Vec<WorkerRow>>,
+}
+
+impl StatsResponse {
+    pub fn aggregated(&self) -> StatRow {
+        self.stats
+            .iter()
+            .find(|r| r.name == "Aggregated")
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn endpoints(&self) -> impl Iterator<Item = &StatRow> {
+        self.stats.iter().filter(|r| r.name != "Aggregated")
+    }
+
+    /// p50/p95 of roughly the last 10 s (None while Locust has none).
+    pub fn window_percentile(&self, p: &str) -> Option<f64> {
+        self.current_response_time_percentiles
+            .get(&format!("response_time_percentile_{p}"))
+            .copied()
+            .flatten()
+            .filter(|v| *v > 0.0)
+    }
+}
+
+/// `GET /exceptions`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct ExceptionRow {
+    pub count: u64,
+    pub msg: String,
+    pub traceback: String,
+    pub nodes: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ExceptionsResponse {
+    pub exceptions: Vec<ExceptionRow>,
+}
+
+/// Live figures between two polls of the Aggregated row (Locust's `current_rps` lags ~10 s).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Delta {
+    pub requests: u64,
+    pub failures: u64,
+    pub secs: f64,
+}
+
+impl Delta {
+    pub fn between(before: &StatRow, after: &StatRow, secs: f64) -> Delta {
+        Delta {
+            requests: after.num_requests.saturating_sub(before.num_requests),
+            failures: after.num_failures.saturating_sub(before.num_failures),
+            secs,
+        }
+    }
+
+    pub fn rps(&self) -> f64 {
+        if self.secs > 0.0 {
+            self.requests as f64 / self.secs
+        } else {
+            0.0
+        }
+    }
+
+    pub fn failure_ratio(&self) -> f64 {
+        if self.requests > 0 {
+            self.failures as f64 / self.requests as f64
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One endpoint in `--json-file`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct JsonEntry {
+    pub name: String,
+    pub method: Option<String>,
+    pub num_requests: u64,
+    pub num_failures: u64,
+    pub total_response_time: f64,
+    pub max_response_time: f64,
+    /// {bucket_ms: count}
+    pub response_times: BTreeMap<String, u64>,
+}
+
+/// Locust's own percentile over rounded response-time buckets
+/// (`calculate_response_time_percentile`).
+pub fn percentile(buckets: &BTreeMap<u64, u64>, percent: f64) -> Option<f64> {
+    let total: u64 = buckets.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let wanted = (total as f64 * percent) as u64;
+    let mut processed = 0u64;
+    for (ms, count) in buckets.iter().rev() {
+        processed += count;
+        if total - processed <= wanted {
+            return Some(*ms as f64);
+        }
+    }
+    Some(0.0)
+}
+
+/// Buckets of one entry, keys as numbers.
+pub fn buckets(entry: &JsonEntry) -> BTreeMap<u64, u64> {
+    let mut out = BTreeMap::new();
+    for (k, v) in &entry.response_times {
+        if let Ok(ms) = k.parse::<f64>() {
+            *out.entry(ms.round() as u64).or_default() += v;
+        }
+    }
+    out
+}
+
+/// Final totals from `--json-file`: counts and percentiles over every endpoint.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Final {
+    pub requests: u64,
+    pub failures: u64,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub max_ms: f64,
+}
+
+pub fn final_totals(entries: &[JsonEntry]) -> Final {
+    let mut all = BTreeMap::new();
+    let mut out = Final::default();
+    for e in entries {
+        out.requests += e.num_requests;
+        out.failures += e.num_failures;
+        out.max_ms = out.max_ms.max(e.max_response_time);
+        for (ms, n) in buckets(e) {
+            *all.entry(ms).or_default() += n;
+        }
+    }
+    out.p50_ms = percentile(&all, 0.5);
+    out.p95_ms = percentile(&all, 0.95);
+    out.p99_ms = percentile(&all, 0.99);
+    out
+}
+
+pub fn read_json_file(path: &std::path::Path) -> Result<Vec<JsonEntry>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(pairs: &[(u64, u64)]) -> BTreeMap<u64, u64> {
+        pairs.iter().copied().collect()
+    }
+
+    #[test]
+    fn percentiles_match_locusts_rule() {
+        // 100 requests: 90 at 10 ms, 5 at 100 ms, 5 at 1000 ms.
+        let buckets = b(&[(10, 90), (100, 5), (1000, 5)]);
+        assert_eq!(percentile(&buckets, 0.5), Some(10.0));
+        assert_eq!(percentile(&buckets, 0.95), Some(100.0));
+        assert_eq!(percentile(&buckets, 0.99), Some(1000.0));
+        assert_eq!(percentile(&BTreeMap::new(), 0.95), None);
+    }
+
+    #[test]
+    fn deltas_give_live_rates() {
+        let a = StatRow {
+            num_requests: 100,
+            num_failures: 1,
+            ..Default::default()
+        };
+        let b = StatRow {
+            num_requests: 160,
+            num_failures: 4,
+            ..Default::default()
+        };
+        let d = Delta::between(&a, &b, 2.0);
+        assert_eq!(d.rps(), 30.0);
+        assert_eq!(d.failure_ratio(), 0.05);
+        // A reset (counts going down) is not a negative rate.
+        assert_eq!(Delta::between(&b, &a, 1.0).requests, 0);
+    }
+
+    #[test]
+    fn parses_locusts_json_shapes() {
+        let stats: StatsResponse = serde_json::from_str(
+            r#"{"state":"running","user_count":5,"stats":[{"method":"GET","name":"/a","num_requests":3,"num_failures":1,"avg_response_time":10.0,"response_time_percentile_0.95":20},{"method":"","name":"Aggregated","num_requests":3,"num_failures":1,"avg_response_time":10.0}],"errors":[{"method":"GET","name":"/a","error":"x","occurrences":1}],"current_response_time_percentiles":{"response_time_percentile_0.5":null,"response_time_percentile_0.95":30}}"#,
+        )
+        .unwrap();
+        assert_eq!(stats.aggregated().num_requests, 3);
+        assert_eq!(stats.window_percentile("0.95"), Some(30.0));
+        assert_eq!(stats.window_percentile("0.5"), None);
+        assert_eq!(stats.endpoints().next().unwrap().p95, Some(20.0));
+        let entries: Vec<JsonEntry> = serde_json::from_str(
+            r#"[{"name":"/a","method":"GET","num_requests":3,"num_failures":1,"total_response_time":30.0,"max_response_time":20.0,"response_times":{"10":2,"20":1},"num_reqs_per_sec":{"1":3}}]"#,
+        )
+        .unwrap();
+        let f = final_totals(&entries);
+        assert_eq!((f.requests, f.failures), (3, 1));
+        assert_eq!(f.p95_ms, Some(20.0));
+    }
+}

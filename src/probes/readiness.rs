@@ -1,0 +1,154 @@
+//! `readiness`: settings that skew load-test results, one aspect per check (params.aspect):
+//! silk, debug, logging, sqlite, devserver, open_files. Each says what it costs.
+
+use super::Input;
+use super::port::django_server_kind;
+use crate::checks::result::Outcome;
+use crate::t;
+use serde_json::Value;
+
+pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
+    let aspect = input.param_str("aspect").unwrap_or("");
+    match aspect {
+        "open_files" => Ok(open_files(input)),
+        "devserver" => Ok(devserver(input)),
+        "silk" | "debug" | "logging" | "sqlite" => django_aspect(input, aspect).await,
+        other => anyhow::bail!(
+            "readiness: unknown aspect {other:?} (silk, debug, logging, sqlite, devserver, open_files)"
+        ),
+    }
+}
+
+async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcome> {
+    let ctx = input.ctx;
+    let facts = match super::django_facts(input).await {
+        Ok(f) => f,
+        Err(outcome) => return Ok(outcome),
+    };
+    if aspect == "sqlite" {
+        let vendor = match super::database::url(ctx).await {
+            Ok(url) => super::database::vendor_of(&url),
+            Err(reason) => {
+                return Ok(Outcome::fail(
+                    "django_unavailable",
+                    t!("{reason}"; "{reason}"),
+                ));
+            }
+        };
+        return Ok(match vendor {
+            Some(super::database::Vendor::Sqlite) => Outcome::warn(
+                "sqlite",
+                t!("the database is SQLite: concurrent reservations will serialize and fail with \"database is locked\""; "DB가 SQLite: 동시 예약이 직렬화되고 \"database is locked\"로 실패함"),
+            ),
+            _ => Outcome::pass(t!("the database is not SQLite"; "DB가 SQLite가 아님")),
+        });
+    }
+    let settings = match facts.answer("settings") {
+        Ok(s) => s.clone(),
+        Err(reason) => {
+            return Ok(Outcome::fail(
+                "django_unavailable",
+                t!("{reason}"; "{reason}"),
+            ));
+        }
+    };
+    let list = |key: &str| {
+        settings
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    Ok(match aspect {
+        "silk" => {
+            let app = list("installed_apps").iter().any(|a| a == "silk");
+            let middleware = list("middleware").iter().any(|m| m.contains("silk"));
+            if app || middleware {
+                Outcome::warn(
+                    "silk_on",
+                    t!("Django Silk is on (app: {app}, middleware: {middleware}): every request is recorded in the database"; "Django Silk 켜짐 (앱: {app}, 미들웨어: {middleware}): 모든 요청이 DB에 기록됨"),
+                )
+            } else {
+                Outcome::pass(t!("Silk is off"; "Silk 꺼짐"))
+            }
+        }
+        "debug" => {
+            if settings
+                .get("debug")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+            {
+                Outcome::warn(
+                    "debug_on",
+                    t!("DEBUG = True: Django keeps every SQL query in memory"; "DEBUG = True: Django가 모든 SQL 쿼리를 메모리에 보관"),
+                )
+            } else {
+                Outcome::pass(t!("DEBUG is off"; "DEBUG 꺼짐"))
+            }
+        }
+        _ => {
+            let level = settings
+                .get("logging_root_level")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if level == "DEBUG" {
+                Outcome::warn(
+                    "debug_logging",
+                    t!("the root logger is at DEBUG: every request writes log lines"; "루트 로거가 DEBUG: 요청마다 로그 기록"),
+                )
+            } else {
+                Outcome::pass(t!("logging is not at DEBUG"; "로깅이 DEBUG가 아님"))
+            }
+        }
+    })
+}
+
+fn devserver(input: &Input<'_>) -> Outcome {
+    let listeners = input
+        .dep("port")
+        .and_then(|r| r.facts.get("listeners"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let command = listeners
+        .iter()
+        .filter_map(|l| l.get("command").and_then(Value::as_str))
+        .find_map(django_server_kind);
+    match command {
+        Some("runserver") => Outcome::warn(
+            "runserver",
+            t!("the server is Django's development server (runserver): one process, not built for 500–1000 users"; "서버가 Django 개발 서버(runserver): 단일 프로세스, 500–1000명 부하용이 아님"),
+        ),
+        Some(kind) => Outcome::pass(t!("served by {kind}"; "{kind}로 서비스 중")),
+        None => Outcome::skip(
+            t!("does not apply: the server process is not visible"; "해당 없음: 서버 프로세스를 볼 수 없음"),
+        ),
+    }
+}
+
+/// Locust warns below 10000 and raises the soft limit itself when the hard limit allows.
+fn open_files(input: &Input<'_>) -> Outcome {
+    use nix::sys::resource::{Resource, getrlimit};
+    let need = input.threshold("min_open_files", 10000.0) as u64;
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return Outcome::skip(
+            t!("the open-file limit cannot be read"; "열린 파일 제한을 읽을 수 없음"),
+        );
+    };
+    let outcome = if hard < need {
+        Outcome::warn(
+            "open_files",
+            t!("open-file limit {hard} is below {need}: Locust cannot open enough connections for many users"; "열린 파일 제한 {hard}이 {need} 미만: Locust가 많은 사용자의 연결을 열 수 없음"),
+        )
+    } else {
+        Outcome::pass(
+            t!("open-file limit: soft {soft}, hard {hard} (Locust raises the soft limit itself)"; "열린 파일 제한: soft {soft}, hard {hard} (Locust가 soft 제한을 직접 올림)"),
+        )
+    };
+    outcome.with("soft_limit", soft).with("hard_limit", hard)
+}

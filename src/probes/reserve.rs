@@ -1,0 +1,141 @@
+//! `reserve` (guide §2): the reservation endpoint exercised in-process by the Django probe, as
+//! the load test calls it, inside a transaction that is rolled back — nothing is left behind.
+//! A 500 comes back with its exception, so the guide's ReservationResult bug is named with the
+//! view's file and line.
+
+use super::Input;
+use crate::checks::result::Outcome;
+use crate::django::Frame;
+use crate::t;
+use serde_json::Value;
+
+pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
+    let ctx = input.ctx;
+    let facts = match super::django_facts(input).await {
+        Ok(f) => f,
+        Err(outcome) => return Ok(outcome),
+    };
+    let answer = match facts.answer("reserve") {
+        Ok(a) => a.clone(),
+        Err(reason) => {
+            return Ok(Outcome::fail(
+                "django_unavailable",
+                t!("{reason}"; "{reason}"),
+            ));
+        }
+    };
+    let text = |key: &str| {
+        answer
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    if answer.get("applies").and_then(Value::as_bool) == Some(false) {
+        let reason = text("reason");
+        return Ok(Outcome::skip(
+            t!("does not apply: {reason}"; "해당 없음: {reason}"),
+        ));
+    }
+    let status = answer.get("status").and_then(Value::as_u64).unwrap_or(0);
+    let url = text("url");
+    let body = text("body");
+    let is_json = answer
+        .get("is_json")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let base = |o: Outcome| {
+        o.with(
+            "request",
+            format!(
+                "POST {url} as {} (in-process, rolled back)",
+                text("as_user")
+            ),
+        )
+        .with("status", status)
+    };
+    let outcome = match status {
+        200 | 201 => base(Outcome::pass(t!("POST {url} → {status}: reservations work"; "POST {url} → {status}: 예약 정상"))),
+        400 if is_json => {
+            let code = serde_json::from_str::<Value>(&body).ok().and_then(|b| b.get("error_code").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
+            base(Outcome::pass(t!("POST {url} → 400 with JSON {code}: a business answer the load test counts as success (tip 3)"; "POST {url} → 400 JSON {code}: 부하 테스트가 성공으로 처리하는 비즈니스 응답 (팁 3)"))).with("body", body)
+        }
+        400 => base(Outcome::fail("bad_400", t!("POST {url} → 400 without a JSON body: the load test cannot tell it from a real error"; "POST {url} → JSON 본문 없는 400: 부하 테스트가 실제 오류와 구분 불가"))).with("body", body),
+        500 => server_error(&answer, &url, ctx.config.project_dir.value.as_deref()),
+        other => base(Outcome::fail("unexpected", t!("POST {url} → {other}"; "POST {url} → {other}"))).with("body", body),
+    };
+    Ok(outcome)
+}
+
+fn server_error(answer: &Value, url: &str, project: Option<&std::path::Path>) -> Outcome {
+    let exception = answer.get("exception").cloned().unwrap_or_default();
+    let chain: Vec<String> = exception
+        .get("chain")
+        .and_then(Value::as_array)
+        .map(|c| {
+            c.iter()
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        e.get("type").and_then(Value::as_str).unwrap_or("?"),
+                        e.get("message").and_then(Value::as_str).unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let frames: Vec<Frame> = exception
+        .get("frames")
+        .and_then(|f| serde_json::from_value(f.clone()).ok())
+        .unwrap_or_default();
+    let view_frame = project.and_then(|p| frames.iter().rev().find(|f| f.is_project_code(p)));
+    let guide_bug = chain
+        .iter()
+        .find(|c| c.contains("'ReservationResult' object has no attribute"));
+    let mut outcome = match guide_bug {
+        Some(message) => {
+            let attribute = message
+                .rsplit("no attribute ")
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_string();
+            Outcome::fail(
+                "reservation_result",
+                t!("POST {url} → 500: 'ReservationResult' object has no attribute {attribute}"; "POST {url} → 500: 'ReservationResult' 객체에 {attribute} 속성 없음"),
+            )
+        }
+        None => {
+            let first = chain
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "unknown exception".into());
+            let last = chain.last().cloned().unwrap_or_default();
+            Outcome::fail("server_error", t!("POST {url} → 500: {}", first_line(&last); "POST {url} → 500: {}", first_line(&last))).with("exception", first)
+        }
+    };
+    for (i, link) in chain.iter().enumerate() {
+        outcome = outcome.with(
+            if i == 0 { "raised" } else { "caused_by" },
+            first_line(link),
+        );
+    }
+    if let Some(frame) = view_frame {
+        outcome = outcome
+            .at(frame.file.clone().unwrap_or_default(), frame.line)
+            .with(
+                "at",
+                format!(
+                    "{}:{} {}",
+                    frame.file.clone().unwrap_or_default(),
+                    frame.line.unwrap_or(0),
+                    frame.code.clone().unwrap_or_default()
+                ),
+            );
+    }
+    outcome
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").to_string()
+}

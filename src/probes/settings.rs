@@ -1,0 +1,285 @@
+//! `settings` (guide §3): Django's own `manage.py check`, and when Django cannot even start,
+//! which of the guide's apps and middleware are missing, with the lines to add.
+
+use super::Input;
+use crate::checks::result::Outcome;
+use crate::django::{DjangoFacts, Frame};
+use crate::t;
+use serde_json::Value;
+use std::path::Path;
+
+/// The guide's §3 lists, in its order.
+pub const GUIDE_BASE_APPS: &[&str] = &[
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+];
+pub const GUIDE_MIDDLEWARE: &[&str] = &[
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "silk.middleware.SilkyMiddleware",
+];
+
+/// A list as written in the settings file.
+#[derive(Debug, Clone)]
+struct WrittenList {
+    file: String,
+    line: usize,
+    items: Vec<String>,
+}
+
+/// Where the list is written (from the syntax tree), with the values the settings module really
+/// computes when it can be imported (conditions like `if DEBUG:` included).
+fn written(facts: &DjangoFacts, name: &str) -> Option<WrittenList> {
+    let answer = facts.answer("static_settings").ok()?;
+    let entry = answer.get("lists")?.get(name)?;
+    if let Some(values) = answer
+        .get("values")
+        .and_then(|v| v.get(name))
+        .and_then(Value::as_array)
+    {
+        return Some(WrittenList {
+            file: entry.get("file")?.as_str()?.to_string(),
+            line: entry.get("line")?.as_u64()? as usize,
+            items: values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        });
+    }
+    let items = entry
+        .get("expanded")
+        .or_else(|| entry.get("items"))?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
+    Some(WrittenList {
+        file: entry.get("file")?.as_str()?.to_string(),
+        line: entry.get("line")?.as_u64()? as usize,
+        items,
+    })
+}
+
+pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
+    let ctx = input.ctx;
+    let facts = match ctx.django.facts(&ctx.config).await {
+        Ok(f) => f,
+        Err(reason) => {
+            return Ok(Outcome::fail(
+                "django_unavailable",
+                t!("cannot run the project's Python: {reason}"; "프로젝트 Python 실행 불가: {reason}"),
+            ));
+        }
+    };
+    let project = ctx.config.project_dir.value.clone().unwrap_or_default();
+    match &facts.setup_error {
+        Some(setup)
+            if setup
+                .message
+                .contains("doesn't declare an explicit app_label") =>
+        {
+            Ok(missing_app(&facts, &setup.message, &setup.frames, &project))
+        }
+        Some(setup) => {
+            let frame = last_project_frame(&setup.frames, &project);
+            let mut outcome = Outcome::fail("setup_failed", t!("Django does not start: {}: {}", setup.kind, first_line(&setup.message); "Django 시작 실패: {}: {}", setup.kind, first_line(&setup.message)))
+                .with("error", format!("{}: {}", setup.kind, setup.message));
+            if let Some(frame) = frame {
+                outcome = outcome
+                    .at(frame.file.clone().unwrap_or_default(), frame.line)
+                    .with("code", frame.code.clone().unwrap_or_default());
+            }
+            Ok(outcome)
+        }
+        None => Ok(system_check(&facts)),
+    }
+}
+
+/// `Model class X.models.Y doesn't declare an explicit app_label`: X's app is not installed.
+fn missing_app(facts: &DjangoFacts, message: &str, frames: &[Frame], project: &Path) -> Outcome {
+    let model = message
+        .strip_prefix("Model class ")
+        .and_then(|m| m.split(" doesn't").next())
+        .unwrap_or("")
+        .to_string();
+    let module = model.split(".models").next().unwrap_or("").to_string();
+    let installed = written(facts, "INSTALLED_APPS");
+    let base = written(facts, "BASE_APPS");
+    let middleware = written(facts, "MIDDLEWARE");
+    let installed_items = installed
+        .as_ref()
+        .map(|l| l.items.clone())
+        .unwrap_or_default();
+    if module.starts_with("django.contrib.") {
+        let missing_apps: Vec<&str> = GUIDE_BASE_APPS
+            .iter()
+            .copied()
+            .filter(|a| !installed_items.iter().any(|i| i == a))
+            .collect();
+        let missing_middleware: Vec<&str> = match &middleware {
+            Some(list) => GUIDE_MIDDLEWARE
+                .iter()
+                .copied()
+                .filter(|m| !list.items.iter().any(|i| i == m))
+                .filter(|m| !m.starts_with("silk.") || installed_items.iter().any(|a| a == "silk"))
+                .collect(),
+            None => Vec::new(),
+        };
+        let target = base.as_ref().or(installed.as_ref());
+        let mut code = String::new();
+        if let Some(list) = target {
+            code.push_str(&format!(
+                "# {}:{}  ({})\n",
+                list.file,
+                list.line,
+                if base.is_some() {
+                    "BASE_APPS"
+                } else {
+                    "INSTALLED_APPS"
+                }
+            ));
+            for app in &missing_apps {
+                code.push_str(&format!("+    \"{app}\",\n"));
+            }
+        }
+        if let (Some(list), false) = (&middleware, missing_middleware.is_empty()) {
+            code.push_str(&format!(
+                "# {}:{}  (MIDDLEWARE, in the guide's order)\n",
+                list.file, list.line
+            ));
+            for m in &missing_middleware {
+                code.push_str(&format!("+    \"{m}\",\n"));
+            }
+        }
+        let mut outcome = Outcome::fail(
+            "missing_apps",
+            t!("{model} has no app: missing from INSTALLED_APPS: {}", missing_apps.join(", "); "{model}의 앱이 없음: INSTALLED_APPS에 빠진 항목: {}", missing_apps.join(", ")),
+        )
+        .with("error", first_line(message))
+        .with("missing_apps", missing_apps.join(", "))
+        .with("missing_middleware", missing_middleware.join(", "));
+        if let Some(list) = target {
+            outcome = outcome.at(&list.file, Some(list.line));
+        }
+        outcome.detail = Some(t!("Add to the settings:\n{code}"; "설정에 추가:\n{code}"));
+        return outcome.with_facts(serde_json::json!({ "patch": code }));
+    }
+    // A third-party app's model imported while the app is left out (e.g. installed only in DEBUG).
+    let app = module.clone();
+    let importer = frames.iter().find(|f| f.is_project_code(project));
+    let list_at = installed
+        .as_ref()
+        .map(|l| format!("{}:{}", l.file, l.line))
+        .unwrap_or_else(|| "INSTALLED_APPS".into());
+    let mut outcome = Outcome::fail(
+        "app_not_installed",
+        t!("{model} is imported, but {app:?} is not in INSTALLED_APPS ({list_at})"; "{model}를 import하지만 {app:?}가 INSTALLED_APPS에 없음 ({list_at})"),
+    )
+    .with("error", first_line(message))
+    .with("app", &app)
+    .with("installed_apps", installed_items.join(", "));
+    if let Some(frame) = importer {
+        outcome = outcome
+            .at(frame.file.clone().unwrap_or_default(), frame.line)
+            .with(
+                "imported_at",
+                format!(
+                    "{}:{} {}",
+                    frame.file.clone().unwrap_or_default(),
+                    frame.line.unwrap_or(0),
+                    frame.code.clone().unwrap_or_default()
+                ),
+            );
+    }
+    outcome.detail = Some(
+        t!("Either add {app:?} to INSTALLED_APPS in every configuration that imports it, or import it only where the app is installed (same condition in settings and in the importing file)."; "{app:?}를 import하는 모든 설정의 INSTALLED_APPS에 추가하거나, 앱이 설치된 경우에만 import (설정과 import 파일에 같은 조건)."),
+    );
+    outcome
+}
+
+fn system_check(facts: &DjangoFacts) -> Outcome {
+    let issues = match facts.answer("system_check") {
+        Ok(answer) => answer
+            .get("issues")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        Err(reason) => {
+            return Outcome::new(
+                crate::checks::result::Status::Error,
+                t!("Django's system checks could not run: {reason}"; "Django 시스템 점검 실행 실패: {reason}"),
+            );
+        }
+    };
+    let errors: Vec<&Value> = issues
+        .iter()
+        .filter(|i| i.get("level").and_then(Value::as_i64).unwrap_or(0) >= 40)
+        .collect();
+    let warnings = issues.len() - errors.len();
+    let describe = |i: &Value| {
+        format!(
+            "{}: {}",
+            i.get("id").and_then(Value::as_str).unwrap_or("?"),
+            i.get("msg").and_then(Value::as_str).unwrap_or("")
+        )
+    };
+    let installed = facts
+        .answer("settings")
+        .ok()
+        .and_then(|s| s.get("installed_apps"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let missing_core: Vec<&str> = GUIDE_BASE_APPS
+        .iter()
+        .copied()
+        .filter(|a| !installed.iter().any(|i| i == a))
+        .collect();
+    let mut outcome = if let Some(first) = errors.first() {
+        Outcome::fail(
+            "check_errors",
+            t!("manage.py check: {} error(s); {}", errors.len(), describe(first); "manage.py check: 오류 {}건; {}", errors.len(), describe(first)),
+        )
+    } else if !missing_core.is_empty() {
+        Outcome::warn(
+            "missing_apps",
+            t!("Django starts, but the guide's BASE_APPS lack {}", missing_core.join(", "); "Django는 시작되지만 가이드의 BASE_APPS 중 {} 없음", missing_core.join(", ")),
+        )
+    } else {
+        Outcome::pass(
+            t!("manage.py check: no errors ({warnings} warning(s)); {} apps installed", installed.len(); "manage.py check: 오류 없음 (경고 {warnings}건); 앱 {}개", installed.len()),
+        )
+    };
+    for issue in issues.iter().take(10) {
+        outcome = outcome.with("issue", describe(issue));
+    }
+    outcome
+        .with("django", facts.django.clone().unwrap_or_default())
+        .with(
+            "settings_module",
+            facts.settings_module.clone().unwrap_or_default(),
+        )
+}
+
+fn last_project_frame<'f>(frames: &'f [Frame], project: &Path) -> Option<&'f Frame> {
+    frames.iter().rev().find(|f| f.is_project_code(project))
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").to_string()
+}

@@ -1,0 +1,155 @@
+//! Everything that can happen to the app: keys (mapped here, without context) and messages
+//! from background work. `App::update` decides what each means in the current state.
+
+use crate::checks::result::CheckResult;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    // Keys.
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Enter,
+    Tab,
+    /// Esc: close what is open, or quit when nothing is.
+    Back,
+    Yes,
+    No,
+    Rerun,
+    RerunAll,
+    /// Apply the n-th fix offered for the selected check (`f` is the first).
+    Fix(usize),
+    ToggleLang,
+    /// The staged load run (`s`); answered with a message until it exists.
+    StartRun,
+    Help,
+    Quit,
+    // Time and terminal.
+    Tick,
+    Resize,
+    // Background work (each run of checks has its own number, see `App::run_seq`).
+    CheckStarted {
+        run: u64,
+        id: String,
+    },
+    CheckFinished {
+        run: u64,
+        result: Arc<CheckResult>,
+    },
+    RunDone {
+        run: u64,
+    },
+    PlanReady(Result<PlanView, String>),
+    FixLine(String),
+    FixFinished(Result<FixExit, String>),
+}
+
+/// What the confirmation needs of a `fixes::Plan` (the plan itself stays with the runtime).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanView {
+    pub id: String,
+    pub title: crate::i18n::Text,
+    pub shown: Vec<String>,
+    pub rerun: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixExit {
+    pub success: bool,
+    pub exit_code: Option<i32>,
+}
+
+/// Work the app asks for; `tui::run` performs it and answers with actions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Run these checks (and what they need) with a fresh context.
+    RunChecks {
+        run: u64,
+        ids: Vec<String>,
+    },
+    PlanFix {
+        fix_id: String,
+    },
+    ApplyFix {
+        fix_id: String,
+    },
+    Quit,
+}
+
+/// The action a key stands for, whatever the state; None for keys doctor does not use.
+pub fn from_key(key: KeyEvent) -> Option<Action> {
+    if key.kind != KeyEventKind::Press {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        // Raw mode turns Ctrl-C into a key, not SIGINT.
+        KeyCode::Char('c') if ctrl => Action::Quit,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Home | KeyCode::Char('g') => Action::Home,
+        KeyCode::End | KeyCode::Char('G') => Action::End,
+        KeyCode::Enter => Action::Enter,
+        KeyCode::Tab | KeyCode::BackTab => Action::Tab,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Char('y') | KeyCode::Char('Y') => Action::Yes,
+        KeyCode::Char('n') | KeyCode::Char('N') => Action::No,
+        KeyCode::Char('r') => Action::Rerun,
+        KeyCode::Char('R') => Action::RerunAll,
+        KeyCode::Char('f') => Action::Fix(0),
+        KeyCode::Char(d @ '2'..='9') => Action::Fix(d as usize - '1' as usize),
+        KeyCode::Char('l') => Action::ToggleLang,
+        KeyCode::Char('s') => Action::StartRun,
+        KeyCode::Char('?') => Action::Help,
+        KeyCode::Char('q') => Action::Quit,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> Option<Action> {
+        from_key(KeyEvent::new(code, modifiers))
+    }
+
+    #[test]
+    fn keys_map_to_actions() {
+        assert!(matches!(
+            key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            Some(Action::Quit)
+        ));
+        assert!(matches!(
+            key(KeyCode::Char('j'), KeyModifiers::NONE),
+            Some(Action::Down)
+        ));
+        assert!(matches!(
+            key(KeyCode::Char('f'), KeyModifiers::NONE),
+            Some(Action::Fix(0))
+        ));
+        assert!(matches!(
+            key(KeyCode::Char('3'), KeyModifiers::NONE),
+            Some(Action::Fix(2))
+        ));
+        assert!(matches!(
+            key(KeyCode::Char('R'), KeyModifiers::SHIFT),
+            Some(Action::RerunAll)
+        ));
+        assert!(key(KeyCode::Char('x'), KeyModifiers::NONE).is_none());
+    }
+
+    #[test]
+    fn key_releases_are_ignored() {
+        let mut release = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        release.kind = KeyEventKind::Release;
+        assert!(from_key(release).is_none());
+    }
+}

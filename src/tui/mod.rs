@@ -1,0 +1,233 @@
+//! The interactive doctor: a full-screen checklist whose results stream in, with details and
+//! fixes. Elm-style: `App` (state) ← `update(Action)` → `Effect`s, which this module performs as
+//! tokio tasks that answer with actions; `view::draw` paints `&App`. Only this file does I/O.
+
+pub mod action;
+pub mod app;
+pub mod texts;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+use crate::checks::registry::Registry;
+use crate::checks::runner::{self, Event as RunEvent};
+use crate::config::Config;
+use crate::fixes::{self, Plan};
+use crate::i18n::Lang;
+use crate::probes::Context;
+use action::{Action, Effect, FixExit, PlanView};
+use app::App;
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::task::JoinSet;
+use tokio::time::MissedTickBehavior;
+
+/// Run the TUI until the user quits; the terminal is restored on every way out.
+pub async fn run(registry: Arc<Registry>, config: Config, lang: Lang) -> Result<u8, String> {
+    let started = Instant::now();
+    let mut app = App::from_registry(&registry, &config, lang);
+    app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        // Raw mode may be on already when the alternate screen fails.
+        ratatui::restore();
+        format!("cannot open the terminal: {e}")
+    })?;
+    quiet_background_panics();
+    let result = event_loop(&mut terminal, app, registry, config, started).await;
+    ratatui::restore();
+    result.map(|()| 0)
+}
+
+/// ratatui's hook restores the terminal on a panic. A probe's panic (on a worker thread) is
+/// caught by the runner and shown as an error result, so it must neither restore the terminal
+/// nor print over the screen; a panic on the UI thread still restores and prints.
+fn quiet_background_panics() {
+    let ui_thread = std::thread::current().id();
+    let restore_and_print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui_thread {
+            restore_and_print(info);
+        }
+    }));
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    mut app: App,
+    registry: Arc<Registry>,
+    config: Config,
+    started: Instant,
+) -> Result<(), String> {
+    let (tx, mut rx) = unbounded_channel();
+    let mut worker = Worker::new(registry, config, tx);
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut pending = app.start();
+    let mut first_frame = true;
+    let outcome = loop {
+        if pending.contains(&Effect::Quit) {
+            break Ok(());
+        }
+        for effect in pending.drain(..) {
+            worker.perform(effect);
+        }
+        let mut viewport = app.viewport;
+        if let Err(e) = terminal.draw(|frame| viewport = view::draw(frame, &app)) {
+            break Err(format!("cannot draw: {e}"));
+        }
+        app.viewport = viewport;
+        if first_frame {
+            first_frame = false;
+            log_timing(started);
+        }
+        let action = tokio::select! {
+            event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) => action::from_key(key),
+                Some(Ok(Event::Resize(..))) => Some(Action::Resize),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => break Err(format!("cannot read the terminal: {e}")),
+                None => break Ok(()),
+            },
+            Some(message) = rx.recv() => Some(message),
+            _ = tick.tick() => Some(Action::Tick),
+        };
+        if let Some(action) = action {
+            pending = app.update(action);
+        }
+    };
+    // Stop every check and fix (a fix's child process is killed when its task is dropped).
+    worker.tasks.shutdown().await;
+    outcome
+}
+
+/// `DOCTOR_TUI_TIMING=FILE` appends the time from `tui::run` to the first drawn frame.
+fn log_timing(started: Instant) {
+    if let Some(path) = std::env::var_os("DOCTOR_TUI_TIMING") {
+        use std::io::Write;
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(file, "first frame after {:?}", started.elapsed());
+        }
+    }
+}
+
+/// Performs effects as tasks; every task reports back through `tx`.
+struct Worker {
+    registry: Arc<Registry>,
+    config: Config,
+    tx: UnboundedSender<Action>,
+    tasks: JoinSet<()>,
+    /// Plans made for confirmations, by fix id: the app holds only what it shows.
+    plans: Arc<Mutex<HashMap<String, Plan>>>,
+    secrets: Vec<String>,
+}
+
+impl Worker {
+    fn new(registry: Arc<Registry>, config: Config, tx: UnboundedSender<Action>) -> Worker {
+        let secrets = config
+            .password
+            .value
+            .iter()
+            .map(|s| s.expose().to_string())
+            .collect();
+        Worker {
+            registry,
+            config,
+            tx,
+            tasks: JoinSet::new(),
+            plans: Arc::default(),
+            secrets,
+        }
+    }
+
+    fn perform(&mut self, effect: Effect) {
+        let (registry, tx) = (self.registry.clone(), self.tx.clone());
+        // Finished tasks stay in the set until reaped; reap them so it does not grow.
+        while self.tasks.try_join_next().is_some() {}
+        match effect {
+            Effect::RunChecks { run, ids } => {
+                // A fresh context: Django's answers are cached per context and may have changed.
+                let ctx = Context::new(self.config.clone());
+                self.tasks.spawn(run_checks(registry, ids, ctx, run, tx));
+            }
+            Effect::PlanFix { fix_id } => {
+                let ctx = Context::new(self.config.clone());
+                let plans = self.plans.clone();
+                self.tasks.spawn(async move {
+                    let planned = fixes::plan(&registry, &ctx, &fix_id).await.map(|plan| {
+                        let view = PlanView {
+                            id: plan.id.clone(),
+                            title: plan.title.clone(),
+                            shown: plan.shown.clone(),
+                            rerun: plan.rerun.clone(),
+                        };
+                        plans.lock().expect("plans lock").insert(fix_id, plan);
+                        view
+                    });
+                    let _ = tx.send(Action::PlanReady(planned));
+                });
+            }
+            Effect::ApplyFix { fix_id } => {
+                let plan = self.plans.lock().expect("plans lock").remove(&fix_id);
+                let secrets = self.secrets.clone();
+                self.tasks.spawn(async move {
+                    let exit = match plan {
+                        Some(plan) => apply_fix(plan, secrets, tx.clone()).await,
+                        None => Err(format!("no plan for {fix_id}")),
+                    };
+                    let _ = tx.send(Action::FixFinished(exit));
+                });
+            }
+            Effect::Quit => {}
+        }
+    }
+}
+
+async fn run_checks(
+    registry: Arc<Registry>,
+    ids: Vec<String>,
+    ctx: Context,
+    run: u64,
+    tx: UnboundedSender<Action>,
+) {
+    let (events_tx, mut events) = unbounded_channel();
+    let forward = async {
+        while let Some(event) = events.recv().await {
+            let _ = tx.send(match event {
+                RunEvent::Started(id) => Action::CheckStarted { run, id },
+                RunEvent::Finished(result) => Action::CheckFinished { run, result },
+            });
+        }
+    };
+    // The forwarder ends when the runner drops its sender, i.e. after the last event.
+    tokio::join!(runner::run(registry, &ids, ctx, Some(events_tx)), forward);
+    let _ = tx.send(Action::RunDone { run });
+}
+
+async fn apply_fix(
+    plan: Plan,
+    secrets: Vec<String>,
+    tx: UnboundedSender<Action>,
+) -> Result<FixExit, String> {
+    let (lines_tx, mut lines) = unbounded_channel();
+    let forward = async {
+        while let Some(line) = lines.recv().await {
+            let _ = tx.send(Action::FixLine(line));
+        }
+    };
+    let (applied, ()) = tokio::join!(fixes::apply(&plan, &secrets, Some(lines_tx)), forward);
+    applied.map(|a| FixExit {
+        success: a.success,
+        exit_code: a.exit_code,
+    })
+}

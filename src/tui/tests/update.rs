@@ -1,0 +1,207 @@
+//! `App::update`: pure transitions, checked without a terminal.
+
+use super::fixtures;
+use crate::checks::result::Status;
+use crate::i18n::{Lang, Text};
+use crate::tui::action::{Action, Effect, FixExit};
+use crate::tui::app::{FixState, Focus, Message, Overlay, RowState};
+use crate::tui::texts::Word;
+use std::sync::Arc;
+
+#[test]
+fn start_runs_every_check_at_once() {
+    let mut app = fixtures::app(Lang::En);
+    let effects = app.start();
+    let ids: Vec<String> = app.rows.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(effects, vec![Effect::RunChecks { run: 1, ids }]);
+    assert_eq!(app.count_waiting(), app.rows.len());
+}
+
+#[test]
+fn arrows_wrap_and_paging_clamps() {
+    let mut app = fixtures::all_green(Lang::En);
+    let last = app.rows.len() - 1;
+    app.update(Action::Up);
+    assert_eq!(app.selected, last, "up from the first wraps to the last");
+    app.update(Action::Down);
+    assert_eq!(app.selected, 0, "down from the last wraps to the first");
+    app.update(Action::PageDown);
+    app.update(Action::PageDown);
+    assert_eq!(app.selected, last, "paging stops at the end");
+    app.update(Action::PageUp);
+    app.update(Action::PageUp);
+    assert_eq!(app.selected, 0, "paging stops at the start");
+    app.update(Action::End);
+    assert_eq!(app.selected, last);
+}
+
+#[test]
+fn enter_focuses_details_and_esc_goes_back_then_quits() {
+    let mut app = fixtures::all_green(Lang::En);
+    app.update(Action::Enter);
+    assert_eq!(app.focus, Focus::Detail);
+    app.update(Action::Down);
+    assert_eq!(app.selected, 0, "arrows scroll the details, not the list");
+    assert_eq!(app.detail_scroll, 1);
+    assert!(app.update(Action::Back).is_empty());
+    assert_eq!(app.focus, Focus::List);
+    assert_eq!(app.update(Action::Back), vec![Effect::Quit]);
+}
+
+#[test]
+fn fix_on_a_check_without_fixes_does_nothing() {
+    let mut app = fixtures::all_green(Lang::En);
+    let before = (app.overlay.clone(), app.planning.clone());
+    assert!(app.update(Action::Fix(0)).is_empty());
+    assert_eq!((app.overlay.clone(), app.planning.clone()), before);
+    // A second fix that does not exist either.
+    let mut app = fixtures::failing(Lang::En);
+    assert!(app.update(Action::Fix(1)).is_empty());
+}
+
+#[test]
+fn fix_plans_then_confirm_applies_then_rechecks() {
+    let mut app = fixtures::failing(Lang::En);
+    assert_eq!(
+        app.update(Action::Fix(0)),
+        vec![Effect::PlanFix {
+            fix_id: "stock.seed".into()
+        }]
+    );
+    assert_eq!(app.message, Some(Message::Word(Word::Planning)));
+    app.update(Action::PlanReady(Ok(fixtures::seed_plan())));
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })));
+    assert_eq!(
+        app.update(Action::Yes),
+        vec![Effect::ApplyFix {
+            fix_id: "stock.seed".into()
+        }]
+    );
+    app.update(Action::FixLine("created 1 product".into()));
+    assert!(
+        app.update(Action::Back).is_empty(),
+        "a running fix cannot be closed"
+    );
+    assert_eq!(app.message, Some(Message::Word(Word::FixStillRunning)));
+    let effects = app.update(Action::FixFinished(Ok(FixExit {
+        success: true,
+        exit_code: Some(0),
+    })));
+    let Some(Effect::RunChecks { run, ids }) = effects.first().cloned() else {
+        panic!("a successful fix re-runs its checks: {effects:?}");
+    };
+    assert_eq!(ids, vec!["stock".to_string()]);
+    let mut stock = fixtures::result("stock", Status::Pass, Text::new("1 product", "상품 1개"));
+    stock.duration_ms = 5;
+    app.update(Action::CheckFinished {
+        run,
+        result: Arc::new(stock),
+    });
+    app.update(Action::RunDone { run });
+    let Some(Overlay::FixOutput(pane)) = &app.overlay else {
+        panic!("fix pane open")
+    };
+    assert_eq!(pane.state, FixState::Done);
+    assert_eq!(pane.lines, vec!["created 1 product".to_string()]);
+    assert!(matches!(app.row_state("stock"), RowState::Done(r) if r.status == Status::Pass));
+    app.update(Action::Enter);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn confirm_enter_applies_and_n_or_esc_cancels() {
+    for (key, applies) in [
+        (Action::Enter, true),
+        (Action::No, false),
+        (Action::Back, false),
+    ] {
+        let mut app = fixtures::failing(Lang::En);
+        app.update(Action::Fix(0));
+        app.update(Action::PlanReady(Ok(fixtures::seed_plan())));
+        let effects = app.update(key.clone());
+        assert_eq!(!effects.is_empty(), applies, "{key:?}");
+        assert_eq!(app.overlay.is_some(), applies, "{key:?}");
+    }
+}
+
+#[test]
+fn a_failed_plan_is_a_message() {
+    let mut app = fixtures::failing(Lang::En);
+    app.update(Action::Fix(0));
+    app.update(Action::PlanReady(Err("no Django project found".into())));
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.message,
+        Some(Message::Error("no Django project found".into()))
+    );
+}
+
+#[test]
+fn l_toggles_the_language() {
+    let mut app = fixtures::all_green(Lang::En);
+    app.update(Action::ToggleLang);
+    assert_eq!(app.lang, Lang::Ko);
+    app.update(Action::ToggleLang);
+    assert_eq!(app.lang, Lang::En);
+}
+
+#[test]
+fn staged_run_answers_with_a_message() {
+    let mut app = fixtures::all_green(Lang::En);
+    assert!(app.update(Action::StartRun).is_empty());
+    assert_eq!(app.message, Some(Message::Word(Word::StagedNotYet)));
+    app.update(Action::Down);
+    assert_eq!(app.message, None, "the next key clears it");
+}
+
+#[test]
+fn rerun_marks_waiting_and_ignores_the_older_runs_late_results() {
+    let mut app = fixtures::failing(Lang::En);
+    let effects = app.update(Action::Rerun);
+    assert_eq!(
+        effects,
+        vec![Effect::RunChecks {
+            run: 2,
+            ids: vec!["stock".into()]
+        }]
+    );
+    assert!(matches!(app.row_state("stock"), RowState::Waiting));
+    // A late result of run 1 must not overwrite the re-run's state.
+    app.update(Action::CheckFinished {
+        run: 1,
+        result: Arc::new(fixtures::stock_empty()),
+    });
+    assert!(matches!(app.row_state("stock"), RowState::Waiting));
+    app.update(Action::CheckStarted {
+        run: 2,
+        id: "stock".into(),
+    });
+    assert!(matches!(app.row_state("stock"), RowState::Running));
+    assert_eq!(app.update(Action::RerunAll).len(), 1);
+}
+
+#[test]
+fn help_opens_and_closes_and_q_always_quits() {
+    let mut app = fixtures::all_green(Lang::En);
+    app.update(Action::Help);
+    assert_eq!(app.overlay, Some(Overlay::Help));
+    app.update(Action::Down);
+    assert_eq!(app.selected, 0, "keys under the help do nothing");
+    app.update(Action::Back);
+    assert!(app.overlay.is_none());
+    app.update(Action::Help);
+    assert_eq!(app.update(Action::Quit), vec![Effect::Quit]);
+}
+
+#[test]
+fn scrolling_stops_at_what_the_view_measured() {
+    let mut app = fixtures::failing(Lang::En);
+    app.viewport.detail_max = 2;
+    app.update(Action::Enter);
+    for _ in 0..5 {
+        app.update(Action::Down);
+    }
+    assert_eq!(app.detail_scroll, 2);
+    app.update(Action::Home);
+    assert_eq!(app.detail_scroll, 0);
+}

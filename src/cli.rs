@@ -57,10 +57,48 @@ pub enum Command {
         #[arg(long = "fault", value_name = "FAULT")]
         faults: Vec<String>,
     },
+    /// Load-test in stages (default 100 → 500 → 1000 users) with the project's own Locust and
+    /// locustfile; a verdict per stage against the guide's targets; a report in .doctor/runs/.
+    /// Exit 0 all stages met the targets, 1 a stage missed, 2 usage, 3 not started or aborted.
+    Run(RunArgs),
+    /// List earlier `doctor run`s of this project (.doctor/history.sqlite3).
+    History,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
+}
+
+/// `doctor run` flags; unset ones come from doctor.toml `[run]` or the guide's defaults.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct RunArgs {
+    /// User counts of the stages, e.g. 100,500,1000.
+    #[arg(long, value_name = "USERS")]
+    pub stages: Option<String>,
+    /// Users started per second.
+    #[arg(long, value_name = "N")]
+    pub spawn_rate: Option<f64>,
+    /// How long each stage lasts, e.g. 60s, 2m.
+    #[arg(long, value_name = "TIME")]
+    pub stage_time: Option<String>,
+    /// Run Locust as a master with N local worker processes.
+    #[arg(long, value_name = "N")]
+    pub workers: Option<u32>,
+    /// Wait for N remote workers to join doctor's Locust master before the first stage.
+    #[arg(long, value_name = "N")]
+    pub expect_workers: Option<u32>,
+    /// Raise the load after a stage that missed its targets.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Start even when a blocking check (server, auth, stock, locustfile) fails.
+    #[arg(long)]
+    pub force: bool,
+    /// Allow load on a non-loopback base URL.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// The locustfile (default: [locust] locustfile or the one found in the project).
+    #[arg(long, value_name = "PATH")]
+    pub locustfile: Option<PathBuf>,
 }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod django;
 pub mod fixes;
 pub mod i18n;
+pub mod load;
 pub mod locustfile;
 pub mod probes;
 pub mod process;

@@ -66,6 +66,15 @@ async fn run(cli: Cli) -> Result<u8, String> {
             return fix_command(registry, config, id, yes, lang, cli.format).await;
         }
         Some(Command::Demo { .. }) => unreachable!("demo runs from main"),
+        Some(Command::Run(args)) => {
+            return doctor::report::run::run_command(
+                config, registry, &args, &cwd, lang, cli.format,
+            )
+            .await;
+        }
+        Some(Command::History) => {
+            return doctor::report::run::history_command(&config, &cwd, lang, cli.format).await;
+        }
         None => {}
     }
     if cli.list {
@@ -350,6 +359,18 @@ async fn fix_command(
                 }
             )
         ),
+    }
+    if plan.keeps_running() {
+        println!(
+            "{}",
+            if lang == Lang::Ko {
+                "서버 실행 중 — Ctrl-C로 중지합니다."
+            } else {
+                "The server runs — Ctrl-C stops it."
+            }
+        );
+        shutdown_signal().await;
+        doctor::fixes::stop_background().await;
     }
     Ok(code as u8)
 }

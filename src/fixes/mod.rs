@@ -10,7 +10,10 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
-const SEED_STOCK_SCRIPT: &str = include_str!("../../assets/fixes/seed_stock.py");
+mod background;
+mod builtin;
+
+pub use background::{running as background_servers, stop_all as stop_background};
 
 /// A fix ready to run: everything the confirmation shows.
 #[derive(Clone, Debug)]
@@ -24,8 +27,18 @@ pub struct Plan {
     argv: Vec<String>,
     cwd: PathBuf,
     env: Vec<(String, String)>,
+    secret_env: Vec<(String, crate::config::Secret)>,
+    /// Set for a server doctor keeps running: the address it must answer on.
+    serves_at: Option<String>,
     /// Checks to run again afterwards: this one and every check that needs it.
     pub rerun: Vec<String>,
+}
+
+impl Plan {
+    /// A fix that starts a server doctor keeps running until it exits.
+    pub fn keeps_running(&self) -> bool {
+        self.serves_at.is_some()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -70,6 +83,8 @@ pub async fn plan(registry: &Registry, ctx: &Context, fix_id: &str) -> Result<Pl
     if let Some(module) = &ctx.config.settings_module.value {
         env.push(("DJANGO_SETTINGS_MODULE".to_string(), module.clone()));
     }
+    let mut secret_env = Vec::new();
+    let mut serves_at = None;
     let (argv, shown) = match &fix.action {
         FixAction::Manage(args) => {
             let argv: Vec<String> = python
@@ -86,42 +101,14 @@ pub async fn plan(registry: &Registry, ctx: &Context, fix_id: &str) -> Result<Pl
             }
             (argv.clone(), vec![shell_words(argv)])
         }
-        FixAction::Builtin(name) if name == "seed_stock" => {
-            let facts = ctx.django.facts(&ctx.config).await?;
-            let raw = facts.answer("stock")?;
-            let label = |key: &str| raw.get(key).and_then(|v| v.as_str()).map(str::to_string);
-            let (Some(product_model), Some(stock_model)) =
-                (label("product_model"), label("stock_model"))
-            else {
-                return Err(
-                    "this project has no Product/ProductStock models: the stock fix does not apply"
-                        .into(),
-                );
-            };
-            let args = serde_json::json!({ "product_model": product_model, "stock_model": stock_model, "quantity": 10000 });
-            env.push(("DOCTOR_FIX_ARGS".to_string(), args.to_string()));
-            let argv: Vec<String> = python
-                .iter()
-                .cloned()
-                .chain([
-                    "manage.py".into(),
-                    "shell".into(),
-                    "-c".into(),
-                    SEED_STOCK_SCRIPT.into(),
-                ])
-                .collect();
-            let mut shown = vec![
-                format!(
-                    "{} manage.py shell -c SCRIPT   (DOCTOR_FIX_ARGS={args})",
-                    python.join(" ")
-                ),
-                "SCRIPT:".to_string(),
-            ];
-            shown.extend(SEED_STOCK_SCRIPT.lines().map(|l| format!("  {l}")));
-            (argv, shown)
-        }
-        FixAction::Builtin(other) => {
-            return Err(format!("fix {fix_id}: unknown built-in fix {other:?}"));
+        FixAction::Builtin(name) => {
+            let command = builtin::command(name, ctx)
+                .await
+                .map_err(|e| format!("fix {fix_id}: {e}"))?;
+            env.extend(command.env);
+            secret_env = command.secret_env;
+            serves_at = command.serves_at;
+            (command.argv, command.shown)
         }
     };
     let mut shown_with_dir = vec![format!("cd {}", project.display())];
@@ -134,6 +121,8 @@ pub async fn plan(registry: &Registry, ctx: &Context, fix_id: &str) -> Result<Pl
         argv,
         cwd: project,
         env,
+        secret_env,
+        serves_at,
         rerun: dependents(registry, check_id),
     })
 }
@@ -163,10 +152,18 @@ pub async fn apply(
     progress: Option<mpsc::UnboundedSender<String>>,
 ) -> Result<Applied, String> {
     let mut command = tokio::process::Command::new(&plan.argv[0]);
+    if let Some(address) = &plan.serves_at {
+        command
+            .args(&plan.argv[1..])
+            .current_dir(&plan.cwd)
+            .envs(plan.env.iter().map(|(k, v)| (k, v)));
+        return background::start(command, address, progress.as_ref()).await;
+    }
     command
         .args(&plan.argv[1..])
         .current_dir(&plan.cwd)
         .envs(plan.env.iter().map(|(k, v)| (k, v)))
+        .envs(plan.secret_env.iter().map(|(k, v)| (k, v.expose())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

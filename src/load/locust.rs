@@ -81,7 +81,12 @@ impl Locust {
             cmd.arg("-f")
                 .arg(opts.locustfile)
                 .args(["--host", opts.host])
-                .args(["--web-host", "127.0.0.1", "--web-port", &web_port.to_string()])
+                .args([
+                    "--web-host",
+                    "127.0.0.1",
+                    "--web-port",
+                    &web_port.to_string(),
+                ])
                 .arg("--json-file")
                 .arg(&json_base)
                 .arg("--csv")
@@ -151,7 +156,9 @@ impl Locust {
         let deadline = Instant::now() + within;
         loop {
             if let Some(status) = self.master.exited() {
-                return Err(format!("Locust exited before its web UI came up ({status})"));
+                return Err(format!(
+                    "Locust exited before its web UI came up ({status})"
+                ));
             }
             if self.stats().await.is_ok() {
                 return Ok(());
@@ -271,7 +278,12 @@ pub fn error_line(log: &str) -> Option<String> {
                 l.contains("/ERROR/") || l.contains("/CRITICAL/") || l.contains("Could not find")
             })
         })
-        .or_else(|| lines.iter().rev().find(|l| l.contains("No User class found")))
+        .or_else(|| {
+            lines
+                .iter()
+                .rev()
+                .find(|l| l.contains("No User class found"))
+        })
         .map(|l| l.trim().to_string())
 }
 

@@ -61,7 +61,10 @@ pub async fn run(
     }
     let mut report = RunReport::new(&plan);
     if let Err(e) = std::fs::create_dir_all(&report.run_dir) {
-        report.finish(Outcome::CouldNotStart, Some(format!("cannot create {}: {e}", report.run_dir.display())));
+        report.finish(
+            Outcome::CouldNotStart,
+            Some(format!("cannot create {}: {e}", report.run_dir.display())),
+        );
         return report;
     }
     let _ = events.send(RunEvent::Started {
@@ -73,7 +76,9 @@ pub async fn run(
     let outcome = drive(&plan, &ctx, &events, &mut cancel, &mut report).await;
     let (outcome, message) = match outcome {
         Ok(()) => {
-            if report.stages.iter().all(|s| s.verdict.passed) && report.stages.len() == plan.stages.len() {
+            if report.stages.iter().all(|s| s.verdict.passed)
+                && report.stages.len() == plan.stages.len()
+            {
                 (Outcome::Passed, None)
             } else {
                 (Outcome::Missed, None)
@@ -125,11 +130,16 @@ async fn drive(
         }
         if !blocking.is_empty() {
             if plan.force {
-                say(t!("checks failed, going on because of --force: {}", blocking.join("; "); "점검 실패, --force로 계속: {}", blocking.join("; ")));
+                say(
+                    t!("checks failed, going on because of --force: {}", blocking.join("; "); "점검 실패, --force로 계속: {}", blocking.join("; ")),
+                );
             } else {
                 return Err((
                     Outcome::CouldNotStart,
-                    Some(format!("a blocking check failed, no load was sent (use --force to run anyway): {}", blocking.join("; "))),
+                    Some(format!(
+                        "a blocking check failed, no load was sent (use --force to run anyway): {}",
+                        blocking.join("; ")
+                    )),
                 ));
             }
         }
@@ -151,7 +161,9 @@ async fn drive(
         _ = cancelled(cancel) => return Err((Outcome::Aborted, Some("interrupted while Locust started".into()))),
     };
     report.web_url = Some(locust.web_url.clone());
-    say(t!("Locust web UI at {} (bound to 127.0.0.1)", locust.web_url; "Locust 웹 UI {} (127.0.0.1에만 바인드)", locust.web_url));
+    say(
+        t!("Locust web UI at {} (bound to 127.0.0.1)", locust.web_url; "Locust 웹 UI {} (127.0.0.1에만 바인드)", locust.web_url),
+    );
     let result = stages(plan, ctx, events, cancel, report, &mut locust).await;
     say(t!("stopping Locust"; "Locust 종료 중"));
     locust.stop(Duration::from_secs(15)).await;
@@ -175,12 +187,9 @@ fn finalize_counts(report: &mut RunReport, locust: &Locust) {
         return;
     };
     let totals = stats::final_totals(&entries);
-    let before: (u64, u64) = report
-        .stages
-        .iter()
-        .rev()
-        .skip(1)
-        .fold((0, 0), |acc, s| (acc.0 + s.measure.requests, acc.1 + s.measure.failures));
+    let before: (u64, u64) = report.stages.iter().rev().skip(1).fold((0, 0), |acc, s| {
+        (acc.0 + s.measure.requests, acc.1 + s.measure.failures)
+    });
     if let Some(last) = report.stages.last_mut() {
         last.measure.requests = totals.requests.saturating_sub(before.0);
         last.measure.failures = totals.failures.saturating_sub(before.1);
@@ -267,7 +276,10 @@ fn max_opt<T: PartialOrd + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
-fn weighted(windows: &[(Option<f64>, Option<f64>, u64)], pick: impl Fn(&(Option<f64>, Option<f64>, u64)) -> Option<f64>) -> Option<f64> {
+fn weighted(
+    windows: &[(Option<f64>, Option<f64>, u64)],
+    pick: impl Fn(&(Option<f64>, Option<f64>, u64)) -> Option<f64>,
+) -> Option<f64> {
     let (mut sum, mut n) = (0.0, 0u64);
     for w in windows {
         if let Some(v) = pick(w) {
@@ -284,7 +296,11 @@ fn exception_deltas(
 ) -> Vec<stats::ExceptionRow> {
     now.iter()
         .filter_map(|e| {
-            let old = before.iter().find(|b| b.msg == e.msg).map(|b| b.count).unwrap_or(0);
+            let old = before
+                .iter()
+                .find(|b| b.msg == e.msg)
+                .map(|b| b.count)
+                .unwrap_or(0);
             (e.count > old).then(|| stats::ExceptionRow {
                 count: e.count - old,
                 ..e.clone()
@@ -332,20 +348,43 @@ async fn stages(
     // Workers first: a swarm without workers is refused.
     if let Some(expected) = plan.workers.or(plan.expect_workers) {
         if let Some(p) = locust.master_port {
-            say(t!("waiting for {expected} Locust worker(s) on master port {p}"; "Locust 워커 {expected}개 대기 중 (마스터 포트 {p})"));
+            say(
+                t!("waiting for {expected} Locust worker(s) on master port {p}"; "Locust 워커 {expected}개 대기 중 (마스터 포트 {p})"),
+            );
         }
-        let deadline = Instant::now() + Duration::from_secs(if plan.expect_workers.is_some() { 120 } else { 60 });
+        let deadline = Instant::now()
+            + Duration::from_secs(if plan.expect_workers.is_some() {
+                120
+            } else {
+                60
+            });
         loop {
-            let count = locust.stats().await.ok().and_then(|s| s.worker_count).unwrap_or(0);
+            let count = locust
+                .stats()
+                .await
+                .ok()
+                .and_then(|s| s.worker_count)
+                .unwrap_or(0);
             if count >= expected as u64 {
                 say(t!("{count} worker(s) connected"; "워커 {count}개 연결됨"));
                 break;
             }
             if locust.exited().is_some() {
-                return Err((Outcome::CouldNotStart, Some(format!("Locust exited while waiting for workers: {}", locust::error_line(&locust::log_tail(&locust.log, 40)).unwrap_or_default()))));
+                return Err((
+                    Outcome::CouldNotStart,
+                    Some(format!(
+                        "Locust exited while waiting for workers: {}",
+                        locust::error_line(&locust::log_tail(&locust.log, 40)).unwrap_or_default()
+                    )),
+                ));
             }
             if Instant::now() > deadline {
-                return Err((Outcome::CouldNotStart, Some(format!("only {count} of {expected} Locust workers connected"))));
+                return Err((
+                    Outcome::CouldNotStart,
+                    Some(format!(
+                        "only {count} of {expected} Locust workers connected"
+                    )),
+                ));
             }
             tokio::select! {
                 _ = tokio::time::sleep(POLL) => {}
@@ -363,7 +402,11 @@ async fn stages(
         if let Err(e) = locust.swarm(users, plan.spawn_rate).await {
             return Err((Outcome::CouldNotStart, Some(e)));
         }
-        let _ = events.send(RunEvent::StageStarted { index, users, at_s: run_start.elapsed().as_secs_f64() });
+        let _ = events.send(RunEvent::StageStarted {
+            index,
+            users,
+            at_s: run_start.elapsed().as_secs_f64(),
+        });
         let stage_start = Instant::now();
         let start_stats = last.clone();
         let start_agg = start_stats.aggregated();
@@ -394,10 +437,13 @@ async fn stages(
                 crash = Some(line);
                 break;
             }
-            let Ok(now) = locust.stats().await else { continue };
+            let Ok(now) = locust.stats().await else {
+                continue;
+            };
             let resources = monitor.sample(locust.pgids()).await;
             if polls % 5 == 1 {
-                samples.db_max = max_opt(samples.db_max, monitor::db_connections(&ctx.probes).await);
+                samples.db_max =
+                    max_opt(samples.db_max, monitor::db_connections(&ctx.probes).await);
                 if let Ok(ex) = locust.exceptions().await {
                     stage_exceptions = exception_deltas(&exceptions_before, &ex);
                     latest_exceptions = ex;
@@ -405,18 +451,30 @@ async fn stages(
             }
             // Live rate from differences of running totals (Locust's own current_rps lags).
             let agg = now.aggregated();
-            let changed = agg.num_requests != last.aggregated().num_requests || now.user_count != last.user_count || now.state != last.state;
+            let changed = agg.num_requests != last.aggregated().num_requests
+                || now.user_count != last.user_count
+                || now.state != last.state;
             let mut delta = Delta::default();
             if changed {
-                delta = Delta::between(&last.aggregated(), &agg, last_change.elapsed().as_secs_f64());
+                delta = Delta::between(
+                    &last.aggregated(),
+                    &agg,
+                    last_change.elapsed().as_secs_f64(),
+                );
                 last_change = Instant::now();
                 if delta.requests > 0 {
                     let p95 = now.window_percentile("0.95");
-                    samples.windows.push((p95, now.window_percentile("0.5"), delta.requests));
+                    samples
+                        .windows
+                        .push((p95, now.window_percentile("0.5"), delta.requests));
                     samples.p95_max = max_opt(samples.p95_max, p95);
                 }
             }
-            let phase = if now.user_count < users as u64 || now.state == "spawning" { Phase::Spawning } else { Phase::Steady };
+            let phase = if now.user_count < users as u64 || now.state == "spawning" {
+                Phase::Spawning
+            } else {
+                Phase::Steady
+            };
             tracker.update(phase, &now);
             samples.cpu.push(resources.cpu_percent);
             samples.memory_max = max_opt(samples.memory_max, Some(resources.memory_percent));
@@ -444,7 +502,11 @@ async fn stages(
                 target_users: users,
                 state: now.state.clone(),
                 rps: if changed { Some(delta.rps()) } else { None },
-                failure_ratio: if changed && delta.requests > 0 { Some(delta.failure_ratio()) } else { None },
+                failure_ratio: if changed && delta.requests > 0 {
+                    Some(delta.failure_ratio())
+                } else {
+                    None
+                },
                 p50_ms: now.window_percentile("0.5"),
                 p95_ms: now.window_percentile("0.95"),
                 requests: agg.num_requests,
@@ -458,7 +520,12 @@ async fn stages(
             samples.last = resources;
             last = now;
             if not_listening >= 2 {
-                let top = last.errors.iter().max_by_key(|e| e.occurrences).map(|e| e.error.clone()).unwrap_or_default();
+                let top = last
+                    .errors
+                    .iter()
+                    .max_by_key(|e| e.occurrences)
+                    .map(|e| e.error.clone())
+                    .unwrap_or_default();
                 server_gone = Some(top);
                 break;
             }
@@ -486,10 +553,14 @@ async fn stages(
             secs: stage_start.elapsed().as_secs_f64(),
             requests: end_agg.num_requests.saturating_sub(start_agg.num_requests),
             failures: end_agg.num_failures.saturating_sub(start_agg.num_failures),
-            p95_ms: weighted(&samples.windows, |w| w.0).or(end_agg.p95.filter(|_| end_agg.num_requests > start_agg.num_requests)),
-            cpu_avg: (!samples.cpu.is_empty()).then(|| samples.cpu.iter().sum::<f32>() / samples.cpu.len() as f32),
+            p95_ms: weighted(&samples.windows, |w| w.0).or(end_agg
+                .p95
+                .filter(|_| end_agg.num_requests > start_agg.num_requests)),
+            cpu_avg: (!samples.cpu.is_empty())
+                .then(|| samples.cpu.iter().sum::<f32>() / samples.cpu.len() as f32),
             memory_max: samples.memory_max,
-            server_cpu_avg: (!samples.server_cpu.is_empty()).then(|| samples.server_cpu.iter().sum::<f32>() / samples.server_cpu.len() as f32),
+            server_cpu_avg: (!samples.server_cpu.is_empty())
+                .then(|| samples.server_cpu.iter().sum::<f32>() / samples.server_cpu.len() as f32),
             locust_cpu_max: samples.locust_cpu_max,
             db_connections_max: samples.db_max,
             spawning: tracker.spawning,
@@ -506,7 +577,11 @@ async fn stages(
         let stage = StageReport {
             index,
             users_reached: last.user_count,
-            rps: if measure.secs > 0.0 { measure.requests as f64 / measure.secs } else { 0.0 },
+            rps: if measure.secs > 0.0 {
+                measure.requests as f64 / measure.secs
+            } else {
+                0.0
+            },
             rpm: measure.rpm(),
             p50_ms: weighted(&samples.windows, |w| w.1).or(end_agg.median_response_time),
             p95_max_window_ms: samples.p95_max,
@@ -520,18 +595,27 @@ async fn stages(
             verdict,
         };
         let passed = stage.verdict.passed;
-        let fatal = stage.measure.server_gone.is_some() || stage.measure.locust_crash.is_some() || !stage.measure.exceptions.is_empty();
+        let fatal = stage.measure.server_gone.is_some()
+            || stage.measure.locust_crash.is_some()
+            || !stage.measure.exceptions.is_empty();
         let _ = events.send(RunEvent::StageFinished(Box::new(stage.clone())));
         report.stages.push(stage);
         if interrupted {
-            return Err((Outcome::Aborted, Some("interrupted (Ctrl-C or SIGTERM): Locust stopped, partial report saved".into())));
+            return Err((
+                Outcome::Aborted,
+                Some(
+                    "interrupted (Ctrl-C or SIGTERM): Locust stopped, partial report saved".into(),
+                ),
+            ));
         }
         if crash.is_some() {
             return Ok(());
         }
         if !passed && (fatal || !plan.keep_going) {
             if index + 1 < plan.stages.len() {
-                say(t!("stage {} ({users} users) missed its targets: not raising the load (use --keep-going to continue)", index + 1; "{}단계 ({users}명) 목표 미달: 부하를 더 올리지 않음 (--keep-going으로 계속)", index + 1));
+                say(
+                    t!("stage {} ({users} users) missed its targets: not raising the load (use --keep-going to continue)", index + 1; "{}단계 ({users}명) 목표 미달: 부하를 더 올리지 않음 (--keep-going으로 계속)", index + 1),
+                );
             }
             return Ok(());
         }

@@ -96,7 +96,9 @@ impl Monitor {
             }
             let mut guard = system.lock().unwrap_or_else(|p| p.into_inner());
             let system = guard.get_or_insert_with(|| {
-                System::new_with_specifics(kind()).unwrap_or_else(|_| System::new_with_specifics(RefreshKind::nothing()).expect("sysinfo"))
+                System::new_with_specifics(kind()).unwrap_or_else(|_| {
+                    System::new_with_specifics(RefreshKind::nothing()).expect("sysinfo")
+                })
             });
             system.refresh_specifics(kind());
             let locust: Vec<u32> = group_members(&locust_pgids);
@@ -112,7 +114,10 @@ impl Monitor {
             let total = system.total_memory().max(1);
             let used = total.saturating_sub(system.available_memory());
             out.memory_percent = used as f32 * 100.0 / total as f32;
-            if let Some(process) = out.server_pid.and_then(|p| system.process(Pid::from_u32(p))) {
+            if let Some(process) = out
+                .server_pid
+                .and_then(|p| system.process(Pid::from_u32(p)))
+            {
                 out.server_cpu_percent = Some(process.cpu_usage());
                 out.server_rss_mb = Some(process.memory() / 1_048_576);
             }

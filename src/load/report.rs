@@ -162,7 +162,8 @@ impl RunReport {
 }
 
 fn opt_ms(v: Option<f64>) -> String {
-    v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "-".into())
+    v.map(|v| format!("{v:.0} ms"))
+        .unwrap_or_else(|| "-".into())
 }
 
 fn opt_pct(v: Option<f32>) -> String {
@@ -205,14 +206,25 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
         t.memory_percent
     );
     if !report.checks.is_empty() {
-        let _ = writeln!(md, "## {}\n", if ko { "사전 점검" } else { "Checks before load" });
+        let _ = writeln!(
+            md,
+            "## {}\n",
+            if ko {
+                "사전 점검"
+            } else {
+                "Checks before load"
+            }
+        );
         for c in &report.checks {
             let _ = writeln!(md, "- {} {}: {}", c.status, c.id, c.summary.get(lang));
         }
         md.push('\n');
     }
     let _ = writeln!(md, "## {}\n", if ko { "단계" } else { "Stages" });
-    let _ = writeln!(md, "| users | requests | failures | req/s | req/min | p50 | p95 | p99 (cum.) | CPU | server CPU | verdict |");
+    let _ = writeln!(
+        md,
+        "| users | requests | failures | req/s | req/min | p50 | p95 | p99 (cum.) | CPU | server CPU | verdict |"
+    );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
     for s in &report.stages {
         let m = &s.measure;
@@ -242,19 +254,43 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
             if ko { "단계" } else { "Stage" },
             s.index + 1,
             m.users,
-            if s.interrupted { " — interrupted" } else { "" }
+            if s.interrupted {
+                " — interrupted"
+            } else {
+                ""
+            }
         );
         for target in &s.verdict.targets {
-            let _ = writeln!(md, "- [{}] {}", if target.passed { "x" } else { " " }, target.text.get(lang));
+            let _ = writeln!(
+                md,
+                "- [{}] {}",
+                if target.passed { "x" } else { " " },
+                target.text.get(lang)
+            );
         }
         for p in &s.verdict.problems {
-            let _ = writeln!(md, "- **{}**: {}", if ko { "문제" } else { "problem" }, p.get(lang));
+            let _ = writeln!(
+                md,
+                "- **{}**: {}",
+                if ko { "문제" } else { "problem" },
+                p.get(lang)
+            );
         }
         for c in &s.verdict.causes {
-            let _ = writeln!(md, "- {}: {}", if ko { "원인" } else { "likely cause" }, c.get(lang));
+            let _ = writeln!(
+                md,
+                "- {}: {}",
+                if ko { "원인" } else { "likely cause" },
+                c.get(lang)
+            );
         }
         for p in &s.verdict.patterns {
-            let _ = writeln!(md, "- {}: {}", if ko { "패턴" } else { "pattern" }, p.get(lang));
+            let _ = writeln!(
+                md,
+                "- {}: {}",
+                if ko { "패턴" } else { "pattern" },
+                p.get(lang)
+            );
         }
         let _ = writeln!(
             md,
@@ -263,31 +299,62 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
             opt_pct(m.memory_max),
             opt_pct(m.server_cpu_avg),
             opt_pct(s.server_cpu_max),
-            s.server_rss_max_mb.map(|r| format!("{r} MB")).unwrap_or_else(|| "-".into()),
+            s.server_rss_max_mb
+                .map(|r| format!("{r} MB"))
+                .unwrap_or_else(|| "-".into()),
             opt_pct(m.locust_cpu_max),
-            m.db_connections_max.map(|(u, x)| format!("{u}/{x}")).unwrap_or_else(|| "-".into())
+            m.db_connections_max
+                .map(|(u, x)| format!("{u}/{x}"))
+                .unwrap_or_else(|| "-".into())
         );
         if !s.tcp_states_end.is_empty() {
-            let states: Vec<String> = s.tcp_states_end.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let states: Vec<String> = s
+                .tcp_states_end
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
             let _ = writeln!(md, "- TCP on the server port: {}", states.join(", "));
         }
         for (phase, rows) in [("spawning", &m.spawning), ("steady", &m.steady)] {
             if rows.is_empty() {
                 continue;
             }
-            let _ = writeln!(md, "\n| {phase} | requests | failures | mean |\n|---|---|---|---|");
+            let _ = writeln!(
+                md,
+                "\n| {phase} | requests | failures | mean |\n|---|---|---|---|"
+            );
             for e in rows {
-                let _ = writeln!(md, "| {} | {} | {} | {:.0} ms |", e.label(), e.requests, e.failures, e.mean_ms);
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {:.0} ms |",
+                    e.label(),
+                    e.requests,
+                    e.failures,
+                    e.mean_ms
+                );
             }
         }
         if !m.errors.is_empty() {
             let _ = writeln!(md, "\n{}:\n", if ko { "오류" } else { "Errors" });
             for e in m.errors.iter().take(10) {
-                let _ = writeln!(md, "- {}× {} {}: `{}`", e.occurrences, e.method.as_deref().unwrap_or(""), e.name, e.error);
+                let _ = writeln!(
+                    md,
+                    "- {}× {} {}: `{}`",
+                    e.occurrences,
+                    e.method.as_deref().unwrap_or(""),
+                    e.name,
+                    e.error
+                );
             }
         }
         for e in &m.exceptions {
-            let _ = writeln!(md, "\n{}× `{}`\n\n```\n{}\n```", e.count, e.msg, e.traceback.trim_end());
+            let _ = writeln!(
+                md,
+                "\n{}× `{}`\n\n```\n{}\n```",
+                e.count,
+                e.msg,
+                e.traceback.trim_end()
+            );
         }
     }
     if let Some(t) = &report.totals {
@@ -304,7 +371,15 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
         );
     }
     if !report.comparison.is_empty() {
-        let _ = writeln!(md, "\n## {}\n", if ko { "이전 실행과 비교" } else { "Compared with the previous run" });
+        let _ = writeln!(
+            md,
+            "\n## {}\n",
+            if ko {
+                "이전 실행과 비교"
+            } else {
+                "Compared with the previous run"
+            }
+        );
         for c in &report.comparison {
             let _ = writeln!(md, "- {}", c.get(lang));
         }

@@ -193,20 +193,31 @@ pub fn judge(m: &StageMeasure, targets: &Targets) -> Verdict {
     }
 
     if let Some(error) = &m.server_gone {
-        let quoted = if error.is_empty() { String::new() } else { format!(" — Locust: {error}") };
-        v.problems.push(t!("the server stopped listening during the stage (at {users} users){quoted}";
-                           "단계 중 서버가 포트에서 사라짐 ({users}명){quoted}"));
+        let quoted = if error.is_empty() {
+            String::new()
+        } else {
+            format!(" — Locust: {error}")
+        };
+        v.problems.push(
+            t!("the server stopped listening during the stage (at {users} users){quoted}";
+                           "단계 중 서버가 포트에서 사라짐 ({users}명){quoted}"),
+        );
     }
     if let Some(line) = &m.locust_crash {
-        v.problems.push(t!("Locust exited during the stage: {line}"; "단계 중 Locust 종료: {line}"));
+        v.problems
+            .push(t!("Locust exited during the stage: {line}"; "단계 중 Locust 종료: {line}"));
     }
     for e in &m.exceptions {
-        v.problems.push(t!("Locust's users raised an exception {} time(s): {}", e.count, e.msg;
-                           "Locust 사용자 코드 예외 {}회: {}", e.count, e.msg));
+        v.problems.push(
+            t!("Locust's users raised an exception {} time(s): {}", e.count, e.msg;
+                           "Locust 사용자 코드 예외 {}회: {}", e.count, e.msg),
+        );
     }
     for w in &m.lost_workers {
-        v.problems.push(t!("Locust worker {w} was lost (state missing); its users were not replaced";
-                           "Locust 워커 {w} 연결 끊김 (missing); 그 사용자들은 다시 배분되지 않음"));
+        v.problems.push(
+            t!("Locust worker {w} was lost (state missing); its users were not replaced";
+                           "Locust 워커 {w} 연결 끊김 (missing); 그 사용자들은 다시 배분되지 않음"),
+        );
     }
     v.passed = v.problems.is_empty() && v.targets.iter().all(|t| t.passed);
     v.causes = causes(m, &v);
@@ -227,8 +238,10 @@ fn causes(m: &StageMeasure, v: &Verdict) -> Vec<Text> {
         && max > 0
         && used as f64 >= 0.8 * max as f64
     {
-        out.push(t!("database connections near the limit: {used} of max_connections {max}";
-                    "DB 연결이 한계에 가까움: {used}/{max} (max_connections)"));
+        out.push(
+            t!("database connections near the limit: {used} of max_connections {max}";
+                    "DB 연결이 한계에 가까움: {used}/{max} (max_connections)"),
+        );
     }
     if let Some(cpu) = m.locust_cpu_max.filter(|c| *c > 90.0) {
         out.push(t!("Locust itself is CPU-bound ({cpu:.0}% of a core): the numbers measure the load generator, not the server — run with --workers N";
@@ -277,7 +290,11 @@ fn patterns(m: &StageMeasure, targets: &Targets) -> Vec<Text> {
             .collect();
         let other_n: u64 = others.iter().map(|e| e.requests).sum();
         let other_mean = if other_n > 0 {
-            others.iter().map(|e| e.mean_ms * e.requests as f64).sum::<f64>() / other_n as f64
+            others
+                .iter()
+                .map(|e| e.mean_ms * e.requests as f64)
+                .sum::<f64>()
+                / other_n as f64
         } else {
             0.0
         };
@@ -336,7 +353,13 @@ mod tests {
     use super::*;
     use crate::i18n::Lang;
 
-    fn endpoint(method: &str, name: &str, requests: u64, failures: u64, mean_ms: f64) -> EndpointPhase {
+    fn endpoint(
+        method: &str,
+        name: &str,
+        requests: u64,
+        failures: u64,
+        mean_ms: f64,
+    ) -> EndpointPhase {
         EndpointPhase {
             method: method.into(),
             name: name.into(),
@@ -400,7 +423,10 @@ mod tests {
         assert!(text[0].contains("CPU-bound: 99%"), "{text:?}");
         assert!(text.iter().any(|t| t.contains("90 of max_connections 100")));
         assert!(text.iter().any(|t| t.contains("--workers")));
-        assert!(text.iter().any(|t| t.contains("reserve/ has 190 of 200 failures (95%)")));
+        assert!(
+            text.iter()
+                .any(|t| t.contains("reserve/ has 190 of 200 failures (95%)"))
+        );
     }
 
     #[test]
@@ -414,8 +440,14 @@ mod tests {
         m.steady = vec![endpoint("POST", "/api/token/", 5, 0, 450.0)];
         let v = judge(&m, &Targets::default());
         let p = v.patterns[0].get(Lang::En);
-        assert!(p.contains("POST /api/token/ answered 100 logins in 1900 ms"), "{p}");
-        assert!(p.contains("after spawning: 450 ms") && p.contains("PBKDF2"), "{p}");
+        assert!(
+            p.contains("POST /api/token/ answered 100 logins in 1900 ms"),
+            "{p}"
+        );
+        assert!(
+            p.contains("after spawning: 450 ms") && p.contains("PBKDF2"),
+            "{p}"
+        );
         assert!(!v.patterns[0].get(Lang::Ko).is_empty());
     }
 
@@ -436,7 +468,10 @@ mod tests {
         }];
         let v = judge(&m, &Targets::default());
         let p = v.patterns[0].get(Lang::En);
-        assert!(p.contains("40 of 1000 writes to POST /r/ answered 500 (4.0%)"), "{p}");
+        assert!(
+            p.contains("40 of 1000 writes to POST /r/ answered 500 (4.0%)"),
+            "{p}"
+        );
         assert!(p.contains("database is locked"));
         m.steady[1].failures = 1000;
         m.errors[0].occurrences = 1000;
@@ -455,6 +490,10 @@ mod tests {
         }];
         let v = judge(&m, &Targets::default());
         assert!(!v.passed);
-        assert!(v.problems[0].get(Lang::En).contains("'FastHttpSession' object has no attribute 'headers'"));
+        assert!(
+            v.problems[0]
+                .get(Lang::En)
+                .contains("'FastHttpSession' object has no attribute 'headers'")
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! never by matching text. Tolerant of syntax errors: a broken file still yields what parses.
 
 pub mod advice;
+pub mod pool;
 
 use crate::python_source::{self as syntax, Source, call_args, string_value, strip_kw};
 use std::collections::HashMap;
@@ -58,6 +59,8 @@ pub struct Locustfile {
     pub login: Option<LoginCall>,
     /// Module-level `NAME = literal` assignments.
     pub constants: HashMap<String, String>,
+    /// Module-level lists of strings (`USERS = ["a", "b"]`).
+    pub lists: HashMap<String, Vec<String>>,
     /// `self.name = "..."` / `f"..."` assignments anywhere, by `self.name`.
     pub instance_values: HashMap<String, Value>,
     pub has_syntax_errors: bool,
@@ -77,6 +80,7 @@ impl Locustfile {
         };
         file.constants = module_constants(&source, root);
         file.instance_values = instance_values(&source, root, &file.constants);
+        file.lists = pool::module_lists(&source, root);
         let fast_names = fast_http_names(&source, root);
         let mut login_calls = Vec::new();
         let mut classes = Vec::new();

@@ -104,6 +104,19 @@ impl Database {
             .map_err(|e| format!("{e} (query: {sql})"))
     }
 
+    /// The first column of every row, as text.
+    pub async fn text_column(&self, sql: String, binds: &[&str]) -> Result<Vec<String>, String> {
+        let mut query = sqlx::query(AssertSqlSafe(sql.clone()));
+        for bind in binds {
+            query = query.bind(bind.to_string());
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| format!("{e} (query: {sql})"))?;
+        Ok(rows.iter().map(|row| cell_text(row, 0)).collect())
+    }
+
     /// Rows of a read-only query as text columns.
     pub async fn rows(&self, sql: String) -> Result<Vec<Vec<String>>, String> {
         let rows = sqlx::query(AssertSqlSafe(sql.clone()))

@@ -22,10 +22,16 @@ pub enum Attempt {
 }
 
 pub async fn attempt(ctx: &Context) -> Attempt {
+    match ctx.config.username.value.clone() {
+        Some(username) => attempt_as(ctx, &username).await,
+        None => Attempt::NoCredentials("username"),
+    }
+}
+
+/// One login as `username` with the configured password, body and path.
+pub async fn attempt_as(ctx: &Context, username: &str) -> Attempt {
     let config = &ctx.config;
-    let Some(username) = config.username.value.clone() else {
-        return Attempt::NoCredentials("username");
-    };
+    let username = username.to_string();
     let Some(password) = config.password.value.clone() else {
         return Attempt::NoCredentials("password");
     };

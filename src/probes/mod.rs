@@ -13,7 +13,7 @@ pub mod resources;
 mod settings;
 mod sql;
 mod stock;
-mod users;
+pub mod users;
 
 use crate::checks::model::CheckDef;
 use crate::checks::result::{CheckResult, Outcome};

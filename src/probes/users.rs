@@ -1,9 +1,15 @@
-//! `users`: the load-test users exist in Django's user table (whatever AUTH_USER_MODEL is).
+//! `users` (guide §4.1): the load-test users exist in Django's user table (whatever
+//! AUTH_USER_MODEL is) — every account of the locustfile's pool, and its password works.
 
-use super::Input;
-use super::database::{self, ident};
+use super::database::{self, Database, ident};
+use super::login::{self, Attempt};
+use super::{Context, Input};
 use crate::checks::result::Outcome;
+use crate::django::UserModel;
+use crate::locustfile::Locustfile;
+use crate::locustfile::pool::UserPool;
 use crate::t;
+use std::collections::HashSet;
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
@@ -34,72 +40,181 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .scalar(format!("SELECT COUNT(*) FROM {table}"), &[])
         .await
         .map_err(anyhow::Error::msg)?;
-    let active = match &model.is_active_column {
-        Some(col) => {
-            let col = ident(col).map_err(anyhow::Error::msg)?;
-            let truth = if db.vendor == database::Vendor::Postgres {
-                "TRUE"
-            } else {
-                "1"
-            };
-            Some(
-                db.scalar(
-                    format!("SELECT COUNT(*) FROM {table} WHERE {col} = {truth}"),
-                    &[],
-                )
-                .await
-                .map_err(anyhow::Error::msg)?,
-            )
-        }
-        None => None,
-    };
     let base = Outcome::pass(t!(""; ""))
         .with("user_model", &model.label)
         .with("table", &model.db_table)
         .with("login_field", &model.username_field)
         .with("users", total)
-        .with(
-            "active_users",
-            active.map(|a| a.to_string()).unwrap_or_else(|| "-".into()),
-        )
         .with("database", &db.shown_url);
     if total == 0 {
-        return Ok(Outcome {
-            status: Some(crate::checks::result::Status::Fail),
-            diagnosis: Some("no_users".into()),
-            summary: t!("no users in {} at all", model.db_table; "{}에 사용자가 하나도 없음", model.db_table),
-            ..base
-        });
+        return Ok(retitle(
+            base,
+            "no_users",
+            t!("no users in {} at all: every login answers 401", model.db_table; "{}에 사용자가 하나도 없음: 모든 로그인이 401", model.db_table),
+        ));
     }
-    let Some(username) = ctx.config.username.value.clone() else {
+    let pool = pool_of(ctx);
+    let Some(pool) = pool else {
         return Ok(Outcome {
-            summary: t!("{total} users; no load-test user configured to look for"; "사용자 {total}명; 확인할 부하 테스트 사용자 설정 없음"),
+            summary: t!("{total} users; no load-test account configured or found in the locustfile"; "사용자 {total}명; 설정이나 locustfile에 부하 테스트 계정 없음"),
             ..base
         });
     };
-    let column = ident(&model.username_column).map_err(anyhow::Error::msg)?;
-    let found = db
-        .scalar(
-            format!(
-                "SELECT COUNT(*) FROM {table} WHERE {column} = {}",
-                db.placeholder(1)
-            ),
-            &[&username],
-        )
+    let existing = existing_in_pool(&db, &model, &pool)
         .await
         .map_err(anyhow::Error::msg)?;
-    let outcome = if found == 0 {
-        Outcome {
-            status: Some(crate::checks::result::Status::Fail),
-            diagnosis: Some("user_missing".into()),
-            summary: t!("{total} users, but not {username:?}, the one the load test logs in with"; "사용자 {total}명, 하지만 부하 테스트가 쓰는 {username:?} 없음"),
-            ..base
+    let size = pool.names.len();
+    let found = existing.len();
+    let outcome = base
+        .with("pool", &pool.description)
+        .with("pool_size", size)
+        .with("pool_existing", found);
+    if found < size {
+        let failing = (size - found) as f64 * 100.0 / size as f64;
+        let missing: Vec<&str> = pool
+            .names
+            .iter()
+            .filter(|n| !existing.contains(*n))
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        let summary = if size == 1 {
+            t!("{total} users, but not {:?}, the one the load test logs in with", pool.names[0]; "사용자 {total}명, 하지만 부하 테스트가 쓰는 {:?} 없음", pool.names[0])
+        } else {
+            t!("{found} of the locustfile's {size} accounts exist: about {failing:.0}% of logins will answer 401"; "locustfile 계정 {size}개 중 {found}개만 존재: 로그인의 약 {failing:.0}%가 401")
+        };
+        let outcome = outcome.with("missing_examples", missing.join(", "));
+        let mut outcome = retitle(outcome, "user_missing", summary);
+        outcome.facts = serde_json::json!({ "pool_size": size, "pool_existing": found });
+        return Ok(outcome);
+    }
+    // The accounts exist; does the load test's password open them? Log in as two of them.
+    let sample: Vec<&String> = [pool.names.first(), pool.names.last()]
+        .into_iter()
+        .flatten()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut refused = Vec::new();
+    let mut tried = 0;
+    for name in &sample {
+        match login::attempt_as(ctx, name).await {
+            Attempt::Answered {
+                status: 200 | 201, ..
+            } => tried += 1,
+            Attempt::Answered {
+                status: 401 | 403, ..
+            } => {
+                tried += 1;
+                refused.push(name.to_string());
+            }
+            _ => {} // server down or no password: the auth check says so
         }
-    } else {
-        Outcome {
-            summary: t!("{total} users; {username:?} exists"; "사용자 {total}명; {username:?} 있음"),
-            ..base
+    }
+    let outcome = outcome.with(
+        "password_sample",
+        format!("{tried} login(s) tried, {} refused", refused.len()),
+    );
+    if !refused.is_empty() {
+        return Ok(retitle(
+            outcome,
+            "wrong_password",
+            t!("the {size} accounts exist, but the load test's password is refused for {}", refused.join(", "); "계정 {size}개는 있지만 부하 테스트 비밀번호가 {}에서 거부됨", refused.join(", ")),
+        ));
+    }
+    Ok(Outcome { summary: t!("{total} users; all {size} accounts of the load test exist"; "사용자 {total}명; 부하 테스트 계정 {size}개 모두 존재"), ..outcome }
+        .with_facts(serde_json::json!({ "pool_size": size, "pool_existing": found })))
+}
+
+fn retitle(outcome: Outcome, diagnosis: &str, summary: crate::i18n::Text) -> Outcome {
+    Outcome {
+        status: Some(crate::checks::result::Status::Fail),
+        diagnosis: Some(diagnosis.into()),
+        summary,
+        ..outcome
+    }
+}
+
+/// The accounts the load test logs in with: the locustfile's pool, else the configured user.
+pub fn pool_of(ctx: &Context) -> Option<UserPool> {
+    let from_file = ctx
+        .config
+        .locustfile
+        .value
+        .as_deref()
+        .and_then(|p| Locustfile::read(p).ok())
+        .and_then(|f| f.user_pool());
+    let configured = ctx.config.username.value.clone();
+    match (from_file, configured) {
+        // A username set explicitly (doctor.toml / env) wins over the file.
+        (_, Some(name))
+            if !matches!(
+                ctx.config.username.origin,
+                crate::config::Origin::Discovered(_)
+            ) =>
+        {
+            Some(UserPool {
+                names: vec![name.clone()],
+                description: format!("the configured account {name:?}"),
+                pattern: None,
+            })
         }
+        (Some(pool), _) => Some(pool),
+        (None, Some(name)) => Some(UserPool {
+            names: vec![name.clone()],
+            description: format!("the account {name:?}"),
+            pattern: None,
+        }),
+        (None, None) => None,
+    }
+}
+
+async fn existing_in_pool(
+    db: &Database,
+    model: &UserModel,
+    pool: &UserPool,
+) -> Result<HashSet<String>, String> {
+    let table = ident(&model.db_table)?;
+    let column = ident(&model.username_column)?;
+    let wanted: HashSet<&str> = pool.names.iter().map(String::as_str).collect();
+    let mut existing = HashSet::new();
+    // One query for a numbered pool (prefix match), chunks of IN (...) for a list.
+    let chunks: Vec<Vec<&String>> = match &pool.pattern {
+        Some(_) => vec![],
+        None => pool.names.chunks(500).map(|c| c.iter().collect()).collect(),
     };
-    Ok(outcome.with("checked_user", username))
+    if let Some((prefix, ..)) = &pool.pattern {
+        let like = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = db
+            .text_column(
+                format!(
+                    "SELECT {column} FROM {table} WHERE {column} LIKE {} ESCAPE '\\'",
+                    db.placeholder(1)
+                ),
+                &[&like],
+            )
+            .await?;
+        existing.extend(rows.into_iter().filter(|n| wanted.contains(n.as_str())));
+    }
+    for chunk in chunks {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| db.placeholder(i)).collect();
+        let binds: Vec<&str> = chunk.iter().map(|s| s.as_str()).collect();
+        let rows = db
+            .text_column(
+                format!(
+                    "SELECT {column} FROM {table} WHERE {column} IN ({})",
+                    marks.join(", ")
+                ),
+                &binds,
+            )
+            .await?;
+        existing.extend(rows);
+    }
+    Ok(existing)
 }

@@ -1,0 +1,162 @@
+//! Which accounts a locustfile logs in with: `f"user{random.randint(1, USER_POOL_SIZE)}"`, a
+//! fixed list (`random.choice(USERS)`), or one literal name.
+
+use super::{Locustfile, Value};
+use crate::python_source::{Source, string_value};
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+/// At most this many names are generated from a pattern (a pool of 10,000 is common).
+const MAX_POOL: i64 = 100_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserPool {
+    pub names: Vec<String>,
+    /// How the pool was read, e.g. `f"user{random.randint(1, USER_POOL_SIZE)}" with USER_POOL_SIZE = 100`.
+    pub description: String,
+    /// For bulk creation: `prefix{n}suffix` for n in range, when the pool is a numbered pattern.
+    pub pattern: Option<(String, i64, i64, String)>,
+}
+
+/// Module-level `NAME = ["a", "b"]` lists of strings.
+pub fn module_lists(source: &Source, root: Node) -> HashMap<String, Vec<String>> {
+    let mut lists = HashMap::new();
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let Some(expr) = statement
+            .named_child(0)
+            .filter(|e| e.kind() == "assignment")
+        else {
+            continue;
+        };
+        let (Some(left), Some(right)) = (
+            expr.child_by_field_name("left"),
+            expr.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        if left.kind() != "identifier" || !matches!(right.kind(), "list" | "tuple") {
+            continue;
+        }
+        let mut items = Vec::new();
+        let mut inner = right.walk();
+        for element in right.named_children(&mut inner) {
+            if let Some(text) = string_value(source, element) {
+                items.push(text);
+            }
+        }
+        if !items.is_empty() {
+            lists.insert(source.text(left).to_string(), items);
+        }
+    }
+    lists
+}
+
+impl Locustfile {
+    /// The login accounts of the load test, if the locustfile says which.
+    pub fn user_pool(&self) -> Option<UserPool> {
+        let (_, value) = self.login_field(&["username", "email", "login", "user", "phone"])?;
+        match value {
+            Value::Literal(name) => Some(UserPool {
+                names: vec![name.clone()],
+                description: format!("the single account {name:?}"),
+                pattern: None,
+            }),
+            Value::Pattern {
+                prefix,
+                suffix,
+                variable,
+            } => {
+                let (low, high, how) = self.range_of(variable)?;
+                let high = high.min(low + MAX_POOL - 1);
+                let names = (low..=high)
+                    .map(|n| format!("{prefix}{n}{suffix}"))
+                    .collect();
+                Some(UserPool {
+                    names,
+                    description: format!("f\"{prefix}{{{variable}}}{suffix}\" {how}"),
+                    pattern: Some((prefix.clone(), low, high, suffix.clone())),
+                })
+            }
+            Value::Unknown(expr) => {
+                let list_name = expr.strip_prefix("random.choice(")?.strip_suffix(')')?;
+                let names = self.lists.get(list_name)?.clone();
+                Some(UserPool {
+                    description: format!("random.choice({list_name}), {} names", names.len()),
+                    names,
+                    pattern: None,
+                })
+            }
+        }
+    }
+
+    /// `random.randint(1, N)` → (1, N); a bare variable → 1..=a *POOL*/*USERS* size constant.
+    fn range_of(&self, variable: &str) -> Option<(i64, i64, String)> {
+        let number = |text: &str| -> Option<i64> {
+            let text = text.trim();
+            text.parse().ok().or_else(|| {
+                self.constants
+                    .get(text)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .map(|f| f as i64)
+            })
+        };
+        if let Some(args) = variable
+            .strip_prefix("random.randint(")
+            .and_then(|v| v.strip_suffix(')'))
+        {
+            let (a, b) = args.split_once(',')?;
+            let (low, high) = (number(a)?, number(b)?);
+            let named: Vec<String> = [a.trim(), b.trim()]
+                .iter()
+                .filter(|x| self.constants.contains_key(**x))
+                .map(|x| format!("{x} = {}", self.constants[*x]))
+                .collect();
+            let how = if named.is_empty() {
+                format!("for n in {low}..={high}")
+            } else {
+                format!("with {}", named.join(", "))
+            };
+            return Some((low, high, how));
+        }
+        let size_name = self.constants.keys().find(|k| {
+            let k = k.to_uppercase();
+            (k.contains("POOL") || k.contains("USERS") || k.contains("USER_COUNT"))
+                && !k.contains("PASSWORD")
+        })?;
+        let high = number(size_name)?;
+        Some((
+            1,
+            high,
+            format!("with {size_name} = {high} (assumed 1..={high})"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn randint_pool_with_a_constant() {
+        let text = "import random\nUSER_POOL_SIZE = 10000\nclass U(FastHttpUser):\n    def on_start(self):\n        self.username = f\"user{random.randint(1, USER_POOL_SIZE)}\"\n        self.client.post('/api/token/', json={'username': self.username, 'password': 'pw'})\n";
+        let pool = Locustfile::parse(text).user_pool().unwrap();
+        assert_eq!(pool.names.len(), 10000);
+        assert_eq!(pool.names[0], "user1");
+        assert_eq!(pool.names[9999], "user10000");
+        assert!(
+            pool.description.contains("USER_POOL_SIZE = 10000"),
+            "{}",
+            pool.description
+        );
+        assert_eq!(pool.pattern, Some(("user".into(), 1, 10000, "".into())));
+    }
+
+    #[test]
+    fn fixed_list_pool() {
+        let text = "import random\nUSERS = ['alice', 'bob']\nclass U(HttpUser):\n    def on_start(self):\n        self.client.post('/login/', data={'username': random.choice(USERS), 'password': 'pw'})\n";
+        let pool = Locustfile::parse(text).user_pool().unwrap();
+        assert_eq!(pool.names, vec!["alice", "bob"]);
+        assert_eq!(pool.pattern, None);
+    }
+}

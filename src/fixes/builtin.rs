@@ -135,11 +135,8 @@ async fn start_server(ctx: &Context, python: Vec<String>) -> Result<Command, Str
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_else(|| "127.0.0.1".into());
-    let address = if host.contains(':') {
-        format!("{host}:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
+    // host_str keeps the brackets of an IPv6 address: "[::1]".
+    let address = format!("{host}:{port}");
     let argv: Vec<String> = python
         .iter()
         .cloned()

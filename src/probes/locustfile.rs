@@ -28,11 +28,14 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .and_then(|v| v.as_i64());
     let run_seconds = input.threshold("run_seconds", 180.0) as i64;
     let mut notes = Vec::new();
-    if let Some(lifetime) = lifetime {
-        if lifetime >= run_seconds && findings.iter().any(|f| f.kind == Kind::NoTokenRefresh) {
-            notes.push(format!("token refresh: none, but the access token lives {lifetime} s ≥ the {run_seconds} s run"));
-            findings.retain(|f| f.kind != Kind::NoTokenRefresh);
-        }
+    if let Some(lifetime) = lifetime
+        && lifetime >= run_seconds
+        && findings.iter().any(|f| f.kind == Kind::NoTokenRefresh)
+    {
+        notes.push(format!(
+            "token refresh: none, but the access token lives {lifetime} s ≥ the {run_seconds} s run"
+        ));
+        findings.retain(|f| f.kind != Kind::NoTokenRefresh);
     }
     let classes: Vec<String> = file
         .user_classes

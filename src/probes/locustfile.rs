@@ -57,6 +57,12 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         }
         return Ok(outcome);
     };
+    // Where the location is known, the change to make, as a diff.
+    let diff: Vec<String> = findings
+        .iter()
+        .filter(|f| f.kind == Kind::SessionHeaders)
+        .map(|f| format!("--- {shown}:{}\n- {}\n+ headers = {{\"Authorization\": f\"Bearer {{token}}\"}}  # pass headers=headers on every request", f.line, f.what))
+        .collect();
     let status = if worst.kind.severity() == Severity::Fail {
         Status::Fail
     } else {
@@ -78,6 +84,10 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             finding.kind.diagnosis(),
             format!("line {}: {}", finding.line, finding.what),
         );
+    }
+    if !diff.is_empty() {
+        let diff = diff.join("\n");
+        outcome.detail = Some(crate::i18n::Text::new(diff.clone(), diff));
     }
     Ok(outcome.with_facts(serde_json::json!({ "findings": findings.iter().map(|f| (f.kind.diagnosis(), f.line)).collect::<Vec<_>>() })))
 }

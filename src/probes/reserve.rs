@@ -132,6 +132,16 @@ fn server_error(answer: &Value, url: &str, project: Option<&std::path::Path>) ->
                     frame.code.clone().unwrap_or_default()
                 ),
             );
+        if guide_bug.is_some() {
+            // The exact place to change, next to the guide's code (the check's `code`).
+            let file = frame.file.clone().unwrap_or_default();
+            let line = frame.line.unwrap_or(0);
+            let code = frame.code.clone().unwrap_or_default();
+            outcome.detail = Some(t!(
+                "--- {file}:{line}\n- {code}\n+ build response_data from reservation_result (below) and serialize that";
+                "--- {file}:{line}\n- {code}\n+ reservation_result로 response_data를 만들어 직렬화 (아래 코드)"
+            ));
+        }
     }
     outcome
 }

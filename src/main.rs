@@ -341,7 +341,9 @@ async fn fix_command(
     }
     // A fresh context: the fix changed what Django and the database answer.
     let results = runner::run(registry, &plan.rerun, Context::new(config), None).await;
-    let code = report::exit_code(&results, false);
+    // The fix worked when the check it fixes passes now; the others are shown for context.
+    let fixed = results.iter().find(|r| r.id == plan.check_id);
+    let code = i32::from(!fixed.is_some_and(|r| r.status.lets_dependents_run()));
     match format {
         Format::Json => println!(
             "{:#}",

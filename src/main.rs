@@ -9,6 +9,23 @@ use doctor::report;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Print to stdout, ignoring a closed pipe (`doctor --list | head` must not panic).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout();
+        let _ = write!(stdout, $($arg)*);
+        let _ = stdout.flush();
+    }};
+}
+
 /// Exit codes: 0 all passed, 1 a check failed, 2 usage or configuration error.
 const EXIT_USAGE: u8 = 2;
 
@@ -107,8 +124,8 @@ async fn report_checks(
     let results = runner::run(registry, &selected, ctx, None).await;
     let code = report::exit_code(&results, strict);
     match format {
-        Format::Json => println!("{:#}", report::json::render(&results, lang, target, code)),
-        Format::Text => print!("{}", report::text::render(&results, lang, &header(&target))),
+        Format::Json => outln!("{:#}", report::json::render(&results, lang, target, code)),
+        Format::Text => out!("{}", report::text::render(&results, lang, &header(&target))),
     }
     Ok(code as u8)
 }
@@ -206,7 +223,7 @@ fn print_list(registry: &Registry, lang: Lang, format: Format) {
             .iter()
             .map(|c| serde_json::json!({ "id": c.id, "title": c.title.get(lang), "section": c.section, "probe": c.probe, "needs": c.needs, "defined_in": c.origin.to_string() }))
             .collect();
-        println!("{:#}", serde_json::Value::Array(list));
+        outln!("{:#}", serde_json::Value::Array(list));
         return;
     }
     let width = registry
@@ -221,7 +238,7 @@ fn print_list(registry: &Registry, lang: Lang, format: Format) {
         } else {
             format!("§{}", check.section)
         };
-        println!(
+        outln!(
             "{:<width$}  {:<8}  {}  ({})",
             check.id,
             section,
@@ -243,15 +260,15 @@ async fn print_config(config: &Config, format: Format) {
                 )
             })
             .collect();
-        println!("{:#}", serde_json::Value::Object(map));
+        outln!("{:#}", serde_json::Value::Object(map));
         return;
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(10);
     for (key, value, origin) in rows {
         if origin.is_empty() {
-            println!("{key:<width$}  {value}");
+            outln!("{key:<width$}  {value}");
         } else {
-            println!("{key:<width$}  {value}  [{origin}]");
+            outln!("{key:<width$}  {value}  [{origin}]");
         }
     }
 }
@@ -280,7 +297,7 @@ async fn fix_command(
             .flat_map(|r| r.fixes.iter().map(move |f| (r, f)))
             .collect();
         if offered.is_empty() {
-            println!(
+            outln!(
                 "{}",
                 if lang == Lang::Ko {
                     "지금 적용할 수 있는 자동 해결이 없습니다."
@@ -290,7 +307,7 @@ async fn fix_command(
             );
         }
         for (result, fix) in offered {
-            println!(
+            outln!(
                 "doctor fix {:<14} {}  [{} {}]",
                 fix.id,
                 fix.title.get(lang),
@@ -301,8 +318,8 @@ async fn fix_command(
         return Ok(0);
     };
     let plan = doctor::fixes::plan(&registry, &ctx, &id).await?;
-    println!("doctor fix {}: {}", plan.id, plan.title.get(lang));
-    println!(
+    outln!("doctor fix {}: {}", plan.id, plan.title.get(lang));
+    outln!(
         "{}",
         if lang == Lang::Ko {
             "실행할 내용:"
@@ -311,10 +328,10 @@ async fn fix_command(
         }
     );
     for line in &plan.shown {
-        println!("  {line}");
+        outln!("  {line}");
     }
     if !yes && !confirm(lang)? {
-        println!(
+        outln!(
             "{}",
             if lang == Lang::Ko {
                 "취소했습니다."
@@ -327,7 +344,7 @@ async fn fix_command(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
         while let Some(line) = rx.recv().await {
-            println!("  | {line}");
+            outln!("  | {line}");
         }
     });
     let applied = doctor::fixes::apply(&plan, &secrets, Some(tx)).await?;
@@ -345,11 +362,11 @@ async fn fix_command(
     let fixed = results.iter().find(|r| r.id == plan.check_id);
     let code = i32::from(!fixed.is_some_and(|r| r.status.lets_dependents_run()));
     match format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{:#}",
             report::json::render(&results, lang, serde_json::json!({ "fix": plan.id }), code)
         ),
-        Format::Text => print!(
+        Format::Text => out!(
             "{}",
             report::text::render(
                 &results,
@@ -363,7 +380,7 @@ async fn fix_command(
         ),
     }
     if plan.keeps_running() {
-        println!(
+        outln!(
             "{}",
             if lang == Lang::Ko {
                 "서버 실행 중 — Ctrl-C로 중지합니다."
@@ -382,7 +399,7 @@ fn confirm(lang: Lang) -> Result<bool, String> {
     if !std::io::stdin().is_terminal() {
         return Err("no terminal to confirm the fix: run it again with --yes".into());
     }
-    print!(
+    out!(
         "{}",
         if lang == Lang::Ko {
             "실행할까요? [y/N] "

@@ -45,16 +45,36 @@ pub fn parse_check(text: &str, origin: Origin) -> Result<CheckDef, LoadError> {
         line: e.span().map(|s| line_of(text, s.start)),
         message: e.message().trim().to_string(),
     })?;
-    if !probes::KINDS.contains(&def.probe.as_str()) {
+    let Some((_, params, thresholds)) = probes::KINDS.iter().find(|k| k.0 == def.probe) else {
         return Err(LoadError {
             file,
             line: line_of_text(text, "probe"),
             message: format!(
                 "unknown probe kind {:?}; use one of: {}",
                 def.probe,
-                probes::KINDS.join(", ")
+                probes::kind_names().join(", ")
             ),
         });
+    };
+    for (table, known, name) in [
+        (&def.params, *params, "params"),
+        (&def.thresholds, *thresholds, "thresholds"),
+    ] {
+        if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
+            let allowed = if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            };
+            return Err(LoadError {
+                file,
+                line: line_of_text(text, &format!("{key} ")).or_else(|| line_of_text(text, key)),
+                message: format!(
+                    "[{name}] {key:?} is not read by the {:?} probe (it reads: {allowed})",
+                    def.probe
+                ),
+            });
+        }
     }
     if def.id.trim().is_empty() || def.id.contains([',', ' ']) {
         return Err(LoadError {
@@ -344,6 +364,14 @@ mod tests {
         let err = registry_of(&[("probe.toml", probe.to_string())]).unwrap_err();
         assert!(err.message.contains("unknown probe kind"), "{err}");
         assert_eq!(err.line, Some(3));
+    }
+
+    #[test]
+    fn unknown_param_of_a_probe_is_an_error() {
+        let text = "id = \"x\"\ntitle = { en = \"t\" }\nprobe = \"http\"\n[params]\npth = \"/\"\n";
+        let err = registry_of(&[("p.toml", text.to_string())]).unwrap_err();
+        assert!(err.message.contains("\"pth\""), "{err}");
+        assert_eq!(err.line, Some(5));
     }
 
     #[test]

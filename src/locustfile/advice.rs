@@ -321,3 +321,55 @@ class U(FastHttpUser):
         assert_eq!(kinds(no_catch), vec![(Kind::Every400Fails, 4)]);
     }
 }
+
+/// `self.token_expires_at = time.time() + 240` (or `+ TOKEN_REFRESH_SECONDS`) → (240 s, line):
+/// how long the locustfile uses a token before it logs in again.
+pub fn refresh_interval(text: &str, file: &Locustfile) -> Option<(f64, usize)> {
+    let source = Source::new(text);
+    let mut found = None;
+    source.walk(source.root(), &mut |node| {
+        if found.is_some() || node.kind() != "assignment" {
+            return;
+        }
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        if !source.text(left).to_lowercase().contains("expire") || right.kind() != "binary_operator"
+        {
+            return;
+        }
+        let (Some(a), Some(b)) = (
+            right.child_by_field_name("left"),
+            right.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        if !source.text(a).contains("time()") {
+            return;
+        }
+        let amount = source.text(b).trim();
+        let seconds = amount
+            .parse::<f64>()
+            .ok()
+            .or_else(|| file.constants.get(amount).and_then(|v| v.parse().ok()));
+        if let Some(seconds) = seconds {
+            found = Some((seconds, source.line(node)));
+        }
+    });
+    found
+}
+
+#[cfg(test)]
+mod refresh_tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_refresh_interval_with_a_constant() {
+        let text = "import time\nREFRESH = 240\nclass U(FastHttpUser):\n    def auth(self):\n        self.token_expires_at = time.time() + REFRESH\n";
+        let file = Locustfile::parse(text);
+        assert_eq!(refresh_interval(text, &file), Some((240.0, 5)));
+    }
+}

@@ -37,6 +37,17 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         ));
         findings.retain(|f| f.kind != Kind::NoTokenRefresh);
     }
+    // Tip 2 the other way round: a refresh planned after the token has already expired.
+    if let (Some(lifetime), Some((refresh, line))) =
+        (lifetime, advice::refresh_interval(&text, &file))
+        && refresh > lifetime as f64
+    {
+        findings.push(advice::Finding {
+            kind: Kind::NoTokenRefresh,
+            line,
+            what: format!("re-login after {refresh:.0} s, but the access token lives {lifetime} s: 401s in between"),
+        });
+    }
     let classes: Vec<String> = file
         .user_classes
         .iter()

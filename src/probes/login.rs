@@ -182,7 +182,8 @@ fn judge(
             "unauthorized",
             t!("{path} refused user {who:?} ({status})"; "{path}가 사용자 {who:?}를 거부함 ({status})"),
         )
-        .with("server_says", detail.unwrap_or_default()),
+        .with("server_says", detail.unwrap_or_default())
+        .with_detail(which_step(input)),
         (404 | 405, _) => Outcome::fail("wrong_path", t!("{path} answered {status}: no login there"; "{path} 응답 {status}: 로그인 엔드포인트 아님")),
         (400, Some(body)) => {
             let fields: Vec<&str> = body.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
@@ -241,5 +242,30 @@ pub fn human(seconds: i64) -> String {
         format!("{} min", seconds / 60)
     } else {
         format!("{seconds} s")
+    }
+}
+
+/// The guide's §4 order: 1. users, 2. server, 3. credentials — which one explains the 401.
+fn which_step(input: &Input<'_>) -> crate::i18n::Text {
+    match input.dep("users").map(|r| (r.status, r.diagnosis.clone())) {
+        Some((crate::checks::result::Status::Fail, Some(d)))
+            if d == "no_users" || d == "user_missing" =>
+        {
+            t!(
+                "Step 1 of the guide: the test users are missing (see the users check).";
+                "가이드 1단계: 테스트 사용자가 없음 (users 점검 참고)."
+            )
+        }
+        Some((crate::checks::result::Status::Fail, Some(d))) if d == "wrong_password" => t!(
+            "Step 3: the users exist but the password is wrong (see the users check).";
+            "3단계: 사용자는 있지만 비밀번호가 틀림 (users 점검 참고)."
+        ),
+        Some((crate::checks::result::Status::Pass, _)) => t!(
+            "Steps 1 and 2 are fine (users exist, the server answers): the credentials doctor sent are wrong — check [target] username/password against the locustfile.";
+            "1·2단계는 정상 (사용자 존재, 서버 응답): doctor가 보낸 자격 증명이 틀림 — [target] username/password를 locustfile과 비교."
+        ),
+        _ => {
+            t!("Check the guide's steps in order: users, server, auth test."; "가이드 순서대로 확인: 사용자, 서버, 인증 테스트.")
+        }
     }
 }

@@ -22,21 +22,41 @@ use crate::django::DjangoHandle;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Every probe kind a check file may name.
-pub const KINDS: &[&str] = &[
-    "port",
-    "http",
-    "login",
-    "users",
-    "stock",
-    "resources",
-    "db_connections",
-    "sql",
-    "locustfile",
-    "settings",
-    "reserve",
-    "readiness",
+/// Every probe kind a check file may name, with the `[params]` and `[thresholds]` keys it reads:
+/// a check file with any other key is refused when it loads, naming the file and line.
+pub const KINDS: &[(&str, &[&str], &[&str])] = &[
+    ("port", &[], &[]),
+    (
+        "http",
+        &["path", "method", "expect_status", "expect_json", "auth"],
+        &["latency_warn_ms"],
+    ),
+    ("login", &[], &["token_lifetime_warn_s"]),
+    ("users", &[], &[]),
+    (
+        "stock",
+        &[],
+        &[
+            "available_warn_below",
+            "run_requests_per_min",
+            "run_minutes",
+            "reserve_share",
+            "units_per_reservation",
+        ],
+    ),
+    ("resources", &[], &["cpu_percent_max", "memory_percent_max"]),
+    ("db_connections", &[], &["used_ratio_max"]),
+    ("sql", &["query", "label"], &["min", "max"]),
+    ("locustfile", &[], &["run_seconds"]),
+    ("settings", &[], &[]),
+    ("reserve", &[], &[]),
+    ("readiness", &["aspect"], &["min_open_files"]),
 ];
+
+/// The names of all probe kinds.
+pub fn kind_names() -> Vec<&'static str> {
+    KINDS.iter().map(|k| k.0).collect()
+}
 
 /// What every probe may use: the configuration, the shared Django answer, one HTTP client.
 #[derive(Clone)]

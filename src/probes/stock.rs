@@ -84,7 +84,15 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .scalar(format!("SELECT COUNT(*) FROM {product}"), &[])
         .await
         .map_err(anyhow::Error::msg)?;
-    let low = input.threshold("available_warn_below", 100.0);
+    // What a staged run at the targets reserves: requests/min × minutes × share of reserve
+    // requests × units per reservation (thresholds in stock.toml).
+    let run_units = input.threshold("run_requests_per_min", 1000.0)
+        * input.threshold("run_minutes", 3.0)
+        * input.threshold("reserve_share", 0.25)
+        * input.threshold("units_per_reservation", 2.0);
+    let low = input
+        .threshold("available_warn_below", 100.0)
+        .max(run_units);
     let (status, diagnosis, summary) = if products == 0 {
         let summary = if all_products == 0 {
             t!("no products at all: every reservation will fail"; "상품이 하나도 없음: 모든 예약이 실패함")
@@ -96,7 +104,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         (
             Status::Warn,
             Some("low"),
-            t!("only {units} units available across {products} products"; "예약 가능 재고 {units}개뿐 (상품 {products}개)"),
+            t!("only {units} units available across {products} products; a staged run at the targets reserves about {run_units:.0}"; "예약 가능 재고 {units}개뿐 (상품 {products}개); 목표치의 단계별 부하는 약 {run_units:.0}개를 예약함"),
         )
     } else {
         (
@@ -111,5 +119,26 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .with("available_units", units)
         .with("stock_table", model.stock_table.unwrap_or_default());
     outcome.diagnosis = diagnosis.map(str::to_string);
+    // Per product, as the guide's §5 table has it: available, reserved, physical.
+    let columns = |name: &str| model.columns.get(name).and_then(|c| ident(c).ok());
+    if let (Some(av), Some(re), Some(ph)) = (
+        columns("available_stock"),
+        columns("reserved_stock"),
+        columns("physical_stock"),
+    ) {
+        let sql = format!(
+            "SELECT p.\"id\", s.{av}, s.{re}, s.{ph} FROM {stock} s JOIN {product} p ON p.\"id\" = s.{fk} ORDER BY p.\"id\" LIMIT 10"
+        );
+        if let Ok(rows) = db.rows(sql).await {
+            for row in rows {
+                if let [id, available, reserved, physical] = row.as_slice() {
+                    outcome = outcome.with(
+                        &format!("product_{id}"),
+                        format!("available {available}, reserved {reserved}, physical {physical}"),
+                    );
+                }
+            }
+        }
+    }
     Ok(outcome)
 }

@@ -1,0 +1,212 @@
+//! Command-line behaviour that needs no server: usage and configuration errors, `config`.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+/// A scratch project: a copy of the sample's manage.py (so discovery finds a project) and
+/// nothing else; doctor never starts a server or Python for these commands.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("doctor-cli-")
+        .tempdir()
+        .unwrap();
+    fs::copy(sample_dir().join("manage.py"), dir.path().join("manage.py")).unwrap();
+    dir
+}
+
+const BAD_CHECK_LINE4: &str = "id = \"broken\"\ntitle = { en = \"Broken\", ko = \"고장\" }\nprobe = \"http\"\nneeds = [\"server\"\n";
+
+fn usage_error(args: &[&str], cwd: &Path) -> String {
+    let (code, stdout, stderr) = run_doctor(args, cwd, &[]);
+    assert_eq!(
+        code, 2,
+        "exit code of {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stdout.trim().is_empty(),
+        "a usage error printed a report:\n{stdout}"
+    );
+    stderr
+}
+
+#[test]
+fn unknown_check_id_is_a_usage_error_listing_known_ids() {
+    let dir = scratch();
+    let stderr = usage_error(&["--check", "port,no-such-check"], dir.path());
+    assert!(stderr.contains("no-such-check"), "{stderr}");
+    for id in [
+        "port",
+        "server",
+        "users",
+        "auth",
+        "stock",
+        "resources",
+        "db",
+    ] {
+        assert!(stderr.contains(id), "known id {id} not listed:\n{stderr}");
+    }
+    // Same with JSON output requested: still a usage error, not a report.
+    usage_error(&["--check", "nope", "--format", "json"], dir.path());
+}
+
+#[test]
+fn malformed_doctor_toml_names_file_and_line() {
+    let dir = scratch();
+    fs::write(
+        dir.path().join("doctor.toml"),
+        "[target]\nbase_url = \"http://127.0.0.1:8000\"\nlogin_path = = \"/api/token/\"\n",
+    )
+    .unwrap();
+    // Discovered in the cwd...
+    let stderr = usage_error(&["--list"], dir.path());
+    assert!(stderr.contains("doctor.toml:3"), "{stderr}");
+    assert!(stderr.starts_with("doctor: "), "{stderr}");
+    // ...or given with --config from elsewhere.
+    let other = scratch();
+    let path = dir.path().join("doctor.toml").display().to_string();
+    let stderr = usage_error(&["--config", &path, "--check", "port"], other.path());
+    assert!(stderr.contains("doctor.toml:3"), "{stderr}");
+}
+
+#[test]
+fn unknown_key_in_doctor_toml_is_rejected() {
+    let dir = scratch();
+    fs::write(
+        dir.path().join("doctor.toml"),
+        "[target]\nlogin_path = \"/api/token/\"\npasword = \"typo\"\n",
+    )
+    .unwrap();
+    let stderr = usage_error(&["--list"], dir.path());
+    assert!(stderr.contains("doctor.toml:3"), "{stderr}");
+    assert!(stderr.contains("pasword"), "{stderr}");
+}
+
+#[test]
+fn malformed_check_file_names_file_and_line() {
+    let dir = scratch();
+    let checks = dir.path().join("mychecks");
+    fs::create_dir(&checks).unwrap();
+    fs::write(checks.join("broken.toml"), BAD_CHECK_LINE4).unwrap();
+    let stderr = usage_error(&["--checks", "mychecks", "--list"], dir.path());
+    assert!(stderr.contains("broken.toml:4"), "{stderr}");
+
+    // doctor.d in the cwd is read without --checks.
+    let dir2 = scratch();
+    fs::create_dir(dir2.path().join("doctor.d")).unwrap();
+    fs::write(dir2.path().join("doctor.d/broken.toml"), BAD_CHECK_LINE4).unwrap();
+    let stderr = usage_error(&["--check", "port"], dir2.path());
+    assert!(stderr.contains("broken.toml:4"), "{stderr}");
+}
+
+#[test]
+fn unknown_key_in_check_file_is_rejected() {
+    let dir = scratch();
+    let checks = dir.path().join("mychecks");
+    fs::create_dir(&checks).unwrap();
+    fs::write(
+        checks.join("typo.toml"),
+        "id = \"typo\"\ntitle = { en = \"Typo\", ko = \"오타\" }\nprobe = \"http\"\nneeds_ = [\"server\"]\n",
+    )
+    .unwrap();
+    let stderr = usage_error(&["--checks", "mychecks", "--list"], dir.path());
+    assert!(stderr.contains("typo.toml:4"), "{stderr}");
+    assert!(stderr.contains("needs_"), "{stderr}");
+}
+
+#[test]
+fn valid_check_file_is_listed() {
+    // The counterpart of the error tests: the same directory layout loads when the file is good.
+    let dir = scratch();
+    let checks = dir.path().join("mychecks");
+    fs::create_dir(&checks).unwrap();
+    fs::write(
+        checks.join("fine.toml"),
+        "id = \"fine\"\ntitle = { en = \"Fine\", ko = \"정상\" }\nprobe = \"http\"\nneeds = [\"server\"]\n[params]\npath = \"/api/health/\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run_doctor(&["--checks", "mychecks", "--list"], dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("fine"))
+        .unwrap_or_else(|| panic!("fine not listed:\n{stdout}"));
+    assert!(line.contains("fine.toml"), "{line}");
+}
+
+#[test]
+fn config_shows_origins_and_never_the_password() {
+    let dir = scratch();
+    fs::write(
+        dir.path().join("doctor.toml"),
+        "[target]\nusername = \"user7\"\nlogin_path = \"/api/token/\"\n",
+    )
+    .unwrap();
+    let env = [
+        ("DOCTOR_PASSWORD", "sekrit-value"),
+        ("DOCTOR_BASE_URL", "http://127.0.0.1:18765"),
+    ];
+    // NOTE: `--format` is not a global option, so it goes before the subcommand.
+    let (code, stdout, stderr) = run_doctor(&["--format", "json", "config"], dir.path(), &env);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains("sekrit"), "password leaked:\n{stdout}");
+    assert!(!stderr.contains("sekrit"), "password leaked:\n{stderr}");
+    let json: Value = serde_json::from_str(&stdout).expect("config JSON");
+    let entry = |key: &str| -> (String, String) {
+        let e = &json[key];
+        (
+            e["value"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{key}: {json:#}"))
+                .to_string(),
+            e["origin"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{key}: {json:#}"))
+                .to_string(),
+        )
+    };
+    let (value, origin) = entry("target.password");
+    assert!(!value.is_empty(), "password shown as empty");
+    assert!(origin.contains("DOCTOR_PASSWORD"), "{origin}");
+    let (value, origin) = entry("target.username");
+    assert_eq!(value, "user7");
+    assert!(origin.contains("doctor.toml"), "{origin}");
+    let (value, origin) = entry("target.base_url");
+    assert_eq!(value, "http://127.0.0.1:18765");
+    assert!(origin.contains("DOCTOR_BASE_URL"), "{origin}");
+    let (value, _) = entry("django.project_dir");
+    assert_eq!(
+        Path::new(&value).canonicalize().unwrap(),
+        dir.path().canonicalize().unwrap()
+    );
+
+    // The text form neither.
+    let (code, stdout, stderr) = run_doctor(&["config"], dir.path(), &env);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stdout.contains("sekrit") && !stderr.contains("sekrit"),
+        "{stdout}{stderr}"
+    );
+    assert!(stdout.contains("DOCTOR_PASSWORD"), "{stdout}");
+
+    // Nor the JSON report of a run.
+    let (_, stdout, stderr) = run_doctor(
+        &[
+            "--check",
+            "port",
+            "--format",
+            "json",
+            "--base-url",
+            &format!("http://127.0.0.1:{}", free_port()),
+        ],
+        dir.path(),
+        &env,
+    );
+    assert!(
+        !stdout.contains("sekrit") && !stderr.contains("sekrit"),
+        "{stdout}{stderr}"
+    );
+}

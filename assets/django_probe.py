@@ -174,7 +174,17 @@ def q_settings():
         "password_hashers": (str_list(getattr(settings, "PASSWORD_HASHERS", None)) or [])[:3],
         "logging_root_level": configured or (effective if effective != "WARNING" else None),
         "logging_root_effective": effective,
+        "management_commands": sorted(_command_names()),
     }
+
+
+def _command_names():
+    try:
+        from django.core.management import get_commands
+
+        return list(get_commands().keys())
+    except Exception:
+        return []
 
 
 def _vendor_from_engine(engine):

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Benchmark: wall time of `doctor --check all` against the sample service, next to the slowest
+# single check (checks run in parallel, so the first should be close to the second), and the time
+# doctor needs to start Django once. Not a test: it prints numbers for the notes.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup-sample.sh >/dev/null
+cargo build --release -q
+doctor="$root/target/release/doctor"
+sample="$root/assets/sample-service"
+work="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+export DATABASE_URL="sqlite:///$work/bench.sqlite3"
+py="$sample/.venv/bin/python"
+(cd "$sample" && "$py" manage.py migrate -v0 && "$py" manage.py create_test_users >/dev/null && "$py" manage.py seed_stock >/dev/null)
+(cd "$sample" && exec setsid "$py" manage.py runserver "127.0.0.1:$port" --noreload >"$work/server.log" 2>&1) &
+server=$!
+trap 'kill -- -$server 2>/dev/null || kill $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+cd "$sample"
+runs=${RUNS:-5}
+echo "doctor --check all, $runs runs (release build, sample on runserver + SQLite):"
+for i in $(seq "$runs"); do
+  start=$(date +%s%N)
+  "$doctor" --base-url "http://127.0.0.1:$port" --check all --format json >"$work/out.json" || true
+  end=$(date +%s%N)
+  wall=$(( (end - start) / 1000000 ))
+  slowest=$(jq -r '[.checks[] | {id, duration_ms}] | max_by(.duration_ms) | "\(.id) \(.duration_ms)"' "$work/out.json")
+  sum=$(jq '[.checks[].duration_ms] | add' "$work/out.json")
+  echo "  run $i: wall ${wall} ms; slowest check: ${slowest} ms; sum of all checks: ${sum} ms"
+done
+start=$(date +%s%N); echo '{"questions":["settings"]}' | "$py" "$root/assets/django_probe.py" >/dev/null 2>&1; end=$(date +%s%N)
+echo "one start of the project's Python with Django (the probe): $(( (end - start) / 1000000 )) ms"

@@ -98,15 +98,31 @@ async fn run(cli: Cli) -> Result<u8, String> {
         print_list(&registry, lang, cli.format);
         return Ok(0);
     }
-    // A person at a terminal gets the interactive checklist; pipes and scripts get the report.
-    if cli.check.is_none()
+    diagnose(registry, config, &cli, lang).await
+}
+
+/// A person at a terminal gets the interactive checklist; pipes and scripts get the report.
+/// Either way, servers a fix started are stopped before doctor exits.
+async fn diagnose(
+    registry: Arc<Registry>,
+    config: Config,
+    cli: &Cli,
+    lang: Lang,
+) -> Result<u8, String> {
+    let interactive = cli.check.is_none()
         && cli.format == Format::Text
-        && std::io::IsTerminal::is_terminal(&std::io::stdout())
-    {
-        return doctor::tui::run(registry, config, lang).await;
-    }
-    let spec = cli.check.clone().unwrap_or_else(|| "all".into());
-    report_checks(registry, config, &spec, lang, cli.format, cli.strict).await
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let result = if interactive {
+        doctor::tui::run(registry, config, lang).await
+    } else {
+        let spec = cli.check.clone().unwrap_or_else(|| "all".into());
+        tokio::select! {
+            result = report_checks(registry, config, &spec, lang, cli.format, cli.strict) => result,
+            _ = shutdown_signal() => Err("interrupted".to_string()),
+        }
+    };
+    doctor::fixes::stop_background().await;
+    result
 }
 
 /// Run the checks named by `spec` and print the report; the exit code says pass/fail.
@@ -171,14 +187,12 @@ async fn demo(cli: Cli, workdir: tempfile::TempDir) -> Result<u8, String> {
         base_url: Some(sample.base_url.clone()),
         project_dir: Some(sample.sample_dir.clone()),
     };
-    let diagnose = async {
-        let config = Config::load(&sample.sample_dir, &overrides).map_err(|e| e.to_string())?;
-        let registry = Arc::new(Registry::load(&config.checks_dirs).map_err(|e| e.to_string())?);
-        report_checks(registry, config, "all", lang, cli.format, cli.strict).await
-    };
-    let result = tokio::select! {
-        result = diagnose => result,
-        _ = shutdown_signal() => Err("interrupted".to_string()),
+    let result = match Config::load(&sample.sample_dir, &overrides) {
+        Ok(config) => match Registry::load(&config.checks_dirs) {
+            Ok(registry) => diagnose(Arc::new(registry), config, &cli, lang).await,
+            Err(e) => Err(e.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
     };
     sample.server.stop(std::time::Duration::from_secs(3)).await;
     say("sample service stopped".into());

@@ -69,6 +69,11 @@ async fn event_loop(
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // SIGTERM/SIGHUP end the TUI like `q` (Ctrl-C arrives as a key in raw mode).
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| e.to_string())?;
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(|e| e.to_string())?;
     let mut pending = app.start();
     let mut first_frame = true;
     let outcome = loop {
@@ -97,6 +102,8 @@ async fn event_loop(
             },
             Some(message) = rx.recv() => Some(message),
             _ = tick.tick() => Some(Action::Tick),
+            _ = term.recv() => break Ok(()),
+            _ = hangup.recv() => break Ok(()),
         };
         if let Some(action) = action {
             pending = app.update(action);

@@ -110,6 +110,36 @@ pub fn word(lang: Lang, key: &str) -> &'static str {
     }
 }
 
+/// The guide's section a check belongs to, as a heading: `"4"` → "§4 JWT authentication".
+/// Unknown ids (a user's own sections) are shown as written.
+pub fn section_title(lang: Lang, section: &str) -> String {
+    let (en, ko) = match section {
+        "1" => ("§1 FastHttpSession headers", "§1 FastHttpSession 헤더 오류"),
+        "2" => (
+            "§2 ReservationResult serializer",
+            "§2 ReservationResult 시리얼라이저 오류",
+        ),
+        "3" => ("§3 Django settings", "§3 Django 설정 문제"),
+        "4" => ("§4 JWT authentication", "§4 JWT 인증 실패"),
+        "5" => ("§5 Out of stock", "§5 재고 부족 오류"),
+        "debug.1" => ("Debugging 1 · verbose logging", "디버깅 1 · 상세 로깅"),
+        "debug.2" => ("Debugging 2 · Django Silk", "디버깅 2 · Django Silk"),
+        "debug.3" => (
+            "Debugging 3 · network (port 8000)",
+            "디버깅 3 · 네트워크 모니터링",
+        ),
+        "load" => ("Before a load run", "부하 테스트 준비"),
+        "load.1" => ("Load 1 · staged load", "부하 1 · 단계적 부하 증가"),
+        "load.2" => ("Load 2 · resources", "부하 2 · 리소스 모니터링"),
+        "load.3" => ("Load 3 · targets", "부하 3 · 성능 목표"),
+        other => return format!("§{other}"),
+    };
+    match lang {
+        Lang::En => en.to_string(),
+        Lang::Ko => ko.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,7 +40,11 @@ fn detail(out: &mut String, result: &CheckResult, lang: Lang) {
         let section = if result.section.is_empty() {
             String::new()
         } else {
-            format!(" [{} §{}]", word(lang, "guide"), result.section)
+            format!(
+                " [{} {}]",
+                word(lang, "guide"),
+                crate::i18n::section_title(lang, &result.section)
+            )
         };
         let _ = writeln!(out, "{pad}{}{section}", result.title.get(lang));
     }

@@ -40,7 +40,7 @@ fn heading(section: &str, app: &App, theme: Theme) -> Line<'static> {
     let text = if section.is_empty() {
         format!("§ {}", Word::Other.get(app.lang))
     } else {
-        format!("§{section}")
+        crate::i18n::section_title(app.lang, section)
     };
     Line::styled(text, theme.heading())
 }

@@ -42,7 +42,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
     let section = if row.section.is_empty() {
         String::new()
     } else {
-        format!("  {} §{}", word(lang, "guide"), row.section)
+        format!(
+            "  {} {}",
+            word(lang, "guide"),
+            crate::i18n::section_title(lang, &row.section)
+        )
     };
     match &state {
         RowState::Done(result) => {

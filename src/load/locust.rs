@@ -145,7 +145,8 @@ impl Locust {
                         last_error = message;
                         continue; // the port was taken between our check and Locust's bind
                     }
-                    return Err(format!("{message}\n{tail}"));
+                    let line = error_line(&tail).unwrap_or_default();
+                    return Err(format!("{line} ({message})\n{tail}"));
                 }
             }
         }

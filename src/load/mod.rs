@@ -46,6 +46,8 @@ pub struct RunContext {
 }
 
 const POLL: Duration = Duration::from_secs(1);
+/// After the last user of a stage started: still the spawning phase for this long.
+const SETTLE: Duration = Duration::from_secs(5);
 
 /// Run the plan; always returns a report (also when Locust could not start or the run was
 /// cancelled), already saved under `.doctor/runs/` and indexed in the history.
@@ -60,7 +62,7 @@ pub async fn run(
         let _ = events.send(RunEvent::Message(t!("stopped {} process group(s) a previous doctor left behind: {reaped:?}", reaped.len(); "이전 doctor가 남긴 프로세스 그룹 {}개 정리: {reaped:?}", reaped.len())));
     }
     let mut report = RunReport::new(&plan);
-    if let Err(e) = std::fs::create_dir_all(&report.run_dir) {
+    if let Err(e) = report::claim_dir(&mut report) {
         report.finish(
             Outcome::CouldNotStart,
             Some(format!("cannot create {}: {e}", report.run_dir.display())),
@@ -88,7 +90,7 @@ pub async fn run(
     };
     report.finish(outcome, message);
     report.comparison = history::record_and_compare(&plan.project_dir, &report).await;
-    report::save(&report);
+    report::save(&mut report);
     let _ = events.send(RunEvent::Finished(Box::new(report.clone())));
     report
 }
@@ -164,6 +166,7 @@ async fn drive(
     say(
         t!("Locust web UI at {} (bound to 127.0.0.1)", locust.web_url; "Locust 웹 UI {} (127.0.0.1에만 바인드)", locust.web_url),
     );
+    report.locust_pids = locust.pids();
     let result = stages(plan, ctx, events, cancel, report, &mut locust).await;
     say(t!("stopping Locust"; "Locust 종료 중"));
     locust.stop(Duration::from_secs(15)).await;
@@ -190,9 +193,16 @@ fn finalize_counts(report: &mut RunReport, locust: &Locust) {
     let before: (u64, u64) = report.stages.iter().rev().skip(1).fold((0, 0), |acc, s| {
         (acc.0 + s.measure.requests, acc.1 + s.measure.failures)
     });
+    let targets = report.plan.targets.clone();
     if let Some(last) = report.stages.last_mut() {
         last.measure.requests = totals.requests.saturating_sub(before.0);
         last.measure.failures = totals.failures.saturating_sub(before.1);
+        if last.measure.secs > 0.0 {
+            last.rps = last.measure.requests as f64 / last.measure.secs;
+            last.rpm = last.measure.rpm();
+        }
+        // The verdict of the last stage on its final numbers.
+        last.verdict = verdict::judge(&last.measure, &targets);
     }
     report.totals = Some(totals);
 }
@@ -276,18 +286,32 @@ fn max_opt<T: PartialOrd + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
-fn weighted(
+/// A stage's percentile: Locust's own cumulative figure when the stage started from empty
+/// stats (the first stage: exact), else the mixture of the windows polled during the stage.
+fn stage_percentile(
     windows: &[(Option<f64>, Option<f64>, u64)],
-    pick: impl Fn(&(Option<f64>, Option<f64>, u64)) -> Option<f64>,
+    q: f64,
+    requests_before: u64,
+    cumulative: Option<f64>,
+    end: &StatRow,
 ) -> Option<f64> {
-    let (mut sum, mut n) = (0.0, 0u64);
-    for w in windows {
-        if let Some(v) = pick(w) {
-            sum += v * w.2 as f64;
-            n += w.2;
-        }
+    if end.num_requests == requests_before {
+        return None;
     }
-    (n > 0).then(|| sum / n as f64)
+    if requests_before == 0 && cumulative.is_some() {
+        return cumulative;
+    }
+    let windows: Vec<stats::Window> = windows
+        .iter()
+        .filter_map(|(p95, p50, n)| {
+            p95.map(|p95| stats::Window {
+                p50: *p50,
+                p95,
+                requests: *n,
+            })
+        })
+        .collect();
+    stats::mixture_quantile(&windows, q).or(cumulative)
 }
 
 fn exception_deltas(
@@ -325,7 +349,7 @@ fn error_deltas(start: &[ErrorRow], now: &[ErrorRow]) -> Vec<ErrorRow> {
             })
         })
         .collect();
-    out.sort_by(|a, b| b.occurrences.cmp(&a.occurrences));
+    out.sort_by_key(|e| std::cmp::Reverse(e.occurrences));
     out
 }
 
@@ -418,6 +442,7 @@ async fn stages(
         let mut server_gone: Option<String> = None;
         let mut lost_now: Vec<String> = Vec::new();
         let mut polls = 0u64;
+        let mut reached_at: Option<Instant> = None;
         let mut interrupted = false;
         let mut ticker = tokio::time::interval(POLL);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -470,10 +495,14 @@ async fn stages(
                     samples.p95_max = max_opt(samples.p95_max, p95);
                 }
             }
-            let phase = if now.user_count < users as u64 || now.state == "spawning" {
-                Phase::Spawning
-            } else {
-                Phase::Steady
+            // Spawning lasts until every user runs plus a settle time: logins of the last
+            // users started are still in flight when Locust reports them all spawned.
+            if reached_at.is_none() && now.user_count >= users as u64 && now.state != "spawning" {
+                reached_at = Some(Instant::now());
+            }
+            let phase = match reached_at {
+                Some(at) if at.elapsed() >= SETTLE => Phase::Steady,
+                _ => Phase::Spawning,
             };
             tracker.update(phase, &now);
             samples.cpu.push(resources.cpu_percent);
@@ -534,6 +563,20 @@ async fn stages(
                 break;
             }
         }
+        // Quote what Locust saw when the server went away (its answers are cached ~2 s).
+        if let Some(quote) = server_gone.as_mut().filter(|q| q.is_empty()) {
+            for _ in 0..4 {
+                tokio::time::sleep(POLL).await;
+                if let Ok(now) = locust.stats().await {
+                    let top = error_deltas(&start_stats.errors, &now.errors);
+                    last = now;
+                    if let Some(e) = top.first() {
+                        *quote = e.error.clone();
+                        break;
+                    }
+                }
+            }
+        }
         // One last look at the stage's numbers (not after a crash: nobody answers).
         if crash.is_none() && !interrupted {
             if let Ok(now) = locust.stats().await {
@@ -553,9 +596,13 @@ async fn stages(
             secs: stage_start.elapsed().as_secs_f64(),
             requests: end_agg.num_requests.saturating_sub(start_agg.num_requests),
             failures: end_agg.num_failures.saturating_sub(start_agg.num_failures),
-            p95_ms: weighted(&samples.windows, |w| w.0).or(end_agg
-                .p95
-                .filter(|_| end_agg.num_requests > start_agg.num_requests)),
+            p95_ms: stage_percentile(
+                &samples.windows,
+                0.95,
+                start_agg.num_requests,
+                end_agg.p95,
+                &end_agg,
+            ),
             cpu_avg: (!samples.cpu.is_empty())
                 .then(|| samples.cpu.iter().sum::<f32>() / samples.cpu.len() as f32),
             memory_max: samples.memory_max,
@@ -583,7 +630,13 @@ async fn stages(
                 0.0
             },
             rpm: measure.rpm(),
-            p50_ms: weighted(&samples.windows, |w| w.1).or(end_agg.median_response_time),
+            p50_ms: stage_percentile(
+                &samples.windows,
+                0.5,
+                start_agg.num_requests,
+                end_agg.median_response_time,
+                &end_agg,
+            ),
             p95_max_window_ms: samples.p95_max,
             cumulative_p99_ms: end_agg.p99,
             server_cpu_max: samples.server_cpu.iter().copied().reduce(f32::max),
@@ -626,4 +679,47 @@ async fn stages(
 /// Where runs of a project are kept.
 pub fn runs_dir(project_dir: &std::path::Path) -> PathBuf {
     project_dir.join(".doctor").join("runs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_errors_are_differences() {
+        let row = |error: &str, n| ErrorRow {
+            method: Some("POST".into()),
+            name: "/r/".into(),
+            error: error.into(),
+            occurrences: n,
+        };
+        let before = vec![row("500", 3)];
+        let now = vec![row("500", 10), row("refused", 20)];
+        let d = error_deltas(&before, &now);
+        assert_eq!(
+            d.iter()
+                .map(|e| (e.error.as_str(), e.occurrences))
+                .collect::<Vec<_>>(),
+            vec![("refused", 20), ("500", 7)]
+        );
+    }
+
+    #[test]
+    fn the_first_stage_uses_locusts_exact_figure() {
+        let end = StatRow {
+            num_requests: 100,
+            ..Default::default()
+        };
+        let windows = [(Some(900.0), Some(100.0), 100)];
+        assert_eq!(
+            stage_percentile(&windows, 0.95, 0, Some(120.0), &end),
+            Some(120.0)
+        );
+        let later = stage_percentile(&windows, 0.95, 50, Some(120.0), &end).unwrap();
+        assert!((later - 900.0).abs() < 0.01, "{later}");
+        assert_eq!(
+            stage_percentile(&windows, 0.95, 100, Some(120.0), &end),
+            None
+        );
+    }
 }

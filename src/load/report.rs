@@ -49,7 +49,8 @@ pub struct StageReport {
     pub users_reached: u64,
     pub rps: f64,
     pub rpm: f64,
-    /// p50/p95: request-weighted means of Locust's ~10 s windows over the stage.
+    /// p50/p95: the first stage: Locust's cumulative figures (exact); later stages: the
+    /// mixture of its ~10 s windows polled during the stage, weighted by requests.
     pub p50_ms: Option<f64>,
     pub p95_max_window_ms: Option<f64>,
     /// Whole run up to the end of this stage (Locust's cumulative figure).
@@ -80,6 +81,8 @@ pub struct RunReport {
     pub totals: Option<Final>,
     pub comparison: Vec<Text>,
     pub web_url: Option<String>,
+    /// Locust's master and workers (all stopped when the report is written).
+    pub locust_pids: Vec<u32>,
     pub run_dir: PathBuf,
     pub files: Vec<String>,
     #[serde(skip)]
@@ -117,13 +120,7 @@ impl RunReport {
         let now = SystemTime::now();
         let (stamp, iso) = utc(now);
         let runs = super::runs_dir(&plan.project_dir);
-        // Two runs in the same second get distinct directories.
-        let mut id = stamp.clone();
-        let mut n = 1;
-        while runs.join(&id).exists() {
-            n += 1;
-            id = format!("{stamp}-{n}");
-        }
+        let id = stamp;
         RunReport {
             run_dir: runs.join(&id),
             id,
@@ -141,6 +138,7 @@ impl RunReport {
             totals: None,
             comparison: Vec::new(),
             web_url: None,
+            locust_pids: Vec::new(),
             files: Vec::new(),
             locust_log_tail: String::new(),
             started: Some(now),
@@ -168,6 +166,30 @@ fn opt_ms(v: Option<f64>) -> String {
 
 fn opt_pct(v: Option<f32>) -> String {
     v.map(|v| format!("{v:.0}%")).unwrap_or_else(|| "-".into())
+}
+
+/// Create the run's directory; two runs started in the same second get `-2`, `-3`, ...
+pub fn claim_dir(report: &mut RunReport) -> std::io::Result<()> {
+    let runs = super::runs_dir(&report.plan.project_dir);
+    std::fs::create_dir_all(&runs)?;
+    let stamp = report.id.clone();
+    for n in 1..1000 {
+        let id = if n == 1 {
+            stamp.clone()
+        } else {
+            format!("{stamp}-{n}")
+        };
+        match std::fs::create_dir(runs.join(&id)) {
+            Ok(()) => {
+                report.run_dir = runs.join(&id);
+                report.id = id;
+                return Ok(());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("too many runs in one second"))
 }
 
 /// The report as Markdown.
@@ -395,13 +417,12 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
 
 /// Write report.json and report.md into the run directory (best effort: a report that
 /// cannot be written is still printed).
-pub fn save(report: &RunReport) {
-    let dir = &report.run_dir;
-    if std::fs::create_dir_all(dir).is_err() {
+pub fn save(report: &mut RunReport) {
+    let dir = report.run_dir.clone();
+    if std::fs::create_dir_all(&dir).is_err() {
         return;
     }
-    let mut report = report.clone();
-    let mut files: Vec<String> = std::fs::read_dir(dir)
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
         .into_iter()
         .flatten()
         .flatten()
@@ -411,10 +432,10 @@ pub fn save(report: &RunReport) {
     files.sort();
     files.dedup();
     report.files = files;
-    if let Ok(json) = serde_json::to_string_pretty(&report) {
+    if let Ok(json) = serde_json::to_string_pretty(&*report) {
         let _ = std::fs::write(dir.join("report.json"), json);
     }
-    let _ = std::fs::write(dir.join("report.md"), markdown(&report, Lang::En));
+    let _ = std::fs::write(dir.join("report.md"), markdown(report, Lang::En));
 }
 
 #[cfg(test)]

@@ -221,9 +221,94 @@ pub fn read_json_file(path: &std::path::Path) -> Result<Vec<JsonEntry>, String> 
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// One ~10 s window of Locust's live percentiles and the requests that arrived with it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub p50: Option<f64>,
+    pub p95: f64,
+    pub requests: u64,
+}
+
+/// The window's response-time distribution, piecewise linear through its known quantiles
+/// (0 → 0, p50 → 0.5, p95 → 0.95, 2·p95 → 1).
+fn window_cdf(w: &Window, x: f64) -> f64 {
+    let tail = (w.p95 * 2.0).max(w.p95 + 1.0);
+    let mut knots = vec![(0.0, 0.0)];
+    if let Some(p50) = w.p50.filter(|p| *p > 0.0 && *p < w.p95) {
+        knots.push((p50, 0.5));
+    }
+    knots.push((w.p95, 0.95));
+    knots.push((tail, 1.0));
+    if x >= tail {
+        return 1.0;
+    }
+    for pair in knots.windows(2) {
+        let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+        if x <= x1 {
+            return if x1 > x0 {
+                y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+            } else {
+                y1
+            };
+        }
+    }
+    1.0
+}
+
+/// A stage's percentile from the windows polled during it: the quantile of the mixture of
+/// the windows' distributions, each weighted by the requests that arrived with it. A mean of
+/// window p95s would let a short spike (logins while users spawn) dominate the whole stage.
+pub fn mixture_quantile(windows: &[Window], q: f64) -> Option<f64> {
+    let total: u64 = windows.iter().map(|w| w.requests).sum();
+    if total == 0 {
+        return None;
+    }
+    let at = |x: f64| {
+        windows
+            .iter()
+            .map(|w| window_cdf(w, x) * w.requests as f64)
+            .sum::<f64>()
+            / total as f64
+    };
+    let (mut lo, mut hi) = (
+        0.0,
+        windows
+            .iter()
+            .map(|w| w.p95 * 2.0 + 1.0)
+            .fold(1.0, f64::max),
+    );
+    for _ in 0..60 {
+        let mid = (lo + hi) / 2.0;
+        if at(mid) < q {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(hi)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spike_window_does_not_dominate_the_stage() {
+        let w = |p50, p95, requests| Window {
+            p50: Some(p50),
+            p95,
+            requests,
+        };
+        // Equal windows: their own percentiles.
+        let same = [w(20.0, 100.0, 50), w(20.0, 100.0, 50)];
+        assert!((mixture_quantile(&same, 0.95).unwrap() - 100.0).abs() < 0.01);
+        assert!((mixture_quantile(&same, 0.5).unwrap() - 20.0).abs() < 0.01);
+        // 5 % of the requests in a 4 s spike window, 95 % at p95 100 ms.
+        let spike = [w(2000.0, 4000.0, 50), w(20.0, 100.0, 950)];
+        let p95 = mixture_quantile(&spike, 0.95).unwrap();
+        assert!(p95 > 100.0 && p95 < 1000.0, "{p95}");
+        assert_eq!(mixture_quantile(&[], 0.95), None);
+    }
 
     fn b(pairs: &[(u64, u64)]) -> BTreeMap<u64, u64> {
         pairs.iter().copied().collect()

@@ -1,6 +1,7 @@
 //! Output of `doctor --check`: plain text for people, JSON for scripts; and the exit code.
 
 pub mod json;
+pub mod run;
 pub mod text;
 
 use crate::checks::result::{CheckResult, Status};

@@ -1,0 +1,319 @@
+//! `doctor run` against the real sample service with the real Locust (short stages).
+
+mod common;
+
+use common::{SampleService, ServiceOptions, run_doctor, sample_dir, spawn_doctor};
+use serde_json::Value;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::time::Duration;
+
+/// A doctor.toml next to the service: targets the short test stages can meet (this machine's
+/// CPU is shared, a handful of users makes few requests per minute) plus `extra`.
+fn config(service: &SampleService, extra: &str) -> PathBuf {
+    let path = service.dir().join("doctor.toml");
+    let text = format!(
+        "[targets]\ncpu_percent = 101\nmemory_percent = 101\nrequests_per_min = 1\n{extra}"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run_json(service: &SampleService, config: &Path, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec![
+        "--config",
+        config.to_str().unwrap(),
+        "--format",
+        "json",
+        "run",
+    ];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = service.doctor(&all);
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("no JSON report ({e}), exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}", service.log())
+    });
+    assert_eq!(json["exit_code"].as_i64(), Some(code as i64), "{json:#}");
+    (code, json, stderr)
+}
+
+fn finish(mut child: Child) -> (i32, Value, String) {
+    let status = child.wait().expect("wait for doctor");
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let code = status.code().expect("doctor exited by itself");
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("no JSON report ({e}), exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}")
+    });
+    (code, json, stderr)
+}
+
+fn spawn_run(service: &SampleService, config: &Path, args: &[&str]) -> Child {
+    let mut all = vec![
+        "--base-url",
+        service.base_url.as_str(),
+        "--config",
+        config.to_str().unwrap(),
+        "--format",
+        "json",
+        "run",
+    ];
+    all.extend_from_slice(args);
+    let env: Vec<(&str, &str)> = service
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    spawn_doctor(&all, &sample_dir(), &env)
+}
+
+fn stages(json: &Value) -> &Vec<Value> {
+    json["stages"].as_array().expect("stages")
+}
+
+fn problems(stage: &Value) -> String {
+    stage["verdict"]["problems"].to_string()
+}
+
+fn saved_report(json: &Value) -> Value {
+    let dir = PathBuf::from(json["run_dir"].as_str().unwrap());
+    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json saved");
+    assert!(dir.join("report.md").is_file());
+    serde_json::from_str(&text).unwrap()
+}
+
+fn alive(pid: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            !s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn the_report_counts_are_locusts_own() {
+    let service = SampleService::start(ServiceOptions::default());
+    let cfg = config(&service, "");
+    let (_code, json, stderr) = run_json(
+        &service,
+        &cfg,
+        &["--stages", "2,4", "--stage-time", "5s", "--spawn-rate", "5"],
+    );
+    let dir = PathBuf::from(json["run_dir"].as_str().unwrap());
+    let locust: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("locust.json")).unwrap()).unwrap();
+    let want_requests: u64 = locust
+        .iter()
+        .map(|e| e["num_requests"].as_u64().unwrap())
+        .sum();
+    let want_failures: u64 = locust
+        .iter()
+        .map(|e| e["num_failures"].as_u64().unwrap())
+        .sum();
+    assert!(want_requests > 0, "{stderr}");
+    assert_eq!(json["totals"]["requests"].as_u64(), Some(want_requests));
+    assert_eq!(json["totals"]["failures"].as_u64(), Some(want_failures));
+    let stage_requests: u64 = stages(&json)
+        .iter()
+        .map(|s| s["requests"].as_u64().unwrap())
+        .sum();
+    let stage_failures: u64 = stages(&json)
+        .iter()
+        .map(|s| s["failures"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        (stage_requests, stage_failures),
+        (want_requests, want_failures),
+        "{json:#}"
+    );
+    assert!(
+        dir.join("locust_stats.csv").is_file() && dir.join("locust_stats_history.csv").is_file()
+    );
+    assert_eq!(saved_report(&json)["totals"], json["totals"]);
+    // Progress lines without a terminal.
+    assert!(
+        stderr.contains("req/s") && stderr.contains("p95"),
+        "{stderr}"
+    );
+    // The history lists it.
+    let (code, out, _) = run_doctor(&["--format", "json", "history"], &sample_dir(), &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains(json["id"].as_str().unwrap()), "{out}");
+}
+
+#[test]
+fn a_missed_target_stops_the_escalation() {
+    let service = SampleService::start(ServiceOptions::default());
+    let cfg = config(&service, "p95_ms = 1\n");
+    let (code, json, _) = run_json(
+        &service,
+        &cfg,
+        &["--stages", "2,5", "--stage-time", "5s", "--spawn-rate", "5"],
+    );
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(stages(&json).len(), 1, "stage 2 must not run: {json:#}");
+    let stage = &stages(&json)[0];
+    assert_eq!(stage["verdict"]["passed"], false);
+    let missed: Vec<&str> = stage["verdict"]["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["passed"] == false)
+        .map(|t| t["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(missed, vec!["p95_ms"]);
+    assert_eq!(json["outcome"], "missed");
+}
+
+#[test]
+fn a_server_that_dies_fails_the_stage_and_the_report_is_saved() {
+    let mut service = SampleService::start(ServiceOptions::default());
+    let cfg = config(&service, "");
+    let child = spawn_run(
+        &service,
+        &cfg,
+        &[
+            "--stages",
+            "2,4",
+            "--stage-time",
+            "20s",
+            "--spawn-rate",
+            "5",
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(9));
+    service.stop();
+    let (code, json, stderr) = finish(child);
+    assert_eq!(code, 1, "{json:#}\n{stderr}");
+    let stage = &stages(&json)[0];
+    assert_eq!(stage["verdict"]["passed"], false);
+    assert!(problems(stage).contains("stopped listening"), "{stage:#}");
+    assert!(
+        problems(stage).contains("Locust: "),
+        "Locust's own error quoted: {stage:#}"
+    );
+    assert_eq!(stages(&json).len(), 1);
+    assert_eq!(saved_report(&json)["outcome"], "missed");
+}
+
+#[test]
+fn sigterm_stops_locust_and_its_two_workers_and_saves_a_partial_report() {
+    let service = SampleService::start(ServiceOptions::default());
+    let cfg = config(&service, "");
+    let child = spawn_run(
+        &service,
+        &cfg,
+        &[
+            "--stages",
+            "4,6",
+            "--stage-time",
+            "30s",
+            "--spawn-rate",
+            "4",
+            "--workers",
+            "2",
+        ],
+    );
+    let doctor = child.id() as i32;
+    std::thread::sleep(Duration::from_secs(14));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(doctor),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let (code, json, stderr) = finish(child);
+    assert_eq!(code, 3, "{json:#}\n{stderr}");
+    assert_eq!(json["outcome"], "aborted");
+    let pids = json["locust_pids"].as_array().unwrap();
+    assert_eq!(pids.len(), 3, "master and two workers: {json:#}");
+    for pid in pids {
+        assert!(
+            !alive(pid.as_u64().unwrap()),
+            "Locust process {pid} outlived doctor"
+        );
+    }
+    let stage = &stages(&json)[0];
+    assert_eq!(stage["interrupted"], true);
+    assert_eq!(
+        stage["workers"].as_array().map(|w| w.len()),
+        Some(2),
+        "{stage:#}"
+    );
+    assert!(stderr.contains("2 worker(s) connected"), "{stderr}");
+    assert_eq!(saved_report(&json)["outcome"], "aborted");
+}
+
+#[test]
+fn the_bad_locustfile_fails_the_stage_with_locusts_message() {
+    let service = SampleService::start(ServiceOptions::default());
+    let cfg = config(&service, "");
+    let bad = "locust_test/locustfile_bad.py";
+    // Without --force the locustfile check stops it before any load.
+    let (code, json, _) = run_json(
+        &service,
+        &cfg,
+        &["--locustfile", bad, "--stages", "2", "--stage-time", "5s"],
+    );
+    assert_eq!(code, 3, "{json:#}");
+    assert!(stages(&json).is_empty());
+    let (code, json, _) = run_json(
+        &service,
+        &cfg,
+        &[
+            "--force",
+            "--locustfile",
+            bad,
+            "--stages",
+            "2,4",
+            "--stage-time",
+            "6s",
+            "--spawn-rate",
+            "5",
+        ],
+    );
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(stages(&json).len(), 1);
+    assert!(
+        problems(&stages(&json)[0]).contains("'FastHttpSession' object has no attribute 'headers'"),
+        "{json:#}"
+    );
+}
+
+#[test]
+fn a_remote_target_is_refused_before_anything_starts() {
+    let (code, stdout, stderr) = run_doctor(
+        &[
+            "--base-url",
+            "http://10.255.255.1:8000",
+            "run",
+            "--stages",
+            "2",
+            "--stage-time",
+            "5s",
+        ],
+        &sample_dir(),
+        &[],
+    );
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("--allow-remote") && stderr.contains("10.255.255.1"),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty());
+}

@@ -58,7 +58,7 @@ pub fn review(text: &str, file: &Locustfile) -> Vec<Finding> {
     session_headers(&source, file, &mut findings);
     missing_timeouts(file, &mut findings);
     token_refresh(&source, file, &mut findings);
-    response_handling(&source, &mut findings);
+    response_handling(&source, file, &mut findings);
     findings.sort_by_key(|f| (std::cmp::Reverse(f.kind.severity()), f.line));
     findings
 }
@@ -127,8 +127,11 @@ fn token_refresh(source: &Source, file: &Locustfile, findings: &mut Vec<Finding>
     }
 }
 
-/// Tip 3, per request made with `catch_response=True`, and POSTs without it.
-fn response_handling(source: &Source, findings: &mut Vec<Finding>) {
+/// Tip 3, per request made with `catch_response=True`, and POSTs without it. The login request
+/// (as `Locustfile::parse` found it, whatever its path) is no business request: a 400 there is a
+/// real failure.
+fn response_handling(source: &Source, file: &Locustfile, findings: &mut Vec<Finding>) {
+    let login_line = file.login.as_ref().map(|l| l.line);
     source.walk(source.root(), &mut |node| {
         if node.kind() != "call" {
             return;
@@ -149,6 +152,7 @@ fn response_handling(source: &Source, findings: &mut Vec<Finding>) {
             .any(|(name, value)| name == "catch_response" && source.text(value) == "True");
         let path = args.first().map(|a| source.text(*a)).unwrap_or("");
         let business = method == "post"
+            && login_line != Some(source.line(node))
             && !path.to_lowercase().contains("token")
             && !path.to_lowercase().contains("login");
         if !catches {
@@ -319,6 +323,16 @@ class U(FastHttpUser):
         );
         let no_catch = "from locust import HttpUser\nclass U(HttpUser):\n    def t(self):\n        self.client.post('/api/products/1/reserve/', json={})\n";
         assert_eq!(kinds(no_catch), vec![(Kind::Every400Fails, 4)]);
+    }
+
+    #[test]
+    fn a_login_at_any_path_is_no_business_request() {
+        let text = "import random\nfrom locust import HttpUser, task\nclass U(HttpUser):\n    def on_start(self):\n        self.client.post(\"/auth/jwt/create/\", data={\"email\": f\"member{random.randint(1, 20)}@shop.test\", \"password\": \"p\"})\n";
+        assert!(
+            !kinds(text).iter().any(|(k, _)| *k == Kind::Every400Fails),
+            "{:?}",
+            kinds(text)
+        );
     }
 }
 

@@ -22,10 +22,19 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     }
     let mut findings = advice::review(&text, &file);
     // Tip 2 matters only when the token dies before the run ends.
-    let lifetime = input
+    let mut lifetime = input
         .dep("auth")
         .and_then(|r| r.facts.get("token_lifetime_s"))
         .and_then(|v| v.as_i64());
+    // No token to read (the login failed, or auth did not run): simplejwt's own setting, asked
+    // from Django only when the answer matters, rather than assuming a short-lived token.
+    if lifetime.is_none()
+        && (findings.iter().any(|f| f.kind == Kind::NoTokenRefresh)
+            || advice::refresh_interval(&text, &file).is_some())
+        && let Ok(facts) = input.ctx.django.facts(&input.ctx.config).await
+    {
+        lifetime = facts.access_token_lifetime_s().map(|s| s as i64);
+    }
     let run_seconds = input.threshold("run_seconds", 180.0) as i64;
     let mut notes = Vec::new();
     if let Some(lifetime) = lifetime

@@ -98,11 +98,17 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let mut refused = Vec::new();
     let mut tried = 0;
     // Both logins at once: each costs the server a password hash (~0.45 s on the sample).
-    let attempts = futures_util::future::join_all(sample.iter().map(|name| login::attempt_as(ctx, name))).await;
+    let attempts =
+        futures_util::future::join_all(sample.iter().map(|name| login::attempt_as(ctx, name)))
+            .await;
     for (name, attempt) in sample.iter().zip(attempts) {
         match attempt {
-            Attempt::Answered { status: 200 | 201, .. } => tried += 1,
-            Attempt::Answered { status: 401 | 403, .. } => {
+            Attempt::Answered {
+                status: 200 | 201, ..
+            } => tried += 1,
+            Attempt::Answered {
+                status: 401 | 403, ..
+            } => {
                 tried += 1;
                 refused.push(name.to_string());
             }

@@ -25,8 +25,10 @@ pub enum Action {
     /// Apply the n-th fix offered for the selected check (`f` is the first).
     Fix(usize),
     ToggleLang,
-    /// The staged load run (`s`); answered with a message until it exists.
+    /// The staged load run (`s`): start it, or show the one running.
     StartRun,
+    /// `x` on the run screen: stop the run (Locust stops, the partial report is saved).
+    StopRun,
     Help,
     Quit,
     // Time and terminal.
@@ -47,6 +49,10 @@ pub enum Action {
     PlanReady(Result<PlanView, String>),
     FixLine(String),
     FixFinished(Result<FixExit, String>),
+    /// An event of the staged run.
+    Load(Box<crate::load::live::RunEvent>),
+    /// The staged run could not be planned (e.g. a non-loopback target).
+    LoadRefused(String),
 }
 
 /// What the confirmation needs of a `fixes::Plan` (the plan itself stays with the runtime).
@@ -78,6 +84,10 @@ pub enum Effect {
     ApplyFix {
         fix_id: String,
     },
+    /// Start the staged Locust run with the project's configuration.
+    StartLoad,
+    /// Stop it gracefully.
+    StopLoad,
     Quit,
 }
 
@@ -107,6 +117,7 @@ pub fn from_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char(d @ '2'..='9') => Action::Fix(d as usize - '1' as usize),
         KeyCode::Char('l') => Action::ToggleLang,
         KeyCode::Char('s') => Action::StartRun,
+        KeyCode::Char('x') => Action::StopRun,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,
         _ => return None,
@@ -143,7 +154,11 @@ mod tests {
             key(KeyCode::Char('R'), KeyModifiers::SHIFT),
             Some(Action::RerunAll)
         ));
-        assert!(key(KeyCode::Char('x'), KeyModifiers::NONE).is_none());
+        assert!(matches!(
+            key(KeyCode::Char('x'), KeyModifiers::NONE),
+            Some(Action::StopRun)
+        ));
+        assert!(key(KeyCode::Char('z'), KeyModifiers::NONE).is_none());
     }
 
     #[test]

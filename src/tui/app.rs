@@ -49,6 +49,7 @@ pub enum RowState<'a> {
 pub enum Message {
     Word(Word),
     Error(String),
+    Info(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -121,6 +122,17 @@ pub struct App {
     /// Spinner frames.
     pub tick: u64,
     pub viewport: Viewport,
+    /// The staged run, once started (its dashboard shows while `visible`).
+    pub load: Option<LoadView>,
+}
+
+/// The staged run as the TUI knows it: what its events said so far.
+#[derive(Clone, Debug, Default)]
+pub struct LoadView {
+    pub live: crate::load::live::LiveState,
+    pub visible: bool,
+    pub stopping: bool,
+    pub done: bool,
 }
 
 impl App {
@@ -140,6 +152,7 @@ impl App {
             overlay: None,
             message: None,
             planning: None,
+            load: None,
             tick: 0,
             viewport: Viewport::default(),
         }
@@ -255,6 +268,36 @@ impl App {
             }
             Action::FixFinished(exit) => self.fix_finished(exit),
             Action::Quit => vec![Effect::Quit],
+            Action::Load(event) => {
+                if let Some(load) = &mut self.load {
+                    load.live.apply(&event);
+                    match &*event {
+                        crate::load::live::RunEvent::StageStarted { .. }
+                            if self.message == Some(Message::Word(Word::StagedStarting)) =>
+                        {
+                            self.message = None
+                        }
+                        crate::load::live::RunEvent::Finished(report) => {
+                            load.done = true;
+                            load.stopping = false;
+                            let why = report.message.clone().unwrap_or_default();
+                            self.message = Some(Message::Info(format!(
+                                "{:?} (exit {}) {why} — {}",
+                                report.outcome,
+                                report.exit_code,
+                                report.run_dir.display()
+                            )));
+                        }
+                        _ => {}
+                    }
+                }
+                Vec::new()
+            }
+            Action::LoadRefused(reason) => {
+                self.load = None;
+                self.message = Some(Message::Error(reason));
+                Vec::new()
+            }
             Action::ToggleLang => {
                 self.lang = self.lang.other();
                 Vec::new()
@@ -264,6 +307,7 @@ impl App {
                     self.message = None;
                 }
                 match self.overlay.take() {
+                    None if self.load.as_ref().is_some_and(|l| l.visible) => self.on_run_key(key),
                     None => self.on_key(key),
                     Some(overlay) => self.on_overlay_key(overlay, key),
                 }
@@ -306,10 +350,44 @@ impl App {
                 }
             }
             Action::RerunAll => return self.run_all(),
-            Action::StartRun => self.message = Some(Message::Word(Word::StagedNotYet)),
+            Action::StartRun => return self.start_run(),
             Action::Fix(n) => return self.plan_fix(n),
             _ if self.focus == Focus::List => return self.on_list_key(key),
             _ => self.on_detail_key(key),
+        }
+        Vec::new()
+    }
+
+    /// `s`: show the run in progress, or start a new one.
+    fn start_run(&mut self) -> Vec<Effect> {
+        if let Some(load) = &mut self.load
+            && !load.done
+        {
+            load.visible = true;
+            return Vec::new();
+        }
+        self.load = Some(LoadView {
+            visible: true,
+            ..LoadView::default()
+        });
+        self.message = Some(Message::Word(Word::StagedStarting));
+        vec![Effect::StartLoad]
+    }
+
+    /// Keys on the run dashboard: Esc/Tab/s back to the checklist (the run goes on), x stops it.
+    fn on_run_key(&mut self, key: Action) -> Vec<Effect> {
+        let Some(load) = &mut self.load else {
+            return Vec::new();
+        };
+        match key {
+            Action::Back | Action::Tab | Action::StartRun => load.visible = false,
+            Action::StopRun if !load.done && !load.stopping => {
+                load.stopping = true;
+                self.message = Some(Message::Word(Word::StagedStopping));
+                return vec![Effect::StopLoad];
+            }
+            Action::Help => self.overlay = Some(Overlay::Help),
+            _ => {}
         }
         Vec::new()
     }

@@ -109,6 +109,14 @@ async fn event_loop(
             pending = app.update(action);
         }
     };
+    // A staged run stops gracefully (its partial report is saved); say so while it does.
+    if worker.load_running() {
+        app.message = Some(app::Message::Word(texts::Word::StagedStopping));
+        let _ = terminal.draw(|frame| {
+            view::draw(frame, &app);
+        });
+        worker.stop_load().await;
+    }
     // Stop every check and fix (a fix's child process is killed when its task is dropped).
     worker.tasks.shutdown().await;
     outcome
@@ -137,6 +145,12 @@ struct Worker {
     /// Plans made for confirmations, by fix id: the app holds only what it shows.
     plans: Arc<Mutex<HashMap<String, Plan>>>,
     secrets: Vec<String>,
+    /// The staged run: its stop switch and its task (kept apart from `tasks`, which are
+    /// aborted on quit: a run must stop gracefully and save its partial report).
+    load: Option<(
+        tokio::sync::watch::Sender<bool>,
+        tokio::task::JoinHandle<()>,
+    )>,
 }
 
 impl Worker {
@@ -154,6 +168,7 @@ impl Worker {
             tasks: JoinSet::new(),
             plans: Arc::default(),
             secrets,
+            load: None,
         }
     }
 
@@ -195,8 +210,65 @@ impl Worker {
                     let _ = tx.send(Action::FixFinished(exit));
                 });
             }
+            Effect::StartLoad => self.start_load(),
+            Effect::StopLoad => {
+                if let Some((cancel, _)) = &self.load {
+                    let _ = cancel.send(true);
+                }
+            }
             Effect::Quit => {}
         }
+    }
+
+    fn start_load(&mut self) {
+        let cwd = self
+            .config
+            .project_dir
+            .value
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let plan = match crate::load::plan::Plan::build(
+            &self.config,
+            &crate::load::plan::RunFlags::default(),
+            &cwd,
+        ) {
+            Ok(plan) => plan,
+            Err(reason) => {
+                let _ = self.tx.send(Action::LoadRefused(reason));
+                return;
+            }
+        };
+        let ctx = crate::load::RunContext {
+            probes: Context::new(self.config.clone()),
+            registry: Some(self.registry.clone()),
+        };
+        let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+        let (events_tx, mut events) = unbounded_channel();
+        let tx = self.tx.clone();
+        let task = tokio::spawn(async move {
+            let forward = async {
+                while let Some(event) = events.recv().await {
+                    let _ = tx.send(Action::Load(Box::new(event)));
+                }
+            };
+            tokio::join!(crate::load::run(plan, ctx, events_tx, cancel_rx), forward);
+        });
+        self.load = Some((cancel_tx, task));
+    }
+
+    /// Stop a staged run still going (Locust, then its process group) and wait for its report.
+    async fn stop_load(&mut self) {
+        if let Some((cancel, task)) = self.load.take() {
+            let _ = cancel.send(true);
+            let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+        }
+    }
+
+    fn load_running(&self) -> bool {
+        self.load
+            .as_ref()
+            .is_some_and(|(_, task)| !task.is_finished())
     }
 }
 

@@ -46,7 +46,10 @@ pub enum Word {
     Rechecking,
     CheckedAgain,
     FixStillRunning,
-    StagedNotYet,
+    StagedStarting,
+    StagedStopping,
+    StopRun,
+    Checklist,
     TooSmall,
     HelpTitle,
     HelpSelect,
@@ -116,10 +119,16 @@ impl Word {
                 "The fix is still running; q stops it and quits.",
                 "자동 해결이 아직 실행 중입니다. q를 누르면 중단하고 종료합니다.",
             ),
-            StagedNotYet => (
-                "The staged load run (100 → 500 → 1000 users) is not available yet.",
-                "단계별 부하 실행(100 → 500 → 1000명)은 아직 사용할 수 없습니다.",
+            StagedStarting => (
+                "Staged run: checking server, auth, stock and locustfile, then starting Locust…",
+                "단계별 부하: server, auth, stock, locustfile 점검 후 Locust 시작…",
             ),
+            StagedStopping => (
+                "Stopping the run: Locust stops, the partial report is saved…",
+                "부하 중단 중: Locust를 멈추고 부분 보고서를 저장합니다…",
+            ),
+            StopRun => ("stop the run", "부하 중단"),
+            Checklist => ("checklist", "점검 목록"),
             TooSmall => ("Enlarge the terminal", "터미널을 키워 주세요"),
             HelpTitle => ("Keys", "키"),
             HelpSelect => ("select a check", "점검 항목 선택"),
@@ -135,7 +144,10 @@ impl Word {
                 "선택한 항목의 자동 해결 실행 (먼저 확인)",
             ),
             HelpLanguage => ("한국어 / English", "한국어 / English"),
-            HelpStaged => ("staged load run", "단계별 부하 실행"),
+            HelpStaged => (
+                "staged load run 100 → 500 → 1000 (x stops it, Esc back)",
+                "단계별 부하 100 → 500 → 1000 (x 중단, Esc 목록)",
+            ),
             HelpHelp => ("this help", "이 도움말"),
             HelpQuit => (
                 "quit (Esc when nothing is open)",

@@ -146,12 +146,49 @@ fn l_toggles_the_language() {
 }
 
 #[test]
-fn staged_run_answers_with_a_message() {
+fn staged_run_starts_once_shows_its_dashboard_and_stops_on_x() {
     let mut app = fixtures::all_green(Lang::En);
-    assert!(app.update(Action::StartRun).is_empty());
-    assert_eq!(app.message, Some(Message::Word(Word::StagedNotYet)));
-    app.update(Action::Down);
-    assert_eq!(app.message, None, "the next key clears it");
+    assert_eq!(app.update(Action::StartRun), vec![Effect::StartLoad]);
+    assert!(app.load.as_ref().unwrap().visible);
+    // Esc goes back to the checklist; the run goes on.
+    assert!(app.update(Action::Back).is_empty());
+    assert!(!app.load.as_ref().unwrap().visible);
+    assert!(
+        app.update(Action::StartRun).is_empty(),
+        "s shows the running run, it does not start another"
+    );
+    assert!(app.load.as_ref().unwrap().visible);
+    // Events of the run reach its live state.
+    app.update(Action::Load(Box::new(
+        crate::load::live::RunEvent::StageStarted {
+            index: 0,
+            users: 100,
+            at_s: 0.0,
+        },
+    )));
+    assert_eq!(app.load.as_ref().unwrap().live.stage, Some(0));
+    assert_eq!(app.update(Action::StopRun), vec![Effect::StopLoad]);
+    assert!(app.load.as_ref().unwrap().stopping);
+    assert!(
+        app.update(Action::StopRun).is_empty(),
+        "a second x does nothing"
+    );
+}
+
+#[test]
+fn a_refused_staged_run_says_why() {
+    let mut app = fixtures::all_green(Lang::En);
+    app.update(Action::StartRun);
+    app.update(Action::LoadRefused(
+        "http://10.0.0.1:8000 is not loopback".into(),
+    ));
+    assert!(app.load.is_none());
+    assert_eq!(
+        app.message,
+        Some(Message::Error(
+            "http://10.0.0.1:8000 is not loopback".into()
+        ))
+    );
 }
 
 #[test]

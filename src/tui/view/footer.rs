@@ -25,6 +25,13 @@ pub fn keys(app: &App) -> Vec<(&'static str, Word)> {
                 keys.push(("Esc/Enter", Word::Close));
             }
         }
+        None if app.load.as_ref().is_some_and(|l| l.visible) => {
+            keys.push(("Esc/s", Word::Checklist));
+            if app.load.as_ref().is_some_and(|l| !l.done && !l.stopping) {
+                keys.push(("x", Word::StopRun));
+            }
+            keys.push(("?", Word::Help));
+        }
         None => {
             match app.focus {
                 Focus::List => {
@@ -55,6 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if let Some(message) = &app.message {
         let (text, style) = match message {
             Message::Word(word) => (word.get(app.lang).to_string(), theme.bold()),
+            Message::Info(text) => (text.clone(), theme.bold()),
             Message::Error(error) => (
                 error.clone(),
                 theme.status(crate::checks::result::Status::Fail),

@@ -36,6 +36,20 @@ pub fn draw(frame: &mut Frame, app: &App) -> Viewport {
         Constraint::Length(footer_height),
     ])
     .areas(area);
+    if let Some(load) = app.load.as_ref().filter(|l| l.visible) {
+        // The staged run's dashboard takes the body; the run goes on behind the checklist too.
+        header::draw(frame, header_area, app, theme);
+        crate::load::dashboard::render(frame, body, &load.live, app.lang);
+        footer::draw(frame, footer_area, app, theme);
+        if matches!(app.overlay, Some(Overlay::Help)) {
+            help::draw(frame, area, app, theme);
+        }
+        return Viewport {
+            detail_max: 0,
+            overlay_max: 0,
+            page: body.height.max(1),
+        };
+    }
     let list_width = (area.width * 2 / 5).clamp(30, 56);
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(body);

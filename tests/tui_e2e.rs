@@ -162,6 +162,10 @@ struct Session {
 
 impl Session {
     fn start(svc: &SampleService) -> Session {
+        Session::start_with(svc, &[])
+    }
+
+    fn start_with(svc: &SampleService, extra: &[&str]) -> Session {
         let scratch = svc.dir();
         let tmux_conf = scratch.join("tmux.conf");
         std::fs::write(&tmux_conf, "set -g status off\n").unwrap();
@@ -193,6 +197,7 @@ impl Session {
         command.extend(["NO_PROXY=*", "LANG=C.UTF-8", &database, &timing_env]);
         command.extend([doctor.to_str().unwrap(), "--base-url", &svc.base_url]);
         command.extend(["--lang", "en"]);
+        command.extend(extra);
         tmux.start(&tmux_conf, &sample_dir(), &command);
         let shell: u32 = tmux.pane("#{pane_pid}").parse().expect("pane pid");
         let children = format!("/proc/{shell}/task/{shell}/children");
@@ -316,5 +321,33 @@ fn quitting_while_checks_run_stops_them() {
     session
         .tmux
         .wait_for("the first frame", |s| s.contains("Checks"));
+    session.quit_cleanly(&svc);
+}
+
+#[test]
+fn staged_run_from_the_tui_stops_locust_when_quitting_mid_run() {
+    let svc = SampleService::start(ServiceOptions::default());
+    // Short stages, and targets this shared machine can meet; the default is for users, not CI.
+    let config = svc.dir().join("run.toml");
+    std::fs::write(
+        &config,
+        "[run]\nstages = [2, 4]\nspawn_rate = 2\nstage_time = \"30s\"\n[targets]\ncpu_percent = 101\nmemory_percent = 101\nrequests_per_min = 1\n",
+    )
+    .unwrap();
+    let session = Session::start_with(&svc, &["--config", config.to_str().unwrap()]);
+    let tmux = &session.tmux;
+    tmux.wait_for("the checklist", |s| {
+        s.contains("Checks") && !s.contains("RUN ")
+    });
+    tmux.keys(&["s"]);
+    // The dashboard: Locust is running users against the sample.
+    tmux.wait_for("users on the dashboard", |s| {
+        s.contains("doctor run") && s.contains("users 2/2")
+    });
+    let runs_before = std::fs::read_dir(sample_dir().join(".doctor/runs"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert!(runs_before > 0, "the run has its folder");
+    // q mid-run: Locust stops gracefully, its group is stopped, doctor exits 0, nothing is left.
     session.quit_cleanly(&svc);
 }

@@ -31,6 +31,14 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A doctor killed with SIGKILL could not stop its children: stop them now.
+    let reaped = doctor::process::reap_orphans();
+    if !reaped.is_empty() {
+        eprintln!(
+            "doctor: stopped {} process group(s) left behind by a doctor that was killed: {reaped:?}",
+            reaped.len()
+        );
+    }
     let demo_workdir = match &cli.command {
         Some(Command::Demo { faults }) => match prepare_demo_env(faults) {
             Ok(dir) => Some(dir),

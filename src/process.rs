@@ -84,11 +84,36 @@ impl Drop for Group {
     }
 }
 
-/// The process's start time (field 22 of /proc/PID/stat): identifies it across pid reuse.
-fn start_time(pid: i32) -> Option<String> {
+/// Field `n` (1-based, as in proc(5)) of /proc/PID/stat; the name in parentheses may hold
+/// spaces, so fields are counted after its closing parenthesis (field 3 onward).
+fn stat_field(pid: i32, n: usize) -> Option<String> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after_name = stat.rsplit(')').next()?;
-    after_name.split_whitespace().nth(19).map(str::to_string)
+    after_name
+        .split_whitespace()
+        .nth(n.checked_sub(3)?)
+        .map(str::to_string)
+}
+
+/// The process's start time (field 22): identifies it across pid reuse.
+fn start_time(pid: i32) -> Option<String> {
+    stat_field(pid, 22)
+}
+
+/// Pids whose process group is one of `pgids` (a group's leader and everything it started).
+pub fn group_members(pgids: &[i32]) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+        .filter(|pid| {
+            stat_field(*pid as i32, 5)
+                .and_then(|g| g.parse::<i32>().ok())
+                .is_some_and(|g| pgids.contains(&g))
+        })
+        .collect()
 }
 
 /// Stop process groups a previous doctor left behind (it was killed before it could).
@@ -122,15 +147,9 @@ pub fn reap_orphans() -> Vec<i32> {
 
 /// A group is orphaned when its leader's parent is no longer a doctor (it was re-parented).
 fn owner_is_gone(pgid: i32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pgid}/stat")) else {
+    let Some(ppid) = stat_field(pgid, 4).and_then(|p| p.parse::<i32>().ok()) else {
         return false;
     };
-    let ppid: i32 = stat
-        .rsplit(')')
-        .next()
-        .and_then(|s| s.split_whitespace().nth(1))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
     let parent = std::fs::read_to_string(format!("/proc/{ppid}/comm")).unwrap_or_default();
     parent.trim() != "doctor"
 }
@@ -151,32 +170,16 @@ mod tests {
         let mut group = Group::spawn(&mut command, Stdio::null(), Stdio::null()).unwrap();
         let pgid = group.pgid;
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let members = group_members(pgid);
+        let members: Vec<i32> = group_members(&[pgid])
+            .into_iter()
+            .map(|p| p as i32)
+            .collect();
         assert!(members.len() >= 2, "{members:?}");
         group.stop(Duration::from_secs(2)).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
         for pid in members {
             assert!(!alive(pid) || is_zombie(pid), "pid {pid} survived");
         }
-    }
-
-    fn group_members(pgid: i32) -> Vec<i32> {
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
-            .filter(|pid| {
-                std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                    .ok()
-                    .and_then(|s| {
-                        s.rsplit(')')
-                            .next()
-                            .and_then(|r| r.split_whitespace().nth(2))
-                            .and_then(|g| g.parse::<i32>().ok())
-                    })
-                    == Some(pgid)
-            })
-            .collect()
     }
 
     fn is_zombie(pid: i32) -> bool {

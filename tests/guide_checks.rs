@@ -243,7 +243,7 @@ fn every_fault_at_once_is_named_then_fixed() {
         ("users", "4"),
         ("stock", "5"),
         ("silk", "debug.2"),
-        ("debug", "load.1"),
+        ("debug", "load"),
     ];
     for (id, section) in named {
         let result = check(&json, id);

@@ -317,3 +317,72 @@ fn a_remote_target_is_refused_before_anything_starts() {
     );
     assert!(stdout.is_empty());
 }
+
+/// Pids whose environment holds `needle` (the service's unique DATABASE_URL marks what this
+/// test's doctor started).
+fn processes_with_env(needle: &str) -> Vec<u64> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u64>().ok()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+                && std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| c.contains("locust"))
+        })
+        .filter(|pid| alive(*pid))
+        .collect()
+}
+
+#[test]
+fn a_killed_doctors_locust_is_stopped_by_the_next_start() {
+    let service = SampleService::start(ServiceOptions::default());
+    let cfg = config(&service, "");
+    let mut child = spawn_run(
+        &service,
+        &cfg,
+        &[
+            "--stages",
+            "2",
+            "--stage-time",
+            "60s",
+            "--spawn-rate",
+            "2",
+            "--force",
+        ],
+    );
+    let marker = format!("DATABASE_URL={}", service.database_url);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let locust = loop {
+        let found = processes_with_env(&marker);
+        if !found.is_empty() {
+            break found;
+        }
+        assert!(std::time::Instant::now() < deadline, "Locust never started");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // SIGKILL: doctor cannot clean up; Locust is orphaned.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        locust.iter().any(|pid| alive(*pid)),
+        "Locust outlived the killed doctor (the case to handle)"
+    );
+    // Any next start of doctor stops it.
+    let (code, _, stderr) = run_doctor(&["--list"], &sample_dir(), &[]);
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("left behind by a doctor that was killed"),
+        "{stderr}"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while locust.iter().any(|pid| alive(*pid)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "orphaned Locust still running: {locust:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

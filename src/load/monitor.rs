@@ -39,28 +39,6 @@ fn kind() -> RefreshKind {
         .with_memory(MemoryRefreshKind::nothing().with_ram())
 }
 
-/// Pids whose process group is one of `pgids` (Locust and its workers).
-fn group_members(pgids: &[i32]) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|s| {
-                    s.rsplit(')')
-                        .next()
-                        .and_then(|r| r.split_whitespace().nth(2))
-                        .and_then(|g| g.parse::<i32>().ok())
-                })
-                .is_some_and(|g| pgids.contains(&g))
-        })
-        .collect()
-}
-
 impl Monitor {
     pub fn new(port: Option<u16>) -> Monitor {
         Monitor {
@@ -101,7 +79,7 @@ impl Monitor {
                 })
             });
             system.refresh_specifics(kind());
-            let locust: Vec<u32> = group_members(&locust_pgids);
+            let locust: Vec<u32> = crate::process::group_members(&locust_pgids);
             let mut pids: BTreeSet<u32> = locust.iter().copied().collect();
             pids.extend(out.server_pid);
             let wanted: Vec<Pid> = pids.iter().map(|p| Pid::from_u32(*p)).collect();

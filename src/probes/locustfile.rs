@@ -35,7 +35,12 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     {
         lifetime = facts.access_token_lifetime_s().map(|s| s as i64);
     }
-    let run_seconds = input.threshold("run_seconds", 180.0) as i64;
+    // The staged run's length: [run] stages × stage_time (the threshold overrides it).
+    let run = &input.ctx.config.run;
+    let run_seconds = input.threshold(
+        "run_seconds",
+        run.stages.value.len() as f64 * run.stage_secs.value,
+    ) as i64;
     let mut notes = Vec::new();
     if let Some(lifetime) = lifetime
         && lifetime >= run_seconds

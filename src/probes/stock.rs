@@ -86,8 +86,10 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .map_err(anyhow::Error::msg)?;
     // What a staged run at the targets reserves: requests/min × minutes × share of reserve
     // requests × units per reservation (thresholds in stock.toml).
-    let run_units = input.threshold("run_requests_per_min", 1000.0)
-        * input.threshold("run_minutes", 3.0)
+    let run = &input.ctx.config.run;
+    let run_minutes = run.stages.value.len() as f64 * run.stage_secs.value / 60.0;
+    let run_units = input.threshold("run_requests_per_min", run.requests_per_min.value)
+        * input.threshold("run_minutes", run_minutes)
         * input.threshold("reserve_share", 0.25)
         * input.threshold("units_per_reservation", 2.0);
     let low = input

@@ -559,6 +559,13 @@ def q_reserve(params):
     stock = q_stock()
     if not stock.get("present"):
         return {"applies": False, "reason": "no stock model"}
+    # Django's SQLite backend creates a missing database file on connect: never do that.
+    from django.db import connection
+
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor == "sqlite" and name != ":memory:" and not os.path.exists(name):
+        return {"applies": False,
+                "reason": "the SQLite database %s does not exist: run python manage.py migrate" % name}
     path = params.get("path")
     if not path:
         candidates = [u for u in q_urls() if "reserve" in u["path"].lower()]

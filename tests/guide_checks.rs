@@ -267,3 +267,45 @@ fn every_fault_at_once_is_named_then_fixed() {
     // With stock there now, the §2 bug shows itself; it needs a code change, not a fix.
     assert_check(&again, "reserve", "fail", Some("reservation_result"));
 }
+
+#[test]
+fn a_missing_database_is_never_created_and_an_empty_one_asks_for_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.sqlite3");
+    let url = format!("sqlite:///{}", missing.display());
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let args = [
+        "--base-url",
+        closed.as_str(),
+        "--check",
+        "users,stock,reserve",
+    ];
+    let json = check_json(&args, &sample_dir(), &[("DATABASE_URL", url.as_str())]);
+    assert_check(&json, "users", "fail", Some("database_unavailable"));
+    assert_check(&json, "reserve", "skip", None);
+    assert!(
+        !missing.exists(),
+        "doctor (or Django in its probe) created the database file"
+    );
+
+    let empty = dir.path().join("empty.sqlite3");
+    std::process::Command::new(python())
+        .args([
+            "-c",
+            "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('create table t(a)')",
+        ])
+        .arg(&empty)
+        .status()
+        .unwrap();
+    let url = format!("sqlite:///{}", empty.display());
+    let json = check_json(&args, &sample_dir(), &[("DATABASE_URL", url.as_str())]);
+    for id in ["users", "stock", "reserve"] {
+        assert_check(&json, id, "fail", Some("not_migrated"));
+        assert!(
+            check(&json, id)["code"]
+                .as_str()
+                .unwrap()
+                .contains("migrate")
+        );
+    }
+}

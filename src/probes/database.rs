@@ -146,6 +146,20 @@ fn cell_text(row: &sqlx::any::AnyRow, i: usize) -> String {
     "NULL".to_string()
 }
 
+/// A query error meaning the project's tables were never created: a failure with the fix
+/// (`migrate`), not a probe error.
+pub fn not_migrated(error: &str) -> Option<crate::checks::result::Outcome> {
+    let missing = error.contains("no such table")
+        || (error.contains("relation") && error.contains("does not exist"));
+    missing.then(|| {
+        let first = error.split(" (query:").next().unwrap_or(error).to_string();
+        crate::checks::result::Outcome::fail(
+            "not_migrated",
+            crate::t!("the database has no tables yet ({first}): run python manage.py migrate"; "DB에 테이블이 아직 없음 ({first}): python manage.py migrate 실행"),
+        )
+    })
+}
+
 /// A table or column name from Django, quoted; anything but a plain identifier is refused.
 pub fn ident(name: &str) -> Result<String, String> {
     let plain = !name.is_empty()

@@ -18,10 +18,9 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let answer = match facts.answer("reserve") {
         Ok(a) => a.clone(),
         Err(reason) => {
-            return Ok(Outcome::fail(
-                "django_unavailable",
-                t!("{reason}"; "{reason}"),
-            ));
+            return Ok(super::database::not_migrated(&reason).unwrap_or_else(|| {
+                Outcome::fail("django_unavailable", t!("{reason}"; "{reason}"))
+            }));
         }
     };
     let text = |key: &str| {

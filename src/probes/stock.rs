@@ -69,10 +69,10 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let from = format!(
         "FROM {stock} s JOIN {product} p ON p.\"id\" = s.{fk} WHERE s.{available} > 0{status_filter}"
     );
-    let products = db
-        .scalar(format!("SELECT COUNT(*) {from}"), &binds)
-        .await
-        .map_err(anyhow::Error::msg)?;
+    let products = match db.scalar(format!("SELECT COUNT(*) {from}"), &binds).await {
+        Ok(n) => n,
+        Err(e) => return database::not_migrated(&e).ok_or_else(|| anyhow::anyhow!(e)),
+    };
     let units = db
         .scalar(
             format!("SELECT CAST(COALESCE(SUM(s.{available}), 0) AS BIGINT) {from}"),

@@ -36,10 +36,13 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         }
     };
     let table = ident(&model.db_table).map_err(anyhow::Error::msg)?;
-    let total = db
+    let total = match db
         .scalar(format!("SELECT COUNT(*) FROM {table}"), &[])
         .await
-        .map_err(anyhow::Error::msg)?;
+    {
+        Ok(n) => n,
+        Err(e) => return database::not_migrated(&e).ok_or_else(|| anyhow::anyhow!(e)),
+    };
     let base = Outcome::pass(t!(""; ""))
         .with("user_model", &model.label)
         .with("table", &model.db_table)

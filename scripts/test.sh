@@ -16,6 +16,11 @@ step "sample service venv"
 bash scripts/setup-sample.sh
 step "PostgreSQL binaries"
 bash scripts/setup-postgres.sh
+step "tmux (end-to-end TUI tests)"
+if ! command -v tmux >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q tmux
+fi
+tmux -V
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"

@@ -124,6 +124,22 @@ impl DjangoFacts {
             .map_err(|e| format!("unexpected {question} answer: {e}"))
     }
 
+    /// A list of strings inside an answer, e.g. `settings.installed_apps`; empty when absent.
+    pub fn strings(&self, question: &str, key: &str) -> Vec<String> {
+        self.answer(question)
+            .ok()
+            .and_then(|a| a.get(key))
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn database(&self) -> Result<DatabaseInfo, String> {
         self.typed("database")
     }

@@ -52,18 +52,7 @@ async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcom
             ));
         }
     };
-    let list = |key: &str| {
-        settings
-            .get(key)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-    };
+    let list = |key: &str| facts.strings("settings", key);
     Ok(match aspect {
         "silk" => {
             let app = list("installed_apps").iter().any(|a| a == "silk");

@@ -233,18 +233,7 @@ fn system_check(facts: &DjangoFacts) -> Outcome {
             i.get("msg").and_then(Value::as_str).unwrap_or("")
         )
     };
-    let installed = facts
-        .answer("settings")
-        .ok()
-        .and_then(|s| s.get("installed_apps"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
+    let installed = facts.strings("settings", "installed_apps");
     let missing_core: Vec<&str> = GUIDE_BASE_APPS
         .iter()
         .copied()

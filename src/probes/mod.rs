@@ -141,6 +141,13 @@ pub fn url_port(url: &str) -> Option<u16> {
 /// Django's answer for a probe that needs it. When Django cannot start, the probe is skipped
 /// and points at the `settings` check, which explains why; a Python that cannot run at all fails.
 pub async fn django_facts(input: &Input<'_>) -> Result<Arc<crate::django::DjangoFacts>, Outcome> {
+    // No project at all: one check (settings) says so; the others need not repeat it.
+    if input.ctx.config.project_dir.value.is_none() {
+        return Err(Outcome::skip(crate::t!(
+            "no Django project (manage.py) here: see the settings check";
+            "Django 프로젝트(manage.py) 없음: settings 점검 참고"
+        )));
+    }
     match input.ctx.django.facts(&input.ctx.config).await {
         Ok(facts) => match &facts.setup_error {
             Some(setup) => Err(Outcome::skip(crate::t!(

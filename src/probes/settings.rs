@@ -72,6 +72,12 @@ fn written(facts: &DjangoFacts, name: &str) -> Option<WrittenList> {
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
+    if ctx.config.project_dir.value.is_none() {
+        return Ok(Outcome::fail(
+            "no_project",
+            t!("no manage.py in this folder or above it"; "이 폴더와 상위 폴더에 manage.py 없음"),
+        ));
+    }
     let facts = match ctx.django.facts(&ctx.config).await {
         Ok(f) => f,
         Err(reason) => {

@@ -210,3 +210,23 @@ fn config_shows_origins_and_never_the_password() {
         "{stdout}{stderr}"
     );
 }
+
+#[test]
+fn outside_a_django_project_one_check_says_so_and_the_others_skip() {
+    let dir = scratch();
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let json = check_json(
+        &[
+            "--base-url",
+            &closed,
+            "--check",
+            "settings,users,stock,reserve",
+        ],
+        dir.path(),
+        &[],
+    );
+    assert_check(&json, "settings", "fail", Some("no_project"));
+    for id in ["users", "stock", "reserve"] {
+        assert_check(&json, id, "skip", None);
+    }
+}

@@ -213,7 +213,7 @@ fn config_shows_origins_and_never_the_password() {
 
 #[test]
 fn outside_a_django_project_one_check_says_so_and_the_others_skip() {
-    let dir = scratch();
+    let dir = tempfile::tempdir().unwrap();
     let closed = format!("http://127.0.0.1:{}", free_port());
     let json = check_json(
         &[

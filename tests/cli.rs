@@ -230,3 +230,31 @@ fn outside_a_django_project_one_check_says_so_and_the_others_skip() {
         assert_check(&json, id, "skip", None);
     }
 }
+
+#[test]
+fn a_python_without_django_is_named() {
+    // The project's interpreter: a fresh virtualenv without Django.
+    let dir = scratch();
+    let venv = dir.path().join("bare-venv");
+    let made = std::process::Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let python = venv.join("bin/python").display().to_string();
+    fs::write(
+        dir.path().join("doctor.toml"),
+        format!("[django]\npython = {python:?}\n"),
+    )
+    .unwrap();
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let json = check_json(
+        &["--base-url", &closed, "--check", "settings,users"],
+        dir.path(),
+        &[],
+    );
+    assert_check(&json, "settings", "fail", Some("django_not_installed"));
+    assert_eq!(evidence(&json, "settings", "python"), Some(python.as_str()));
+    assert_check(&json, "users", "skip", None);
+}

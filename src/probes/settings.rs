@@ -96,6 +96,17 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         {
             Ok(missing_app(&facts, &setup.message, &setup.frames, &project))
         }
+        Some(setup)
+            if setup.kind == "ModuleNotFoundError" && setup.message.contains("'django'") =>
+        {
+            let python = ctx.config.python.value.join(" ");
+            Ok(Outcome::fail(
+                "django_not_installed",
+                t!("`{python}` has no Django: it is not the project's interpreter"; "`{python}`에 Django가 없음: 프로젝트의 인터프리터가 아님"),
+            )
+            .with("python", &python)
+            .with("python_from", ctx.config.python.origin.to_string()))
+        }
         Some(setup) => {
             let frame = last_project_frame(&setup.frames, &project);
             let mut outcome = Outcome::fail("setup_failed", t!("Django does not start: {}: {}", setup.kind, first_line(&setup.message); "Django 시작 실패: {}: {}", setup.kind, first_line(&setup.message)))

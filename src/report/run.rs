@@ -145,15 +145,15 @@ pub async fn run_command(
             match &event {
                 RunEvent::Message(text) => eprintln!("doctor run: {}", text.get(lang)),
                 RunEvent::Started { run_dir, .. } => {
-                    eprintln!("doctor run: report directory {}", run_dir.display())
+                    let dir = run_dir.display();
+                    let text = crate::t!("report directory {dir}"; "보고서 디렉터리 {dir}");
+                    eprintln!("doctor run: {}", text.get(lang))
                 }
                 RunEvent::StageStarted { index, users, .. } => {
                     last_line = f64::NEG_INFINITY;
-                    eprintln!(
-                        "doctor run: stage {}/{}: {users} users",
-                        index + 1,
-                        state.stages.len()
-                    )
+                    let (n, of) = (index + 1, state.stages.len());
+                    let text = crate::t!("stage {n}/{of}: {users} users"; "{n}/{of}단계: 사용자 {users}명");
+                    eprintln!("doctor run: {}", text.get(lang))
                 }
                 RunEvent::Tick(tick) => {
                     if tick.elapsed_s - last_line >= progress_secs - 0.5 {
@@ -163,11 +163,12 @@ pub async fn run_command(
                 }
                 RunEvent::StageFinished(stage) => {
                     let v = &stage.verdict;
+                    let (n, users) = (stage.index + 1, stage.measure.users);
+                    let word = crate::i18n::word(lang, if v.passed { "pass" } else { "fail" });
+                    let head = crate::t!("stage {n} ({users} users) {word}"; "{n}단계 (사용자 {users}명) {word}");
                     eprintln!(
-                        "doctor run: stage {} ({} users) {}: {}",
-                        stage.index + 1,
-                        stage.measure.users,
-                        if v.passed { "PASS" } else { "FAIL" },
+                        "doctor run: {}: {}",
+                        head.get(lang),
                         v.targets
                             .iter()
                             .map(|t| t.text.get(lang).to_string())

@@ -2,109 +2,11 @@
 
 mod common;
 
-use common::{SampleService, ServiceOptions, run_doctor, sample_dir, spawn_doctor};
+use common::load::*;
+use common::{SampleService, ServiceOptions, run_doctor, sample_dir};
 use serde_json::Value;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::Child;
+use std::path::PathBuf;
 use std::time::Duration;
-
-/// A doctor.toml next to the service: targets the short test stages can meet (this machine's
-/// CPU is shared, a handful of users makes few requests per minute) plus `extra`.
-fn config(service: &SampleService, extra: &str) -> PathBuf {
-    let path = service.dir().join("doctor.toml");
-    let text = format!(
-        "[targets]\ncpu_percent = 101\nmemory_percent = 101\nrequests_per_min = 1\n{extra}"
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn run_json(service: &SampleService, config: &Path, args: &[&str]) -> (i32, Value, String) {
-    let mut all = vec![
-        "--config",
-        config.to_str().unwrap(),
-        "--format",
-        "json",
-        "run",
-    ];
-    all.extend_from_slice(args);
-    let (code, stdout, stderr) = service.doctor(&all);
-    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("no JSON report ({e}), exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}", service.log())
-    });
-    assert_eq!(json["exit_code"].as_i64(), Some(code as i64), "{json:#}");
-    (code, json, stderr)
-}
-
-fn finish(mut child: Child) -> (i32, Value, String) {
-    let status = child.wait().expect("wait for doctor");
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let code = status.code().expect("doctor exited by itself");
-    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("no JSON report ({e}), exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}")
-    });
-    (code, json, stderr)
-}
-
-fn spawn_run(service: &SampleService, config: &Path, args: &[&str]) -> Child {
-    let mut all = vec![
-        "--base-url",
-        service.base_url.as_str(),
-        "--config",
-        config.to_str().unwrap(),
-        "--format",
-        "json",
-        "run",
-    ];
-    all.extend_from_slice(args);
-    let env: Vec<(&str, &str)> = service
-        .env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    spawn_doctor(&all, &sample_dir(), &env)
-}
-
-fn stages(json: &Value) -> &Vec<Value> {
-    json["stages"].as_array().expect("stages")
-}
-
-fn problems(stage: &Value) -> String {
-    stage["verdict"]["problems"].to_string()
-}
-
-fn saved_report(json: &Value) -> Value {
-    let dir = PathBuf::from(json["run_dir"].as_str().unwrap());
-    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json saved");
-    assert!(dir.join("report.md").is_file());
-    serde_json::from_str(&text).unwrap()
-}
-
-fn alive(pid: u64) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            !s.rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        })
-        .unwrap_or(false)
-}
 
 #[test]
 fn the_report_counts_are_locusts_own() {
@@ -316,23 +218,6 @@ fn a_remote_target_is_refused_before_anything_starts() {
         "{stderr}"
     );
     assert!(stdout.is_empty());
-}
-
-/// Pids whose environment holds `needle` (the service's unique DATABASE_URL marks what this
-/// test's doctor started).
-fn processes_with_env(needle: &str) -> Vec<u64> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u64>().ok()))
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
-                && std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|c| c.contains("locust"))
-        })
-        .filter(|pid| alive(*pid))
-        .collect()
 }
 
 #[test]

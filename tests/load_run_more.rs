@@ -4,151 +4,11 @@
 
 mod common;
 
-use common::{Postgres, SampleService, ServiceOptions, run_doctor, sample_dir, spawn_doctor};
+use common::load::*;
+use common::{Postgres, SampleService, ServiceOptions, run_doctor, sample_dir};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::Child;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// A doctor.toml next to the service with targets the short test stages can meet.
-fn config(service: &SampleService) -> PathBuf {
-    let path = service.dir().join("doctor.toml");
-    std::fs::write(
-        &path,
-        "[targets]\ncpu_percent = 101\nmemory_percent = 101\nrequests_per_min = 1\np95_ms = 60000\n",
-    )
-    .unwrap();
-    path
-}
-
-fn parse(code: i32, stdout: &str, stderr: &str) -> Value {
-    let json: Value = serde_json::from_str(stdout).unwrap_or_else(|e| {
-        panic!("no JSON report ({e}), exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}")
-    });
-    assert_eq!(json["exit_code"].as_i64(), Some(code as i64), "{json:#}");
-    json
-}
-
-fn run_json(service: &SampleService, config: &Path, args: &[&str]) -> (i32, Value, String) {
-    let mut all = vec![
-        "--config",
-        config.to_str().unwrap(),
-        "--format",
-        "json",
-        "run",
-    ];
-    all.extend_from_slice(args);
-    let (code, stdout, stderr) = service.doctor(&all);
-    (code, parse(code, &stdout, &stderr), stderr)
-}
-
-fn spawn_run(service: &SampleService, config: &Path, args: &[&str]) -> Child {
-    let mut all = vec![
-        "--base-url",
-        service.base_url.as_str(),
-        "--config",
-        config.to_str().unwrap(),
-        "--format",
-        "json",
-        "run",
-    ];
-    all.extend_from_slice(args);
-    let env: Vec<(&str, &str)> = service
-        .env
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    spawn_doctor(&all, &sample_dir(), &env)
-}
-
-/// doctor's stderr as it comes, read by a thread (so the pipe never fills).
-struct Stderr {
-    text: Arc<Mutex<String>>,
-    reader: std::thread::JoinHandle<()>,
-}
-
-impl Stderr {
-    fn follow(child: &mut Child) -> Stderr {
-        let err = child.stderr.take().unwrap();
-        let text = Arc::new(Mutex::new(String::new()));
-        let sink = text.clone();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                let mut s = sink.lock().unwrap();
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
-        Stderr { text, reader }
-    }
-
-    fn contains(&self, needle: &str) -> bool {
-        self.text.lock().unwrap().contains(needle)
-    }
-
-    fn join(self) -> String {
-        self.reader.join().unwrap();
-        self.text.lock().unwrap().clone()
-    }
-}
-
-/// Waits for doctor and parses its JSON report.
-fn finish(mut child: Child, stderr: Stderr) -> (i32, Value, String) {
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let status = child.wait().expect("wait for doctor");
-    let stderr = stderr.join();
-    let code = status.code().expect("doctor exited by itself");
-    (code, parse(code, &stdout, &stderr), stderr)
-}
-
-fn stages(json: &Value) -> &Vec<Value> {
-    json["stages"].as_array().expect("stages")
-}
-
-fn alive(pid: u64) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            !s.rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        })
-        .unwrap_or(false)
-}
-
-/// Children of `parent` (from /proc) whose command line holds `needle`.
-fn children_with(parent: u32, needle: &str) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-        .filter(|pid| {
-            let ppid = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|s| {
-                    s.rsplit(')')
-                        .next()?
-                        .split_whitespace()
-                        .nth(1)?
-                        .parse::<u32>()
-                        .ok()
-                });
-            ppid == Some(parent)
-                && std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|c| c.split(|b| *b == 0).any(|arg| arg == needle.as_bytes()))
-                && alive(u64::from(*pid))
-        })
-        .collect()
-}
 
 fn ms(v: &Value) -> String {
     v.as_f64()
@@ -159,7 +19,7 @@ fn ms(v: &Value) -> String {
 #[test]
 fn a_second_run_on_the_same_target_is_compared_with_the_first() {
     let service = SampleService::start(ServiceOptions::default());
-    let cfg = config(&service);
+    let cfg = config(&service, "p95_ms = 60000\n");
     let args = ["--stages", "2,3", "--stage-time", "5s", "--spawn-rate", "5"];
     let (code, first, stderr) = run_json(&service, &cfg, &args);
     assert_eq!(code, 0, "{first:#}\n{stderr}");
@@ -254,7 +114,7 @@ fn saved(json: &Value) -> Value {
 #[test]
 fn a_worker_killed_mid_stage_is_reported_missing() {
     let service = SampleService::start(ServiceOptions::default());
-    let cfg = config(&service);
+    let cfg = config(&service, "p95_ms = 60000\n");
     let mut child = spawn_run(
         &service,
         &cfg,
@@ -293,7 +153,7 @@ fn a_worker_killed_mid_stage_is_reported_missing() {
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    let (code, json, stderr) = finish(child, stderr);
+    let (code, json, stderr) = finish_followed(child, stderr);
     assert_eq!(code, 1, "{json:#}\n{stderr}");
     assert_eq!(json["outcome"], "missed");
     // The escalation stops at the stage that lost it.
@@ -352,7 +212,7 @@ fn a_run_on_postgresql_reports_the_database_connections() {
     let pg = Postgres::start();
     let url = pg.create_database("doctor_run");
     let service = SampleService::start(ServiceOptions::default().database_url(&url));
-    let cfg = config(&service);
+    let cfg = config(&service, "p95_ms = 60000\n");
     let (code, json, stderr) = run_json(
         &service,
         &cfg,
@@ -392,7 +252,7 @@ fn stamp(line: &str) -> Option<u64> {
 #[test]
 fn text_output_without_a_terminal_is_korean_with_progress_lines_and_verdicts() {
     let service = SampleService::start(ServiceOptions::default());
-    let cfg = config(&service);
+    let cfg = config(&service, "p95_ms = 60000\n");
     let (code, stdout, stderr) = service.doctor(&[
         "--config",
         cfg.to_str().unwrap(),

@@ -727,3 +727,4 @@ pub fn spawn_doctor(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Child {
     }
     cmd.spawn().expect("start doctor")
 }
+pub mod load;

@@ -42,6 +42,39 @@ impl<'a> Source<'a> {
     }
 }
 
+/// `left = right` (an assignment) or `left + right` (a binary operator) → its two sides.
+pub fn sides(node: Node) -> Option<(Node, Node)> {
+    Some((
+        node.child_by_field_name("left")?,
+        node.child_by_field_name("right")?,
+    ))
+}
+
+/// `NAME = value` as a statement (or a bare assignment node) → (NAME, value).
+pub fn named_assignment<'t>(
+    source: &Source<'_>,
+    statement: Node<'t>,
+) -> Option<(String, Node<'t>)> {
+    let expr = if statement.kind() == "expression_statement" {
+        statement.named_child(0)?
+    } else {
+        statement
+    };
+    if expr.kind() != "assignment" {
+        return None;
+    }
+    let (left, right) = sides(expr)?;
+    (left.kind() == "identifier").then(|| (source.text(left).to_string(), right))
+}
+
+/// Every top-level `NAME = value` of a module, in order.
+pub fn module_assignments<'t>(source: &Source<'_>, root: Node<'t>) -> Vec<(String, Node<'t>)> {
+    let mut cursor = root.walk();
+    root.named_children(&mut cursor)
+        .filter_map(|statement| named_assignment(source, statement))
+        .collect()
+}
+
 pub fn call_args(call: Node) -> Vec<Node> {
     let Some(args) = call.child_by_field_name("arguments") else {
         return Vec::new();

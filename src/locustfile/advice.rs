@@ -345,20 +345,14 @@ pub fn refresh_interval(text: &str, file: &Locustfile) -> Option<(f64, usize)> {
         if found.is_some() || node.kind() != "assignment" {
             return;
         }
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let Some((left, right)) = crate::python_source::sides(node) else {
             return;
         };
         if !source.text(left).to_lowercase().contains("expire") || right.kind() != "binary_operator"
         {
             return;
         }
-        let (Some(a), Some(b)) = (
-            right.child_by_field_name("left"),
-            right.child_by_field_name("right"),
-        ) else {
+        let Some((a, b)) = crate::python_source::sides(right) else {
             return;
         };
         if !source.text(a).contains("time()") {

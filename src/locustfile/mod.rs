@@ -233,54 +233,22 @@ fn resolve_user_classes(mut classes: Vec<UserClass>) -> Vec<UserClass> {
 
 /// `NAME = value` as a statement: (name, value text).
 fn assignment(source: &Source, statement: Node) -> Option<(String, String)> {
-    let expr = if statement.kind() == "expression_statement" {
-        statement.named_child(0)?
-    } else {
-        statement
-    };
-    if expr.kind() != "assignment" {
-        return None;
-    }
-    let left = expr.child_by_field_name("left")?;
-    let right = expr.child_by_field_name("right")?;
-    if left.kind() != "identifier" {
-        return None;
-    }
-    Some((
-        source.text(left).to_string(),
-        source.text(right).to_string(),
-    ))
+    let (name, value) = syntax::named_assignment(source, statement)?;
+    Some((name, source.text(value).to_string()))
 }
 
 fn module_constants(source: &Source, root: Node) -> HashMap<String, String> {
-    let mut constants = HashMap::new();
-    let mut cursor = root.walk();
-    for statement in root.named_children(&mut cursor) {
-        let Some(expr) = statement.named_child(0) else {
-            continue;
-        };
-        if expr.kind() != "assignment" {
-            continue;
-        }
-        let (Some(left), Some(right)) = (
-            expr.child_by_field_name("left"),
-            expr.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
-        if left.kind() != "identifier" {
-            continue;
-        }
-        let value = match right.kind() {
-            "string" => string_value(source, right),
-            "integer" | "float" => Some(source.text(right).to_string()),
-            _ => None,
-        };
-        if let Some(value) = value {
-            constants.insert(source.text(left).to_string(), value);
-        }
-    }
-    constants
+    syntax::module_assignments(source, root)
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let value = match value.kind() {
+                "string" => string_value(source, value),
+                "integer" | "float" => Some(source.text(value).to_string()),
+                _ => None,
+            };
+            value.map(|v| (name, v))
+        })
+        .collect()
 }
 
 /// `self.client.post("/api/token/", json={...})` → the login call it describes.
@@ -365,10 +333,7 @@ fn instance_values(
         if node.kind() != "assignment" {
             return;
         }
-        let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
-        ) else {
+        let Some((left, right)) = syntax::sides(node) else {
             return;
         };
         let target = source.text(left);

@@ -20,36 +20,18 @@ pub struct UserPool {
 
 /// Module-level `NAME = ["a", "b"]` lists of strings.
 pub fn module_lists(source: &Source, root: Node) -> HashMap<String, Vec<String>> {
-    let mut lists = HashMap::new();
-    let mut cursor = root.walk();
-    for statement in root.named_children(&mut cursor) {
-        let Some(expr) = statement
-            .named_child(0)
-            .filter(|e| e.kind() == "assignment")
-        else {
-            continue;
-        };
-        let (Some(left), Some(right)) = (
-            expr.child_by_field_name("left"),
-            expr.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
-        if left.kind() != "identifier" || !matches!(right.kind(), "list" | "tuple") {
-            continue;
-        }
-        let mut items = Vec::new();
-        let mut inner = right.walk();
-        for element in right.named_children(&mut inner) {
-            if let Some(text) = string_value(source, element) {
-                items.push(text);
-            }
-        }
-        if !items.is_empty() {
-            lists.insert(source.text(left).to_string(), items);
-        }
-    }
-    lists
+    crate::python_source::module_assignments(source, root)
+        .into_iter()
+        .filter(|(_, value)| matches!(value.kind(), "list" | "tuple"))
+        .filter_map(|(name, value)| {
+            let mut cursor = value.walk();
+            let items: Vec<String> = value
+                .named_children(&mut cursor)
+                .filter_map(|e| string_value(source, e))
+                .collect();
+            (!items.is_empty()).then_some((name, items))
+        })
+        .collect()
 }
 
 impl Locustfile {

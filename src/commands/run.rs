@@ -1,0 +1,179 @@
+//! `doctor run` and `doctor history`: the staged Locust run without the TUI, and its history.
+
+use crate::checks::registry::Registry;
+use crate::cli::{Format, RunArgs};
+use crate::config::Config;
+use crate::i18n::Lang;
+use crate::load::{self, LiveState, Plan, RunContext, RunEvent, RunFlags};
+use crate::probes::Context;
+use crate::report::run::{ms, progress_line};
+use std::path::Path;
+use std::sync::Arc;
+
+pub async fn run_command(
+    mut config: Config,
+    registry: Arc<Registry>,
+    args: &RunArgs,
+    cwd: &Path,
+    lang: Lang,
+    format: Format,
+) -> Result<u8, String> {
+    let flags = RunFlags {
+        stages: args.stages.clone(),
+        spawn_rate: args.spawn_rate,
+        stage_time: args.stage_time.clone(),
+        workers: args.workers,
+        expect_workers: args.expect_workers,
+        keep_going: args.keep_going,
+        force: args.force,
+        allow_remote: args.allow_remote,
+        locustfile: args.locustfile.clone(),
+    };
+    // Usage and configuration errors (also a non-loopback target) end here, exit 2.
+    let plan = Plan::build(&config, &flags, cwd)?;
+    if args.locustfile.is_some() {
+        // The checks read the same locustfile the run uses.
+        config.locustfile = crate::config::Setting {
+            value: Some(plan.locustfile.clone()),
+            origin: crate::config::Origin::Flag("--locustfile".into()),
+        };
+    }
+    let progress_secs = plan.progress_secs;
+    let ctx = RunContext {
+        probes: Context::new(config),
+        registry: Some(registry),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<RunEvent>();
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let signals = tokio::spawn(async move {
+        super::shutdown_signal().await;
+        eprintln!(
+            "doctor run: stopping (signal received) — Locust stops, the partial report is saved"
+        );
+        let _ = cancel_tx.send(true);
+    });
+    let printer = tokio::spawn(async move {
+        let mut state = LiveState::default();
+        let mut last_line = f64::NEG_INFINITY;
+        while let Some(event) = rx.recv().await {
+            state.apply(&event);
+            match &event {
+                RunEvent::Message(text) => eprintln!("doctor run: {}", text.get(lang)),
+                RunEvent::Started { run_dir, .. } => {
+                    let dir = run_dir.display();
+                    let text = crate::t!("report directory {dir}"; "보고서 디렉터리 {dir}");
+                    eprintln!("doctor run: {}", text.get(lang))
+                }
+                RunEvent::StageStarted { index, users, .. } => {
+                    last_line = f64::NEG_INFINITY;
+                    let (n, of) = (index + 1, state.stages.len());
+                    let text = crate::t!("stage {n}/{of}: {users} users"; "{n}/{of}단계: 사용자 {users}명");
+                    eprintln!("doctor run: {}", text.get(lang))
+                }
+                RunEvent::Tick(tick) => {
+                    if tick.elapsed_s - last_line >= progress_secs - 0.5 {
+                        last_line = tick.elapsed_s;
+                        eprintln!("{}", progress_line(&state, tick, lang));
+                    }
+                }
+                RunEvent::StageFinished(stage) => {
+                    let v = &stage.verdict;
+                    let (n, users) = (stage.index + 1, stage.measure.users);
+                    let word = crate::i18n::word(lang, if v.passed { "pass" } else { "fail" });
+                    let head = crate::t!("stage {n} ({users} users) {word}"; "{n}단계 (사용자 {users}명) {word}");
+                    eprintln!(
+                        "doctor run: {}: {}",
+                        head.get(lang),
+                        v.targets
+                            .iter()
+                            .map(|t| t.text.get(lang).to_string())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    );
+                    for p in v.problems.iter().chain(&v.causes).chain(&v.patterns) {
+                        eprintln!("  - {}", p.get(lang));
+                    }
+                }
+                RunEvent::Finished(_) => {}
+            }
+        }
+    });
+    let report = load::run(plan, ctx, tx, cancel_rx).await;
+    signals.abort();
+    let _ = printer.await;
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        ),
+        Format::Text => {
+            print!("{}", load::report::markdown(&report, lang));
+            println!(
+                "\n{}: {}",
+                if lang == Lang::Ko {
+                    "보고서"
+                } else {
+                    "report"
+                },
+                report.run_dir.join("report.md").display()
+            );
+        }
+    }
+    Ok(report.exit_code)
+}
+
+pub async fn history_command(
+    config: &Config,
+    cwd: &Path,
+    lang: Lang,
+    format: Format,
+) -> Result<u8, String> {
+    let project = config
+        .project_dir
+        .value
+        .clone()
+        .unwrap_or_else(|| cwd.to_path_buf());
+    let rows = load::history::list(&project).await?;
+    if format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+        );
+        return Ok(0);
+    }
+    if rows.is_empty() {
+        println!(
+            "{}",
+            if lang == Lang::Ko {
+                "아직 doctor run 기록이 없습니다."
+            } else {
+                "No doctor run yet."
+            }
+        );
+    }
+    for row in rows {
+        let stages: Vec<String> = row
+            .stages
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}u {} p95 {} {:.1}/s",
+                    s.users,
+                    if s.passed { "PASS" } else { "FAIL" },
+                    ms(s.p95_ms),
+                    s.rps
+                )
+            })
+            .collect();
+        println!(
+            "{}  {:<14} exit {}  {}  {}\n    {}",
+            row.id,
+            row.outcome,
+            row.exit_code,
+            row.base_url,
+            stages.join(" | "),
+            row.report_dir
+        );
+    }
+    Ok(0)
+}

@@ -30,7 +30,8 @@ pub async fn run_command(
         locustfile: args.locustfile.clone(),
     };
     // Usage and configuration errors (also a non-loopback target) end here, exit 2.
-    let plan = Plan::build(&config, &flags, cwd)?;
+    let mut plan = Plan::build(&config, &flags, cwd)?;
+    plan.lang = lang;
     if args.locustfile.is_some() {
         // The checks read the same locustfile the run uses.
         config.locustfile = crate::config::Setting {

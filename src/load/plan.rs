@@ -49,6 +49,8 @@ pub struct Plan {
     pub project_dir: PathBuf,
     /// Seconds between progress lines without a terminal.
     pub progress_secs: f64,
+    /// The language of the saved Markdown report (the caller's `--lang`).
+    pub lang: crate::i18n::Lang,
 }
 
 /// What the command line says about a run (None: from doctor.toml or the default).
@@ -145,6 +147,7 @@ impl Plan {
             python: config.python.value.clone(),
             project_dir,
             progress_secs: 5.0,
+            lang: crate::i18n::Lang::En,
         })
     }
 

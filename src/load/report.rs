@@ -243,17 +243,20 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
         md.push('\n');
     }
     let _ = writeln!(md, "## {}\n", if ko { "단계" } else { "Stages" });
-    let _ = writeln!(
-        md,
+    let header = if ko {
+        "| 사용자 | 요청 | 실패 | 초당 요청 | 분당 요청 | p50 | p95 | p99 (누적) | CPU | 서버 CPU | 판정 |"
+    } else {
         "| users | requests | failures | req/s | req/min | p50 | p95 | p99 (cum.) | CPU | server CPU | verdict |"
-    );
+    };
+    let _ = writeln!(md, "{header}");
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
     for s in &report.stages {
         let m = &s.measure;
         let _ = writeln!(
             md,
-            "| {} ({} reached) | {} | {} ({:.2}%) | {:.1} | {:.0} | {} | {} | {} | {} | {} | {} |",
+            "| {} ({} {}) | {} | {} ({:.2}%) | {:.1} | {:.0} | {} | {} | {} | {} | {} | {} |",
             m.users,
+            if ko { "도달" } else { "reached" },
             s.users_reached,
             m.requests,
             m.failures,
@@ -265,19 +268,27 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
             opt_ms(s.cumulative_p99_ms),
             opt_pct(m.cpu_avg),
             opt_pct(m.server_cpu_avg),
-            if s.verdict.passed { "PASS" } else { "FAIL" }
+            crate::i18n::word(lang, if s.verdict.passed { "pass" } else { "fail" })
         );
     }
     for s in &report.stages {
         let m = &s.measure;
         let _ = writeln!(
             md,
-            "\n### {} {} ({} users){}\n",
+            "\n### {} {} ({}){}\n",
             if ko { "단계" } else { "Stage" },
             s.index + 1,
-            m.users,
+            if ko {
+                format!("사용자 {}명", m.users)
+            } else {
+                format!("{} users", m.users)
+            },
             if s.interrupted {
-                " — interrupted"
+                if ko {
+                    " — 중단됨"
+                } else {
+                    " — interrupted"
+                }
             } else {
                 ""
             }
@@ -435,7 +446,7 @@ pub fn save(report: &mut RunReport) {
     if let Ok(json) = serde_json::to_string_pretty(&*report) {
         let _ = std::fs::write(dir.join("report.json"), json);
     }
-    let _ = std::fs::write(dir.join("report.md"), markdown(report, Lang::En));
+    let _ = std::fs::write(dir.join("report.md"), markdown(report, report.plan.lang));
 }
 
 #[cfg(test)]

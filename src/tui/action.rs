@@ -84,8 +84,10 @@ pub enum Effect {
     ApplyFix {
         fix_id: String,
     },
-    /// Start the staged Locust run with the project's configuration.
-    StartLoad,
+    /// Start the staged Locust run with the project's configuration (its report in `lang`).
+    StartLoad {
+        lang: crate::i18n::Lang,
+    },
     /// Stop it gracefully.
     StopLoad,
     Quit,

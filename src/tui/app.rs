@@ -371,7 +371,7 @@ impl App {
             ..LoadView::default()
         });
         self.message = Some(Message::Word(Word::StagedStarting));
-        vec![Effect::StartLoad]
+        vec![Effect::StartLoad { lang: self.lang }]
     }
 
     /// Keys on the run dashboard: Esc/Tab/s back to the checklist (the run goes on), x stops it.

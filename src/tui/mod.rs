@@ -210,7 +210,7 @@ impl Worker {
                     let _ = tx.send(Action::FixFinished(exit));
                 });
             }
-            Effect::StartLoad => self.start_load(),
+            Effect::StartLoad { lang } => self.start_load(lang),
             Effect::StopLoad => {
                 if let Some((cancel, _)) = &self.load {
                     let _ = cancel.send(true);
@@ -220,7 +220,7 @@ impl Worker {
         }
     }
 
-    fn start_load(&mut self) {
+    fn start_load(&mut self, lang: crate::i18n::Lang) {
         let cwd = self
             .config
             .project_dir
@@ -233,7 +233,7 @@ impl Worker {
             &crate::load::plan::RunFlags::default(),
             &cwd,
         ) {
-            Ok(plan) => plan,
+            Ok(plan) => crate::load::plan::Plan { lang, ..plan },
             Err(reason) => {
                 let _ = self.tx.send(Action::LoadRefused(reason));
                 return;

@@ -148,7 +148,10 @@ fn l_toggles_the_language() {
 #[test]
 fn staged_run_starts_once_shows_its_dashboard_and_stops_on_x() {
     let mut app = fixtures::all_green(Lang::En);
-    assert_eq!(app.update(Action::StartRun), vec![Effect::StartLoad]);
+    assert_eq!(
+        app.update(Action::StartRun),
+        vec![Effect::StartLoad { lang: Lang::En }]
+    );
     assert!(app.load.as_ref().unwrap().visible);
     // Esc goes back to the checklist; the run goes on.
     assert!(app.update(Action::Back).is_empty());

@@ -120,23 +120,7 @@ fn python_cmd(database_url: &str) -> Command {
 }
 
 fn shop_manage(args: &[&str], database_url: &str) -> String {
-    let out = python_cmd(database_url)
-        .arg("manage.py")
-        .args(args)
-        .output()
-        .expect("run the shop's manage.py");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "email-shop manage.py {} failed ({}):\n{text}",
-        args.join(" "),
-        out.status
-    );
-    text
+    manage_in(&shop_dir(), args, &[("DATABASE_URL", database_url)])
 }
 
 #[test]

@@ -119,6 +119,20 @@ pub struct Delta {
     pub secs: f64,
 }
 
+/// `count` per second over `secs`; 0 for an empty interval.
+pub fn per_second(count: u64, secs: f64) -> f64 {
+    if secs > 0.0 { count as f64 / secs } else { 0.0 }
+}
+
+/// `part` of `whole` as a ratio; 0 when there is nothing to divide.
+pub fn ratio(part: u64, whole: u64) -> f64 {
+    if whole > 0 {
+        part as f64 / whole as f64
+    } else {
+        0.0
+    }
+}
+
 impl Delta {
     pub fn between(before: &StatRow, after: &StatRow, secs: f64) -> Delta {
         Delta {
@@ -129,19 +143,11 @@ impl Delta {
     }
 
     pub fn rps(&self) -> f64 {
-        if self.secs > 0.0 {
-            self.requests as f64 / self.secs
-        } else {
-            0.0
-        }
+        per_second(self.requests, self.secs)
     }
 
     pub fn failure_ratio(&self) -> f64 {
-        if self.requests > 0 {
-            self.failures as f64 / self.requests as f64
-        } else {
-            0.0
-        }
+        ratio(self.failures, self.requests)
     }
 }
 

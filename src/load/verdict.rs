@@ -64,19 +64,11 @@ pub struct StageMeasure {
 
 impl StageMeasure {
     pub fn rpm(&self) -> f64 {
-        if self.secs > 0.0 {
-            self.requests as f64 * 60.0 / self.secs
-        } else {
-            0.0
-        }
+        super::stats::per_second(self.requests, self.secs) * 60.0
     }
 
     pub fn failure_ratio(&self) -> f64 {
-        if self.requests > 0 {
-            self.failures as f64 / self.requests as f64
-        } else {
-            0.0
-        }
+        super::stats::ratio(self.failures, self.requests)
     }
 
     fn endpoint_totals(&self) -> Vec<EndpointPhase> {

@@ -239,10 +239,18 @@ impl ServiceOptions {
 
 /// Runs `manage.py ARGS` of the sample with the venv Python; panics with its output on failure.
 pub fn manage(args: &[&str], env: &[(String, String)]) -> String {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    manage_in(&sample_dir(), args, &env)
+}
+
+/// Runs `manage.py ARGS` of the Django project in `dir` with the sample venv's Python, in a
+/// clean environment plus `env`; panics with its output on failure.
+pub fn manage_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let mut cmd = scrubbed(Command::new(python()));
     cmd.arg("manage.py")
         .args(args)
-        .current_dir(sample_dir())
+        .current_dir(dir)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
@@ -255,7 +263,8 @@ pub fn manage(args: &[&str], env: &[(String, String)]) -> String {
     );
     assert!(
         out.status.success(),
-        "manage.py {} failed ({}):\n{text}",
+        "{}/manage.py {} failed ({}):\n{text}",
+        dir.display(),
         args.join(" "),
         out.status
     );

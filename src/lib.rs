@@ -14,6 +14,7 @@ pub mod load;
 pub mod locustfile;
 pub mod probes;
 pub mod process;
+pub mod python_helper;
 pub mod python_source;
 pub mod report;
 pub mod tui;

@@ -17,4 +17,5 @@ pub mod process;
 pub mod python_helper;
 pub mod python_source;
 pub mod report;
+pub mod server;
 pub mod tui;

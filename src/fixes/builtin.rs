@@ -21,7 +21,7 @@ pub async fn command(name: &str, ctx: &Context) -> Result<Command, String> {
     let python = ctx.config.python.value.clone();
     match name {
         "seed_stock" => seed_stock(ctx, python).await,
-        "create_users" => create_users(ctx, python),
+        "create_users" => create_users(ctx, python).await,
         "start_server" => start_server(ctx, python).await,
         other => Err(format!("unknown built-in fix {other:?}")),
     }
@@ -75,12 +75,12 @@ async fn seed_stock(ctx: &Context, python: Vec<String>) -> Result<Command, Strin
     })
 }
 
-fn create_users(ctx: &Context, python: Vec<String>) -> Result<Command, String> {
-    let pool = crate::probes::users::pool_of(ctx).ok_or("doctor does not know the load test's accounts: set [target] username or fix the locustfile's login")?;
-    let password =
-        ctx.config.password.value.clone().ok_or(
-            "no password for the load-test users: set DOCTOR_PASSWORD or [target] password",
-        )?;
+async fn create_users(ctx: &Context, python: Vec<String>) -> Result<Command, String> {
+    let (pool, _) = crate::probes::credentials::pool(ctx).await.ok_or("doctor does not know the load test's accounts: set [target] username or fix the locustfile's login")?;
+    let password = crate::probes::credentials::login_spec(ctx)
+        .await
+        .password
+        .ok_or("no password for the load-test users: set DOCTOR_PASSWORD or [target] password")?;
     let args = match &pool.pattern {
         Some((prefix, low, high, suffix)) => {
             serde_json::json!({ "prefix": prefix, "low": low, "high": high, "suffix": suffix })

@@ -108,8 +108,9 @@ pub async fn plan(registry: &Registry, ctx: &Context, fix_id: &str) -> Result<Pl
                     ));
                 }
                 if name == "create_test_users" {
-                    let users = crate::probes::users::pool_of(ctx)
-                        .map(|p| p.names.len())
+                    let users = crate::probes::credentials::pool(ctx)
+                        .await
+                        .map(|(p, _)| p.names.len())
                         .unwrap_or(100);
                     shown.push(format!(
                         "(the project's own command: if it hashes each password with PBKDF2, ~0.25 s a user, {users} users take about {} s; users.bulk hashes once)",

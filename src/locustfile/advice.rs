@@ -23,6 +23,14 @@ pub enum Kind {
     Success400WithoutJson,
     /// Tip 3: every 400 counted as a failure (explicitly, or by not handling it at all).
     Every400Fails,
+    /// Executed: the file does not import (syntax error, missing module, exit at import).
+    ImportError,
+    /// Executed: on_start or a task raised an exception.
+    TaskError,
+    /// Executed: on_start or a task did not return in time (a loop that never yields).
+    TaskTimeout,
+    /// Executed: the token is renewed later than the server lets it live.
+    RefreshAfterExpiry,
 }
 
 impl Kind {
@@ -33,12 +41,20 @@ impl Kind {
             Kind::NoTokenRefresh => "no_token_refresh",
             Kind::Success400WithoutJson => "success_400_without_json",
             Kind::Every400Fails => "every_400_fails",
+            Kind::ImportError => "import_error",
+            Kind::TaskError => "task_error",
+            Kind::TaskTimeout => "task_timeout",
+            Kind::RefreshAfterExpiry => "refresh_after_expiry",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
-            Kind::SessionHeaders => Severity::Fail,
+            Kind::SessionHeaders
+            | Kind::ImportError
+            | Kind::TaskError
+            | Kind::TaskTimeout
+            | Kind::RefreshAfterExpiry => Severity::Fail,
             _ => Severity::Warn,
         }
     }

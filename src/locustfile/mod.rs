@@ -2,6 +2,8 @@
 //! never by matching text. Tolerant of syntax errors: a broken file still yields what parses.
 
 pub mod advice;
+pub mod executed;
+pub mod run_findings;
 pub mod pool;
 
 use crate::python_source::{self as syntax, Source, call_args, string_value, strip_kw};

@@ -1,7 +1,7 @@
 //! Which accounts a locustfile logs in with: `f"user{random.randint(1, USER_POOL_SIZE)}"`, a
 //! fixed list (`random.choice(USERS)`), or one literal name.
 
-use super::{Locustfile, Value};
+use super::{Locustfile, Value, executed};
 use crate::python_source::{Source, string_value};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -32,6 +32,37 @@ pub fn module_lists(source: &Source, root: Node) -> HashMap<String, Vec<String>>
             (!items.is_empty()).then_some((name, items))
         })
         .collect()
+}
+
+impl UserPool {
+    /// The pool the executed locustfile showed: the `random` call that picked each run's
+    /// account, or the names seen over the runs. Described in symbols, not words, so it reads
+    /// the same in Korean and English (`randint → user{0..=9999}`).
+    pub fn from_run(pool: &executed::Pool) -> Option<UserPool> {
+        let seen = |how: &str| {
+            format!(
+                "{how} · on_start ×{}",
+                pool.runs.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
+            )
+        };
+        match (pool.template.as_deref(), pool.low, pool.high) {
+            (Some(template), Some(low), Some(high)) if template.contains("{}") => {
+                let (prefix, suffix) = template.split_once("{}")?;
+                let high = high.min(low + MAX_POOL - 1);
+                Some(UserPool {
+                    names: (low..=high).map(|n| format!("{prefix}{n}{suffix}")).collect(),
+                    description: seen(&format!("{} → {prefix}{{{low}..={high}}}{suffix}", pool.kind)),
+                    pattern: Some((prefix.to_string(), low, high, suffix.to_string())),
+                })
+            }
+            _ if !pool.names.is_empty() => Some(UserPool {
+                names: pool.names.clone(),
+                description: seen(&format!("{} → {} names", pool.kind, pool.names.len())),
+                pattern: None,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Locustfile {
@@ -132,6 +163,28 @@ mod tests {
             pool.description
         );
         assert_eq!(pool.pattern, Some(("user".into(), 1, 10000, "".into())));
+    }
+
+    #[test]
+    fn pool_from_an_executed_run() {
+        let run = executed::Pool {
+            kind: "randint".into(),
+            template: Some("load-{}@x.io".into()),
+            low: Some(0),
+            high: Some(9999),
+            runs: Some(30),
+            ..Default::default()
+        };
+        let pool = UserPool::from_run(&run).unwrap();
+        assert_eq!(pool.names.len(), 10000);
+        assert_eq!(pool.names[0], "load-0@x.io");
+        assert_eq!(pool.pattern, Some(("load-".into(), 0, 9999, "@x.io".into())));
+        let listed = executed::Pool {
+            kind: "choice".into(),
+            names: vec!["a".into(), "b".into()],
+            ..Default::default()
+        };
+        assert_eq!(UserPool::from_run(&listed).unwrap().names, vec!["a", "b"]);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::Input;
 use crate::checks::result::{Outcome, Status};
 use crate::locustfile::Locustfile;
 use crate::locustfile::advice::{self, Kind, Severity};
+use crate::locustfile::run_findings;
 use crate::t;
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
@@ -17,15 +18,50 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let file = Locustfile::parse(&text);
     let shown = path.display().to_string();
-    if file.user_classes.is_empty() {
-        return Ok(Outcome::fail("no_user_class", t!("{shown}: no Locust User class (Locust will say \"No User class found!\")"; "{shown}: Locust User 클래스 없음 (Locust가 \"No User class found!\" 출력)")).at(&shown, None));
-    }
-    let mut findings = advice::review(&text, &file);
-    // Tip 2 matters only when the token dies before the run ends.
+    // What really happens when the users run once (executed in the project's Python).
+    let execution = input.ctx.locust_run().await;
     let mut lifetime = input
         .dep("auth")
         .and_then(|r| r.facts.get("token_lifetime_s"))
-        .and_then(|v| v.as_i64());
+        .and_then(|v| v.as_i64())
+        .or_else(|| {
+            execution
+                .as_ref()
+                .ok()
+                .and_then(|r| r.django.as_ref())
+                .and_then(|d| d.get("token_lifetime_s"))
+                .and_then(|v| v.as_f64())
+                .map(|s| s as i64)
+        });
+    let executed_findings = match &execution {
+        Ok(run) => run_findings::findings(run, &shown, lifetime),
+        Err(_) => Vec::new(),
+    };
+    let import_failed = executed_findings.iter().any(|f| f.kind == Kind::ImportError);
+    if file.user_classes.is_empty() && !import_failed {
+        return Ok(Outcome::fail("no_user_class", t!("{shown}: no Locust User class (Locust will say \"No User class found!\")"; "{shown}: Locust User 클래스 없음 (Locust가 \"No User class found!\" 출력)")).at(&shown, None));
+    }
+    let mut findings = if import_failed {
+        Vec::new()
+    } else {
+        advice::review(&text, &file)
+    };
+    // The run is the truth where it saw the same thing as the text reading.
+    let executed_headers: Vec<usize> = executed_findings
+        .iter()
+        .filter(|f| f.kind == Kind::SessionHeaders)
+        .map(|f| f.line)
+        .collect();
+    findings.retain(|f| !(f.kind == Kind::SessionHeaders && executed_headers.contains(&f.line)));
+    let executed_refresh = execution
+        .as_ref()
+        .ok()
+        .map(|r| r.users.iter().any(|u| u.token_refresh.is_some()))
+        .unwrap_or(false);
+    if executed_refresh {
+        findings.retain(|f| f.kind != Kind::NoTokenRefresh);
+    }
+    findings.splice(0..0, executed_findings);
     // No token to read (the login failed, or auth did not run): simplejwt's own setting, asked
     // from Django only when the answer matters, rather than assuming a short-lived token.
     if lifetime.is_none()
@@ -52,9 +88,11 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         findings.retain(|f| f.kind != Kind::NoTokenRefresh);
     }
     // Tip 2 the other way round: a refresh planned after the token has already expired.
-    if let (Some(lifetime), Some((refresh, line))) =
-        (lifetime, advice::refresh_interval(&text, &file))
-        && refresh > lifetime as f64
+    if let (false, Some(lifetime), Some((refresh, line))) = (
+        executed_refresh,
+        lifetime,
+        advice::refresh_interval(&text, &file),
+    ) && refresh > lifetime as f64
     {
         findings.push(advice::Finding {
             kind: Kind::NoTokenRefresh,
@@ -62,6 +100,19 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             what: format!("re-login after {refresh:.0} s, but the access token lives {lifetime} s: 401s in between"),
         });
     }
+    // Evidence in identifiers (it reads the same in ko and en); why it was not run, in words.
+    let (executed, not_executed) = match &execution {
+        Ok(run) => (
+            format!(
+                "mode={} users={} requests={}",
+                run.mode,
+                run.users.len(),
+                run.requests().count()
+            ),
+            None,
+        ),
+        Err(reason) => ("no".to_string(), Some(reason.reason())),
+    };
     let classes: Vec<String> = file
         .user_classes
         .iter()
@@ -76,7 +127,11 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let Some(worst) = findings.first() else {
         let mut outcome = Outcome::pass(t!("{} follows the guide (headers per request, timeouts, token refresh, 400 handling)", file_name(&shown); "{}: 가이드대로 작성됨 (요청별 headers, 타임아웃, 토큰 갱신, 400 처리)", file_name(&shown)))
             .with("file", &shown)
+            .with("executed", &executed)
             .with("user_classes", classes.join(", "));
+        if let Some(reason) = &not_executed {
+            outcome = outcome.with_detail(read_only_note(reason));
+        }
         for note in notes {
             outcome = outcome.with("note", note);
         }
@@ -98,7 +153,11 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .diagnosed(worst.kind.diagnosis())
         .at(&shown, Some(worst.line))
         .with("file", &shown)
+        .with("executed", &executed)
         .with("user_classes", classes.join(", "));
+    if let Some(reason) = &not_executed {
+        outcome = outcome.with_detail(read_only_note(reason));
+    }
     if let Some(lifetime) = lifetime {
         outcome = outcome
             .with("token_lifetime_s", lifetime)
@@ -112,11 +171,20 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     }
     if !diff.is_empty() {
         let diff = diff.join("\n");
-        outcome.detail = Some(crate::i18n::Text::new(diff.clone(), diff));
+        let before = outcome.detail.take().unwrap_or_default();
+        outcome.detail = Some(crate::i18n::Text::new(
+            format!("{}{diff}", before.en),
+            format!("{}{diff}", before.ko),
+        ));
     }
     Ok(outcome.with_facts(serde_json::json!({ "findings": findings.iter().map(|f| (f.kind.diagnosis(), f.line)).collect::<Vec<_>>() })))
 }
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Said once when the locustfile could not be run: these findings come from reading it.
+fn read_only_note(reason: &crate::i18n::Text) -> crate::i18n::Text {
+    t!("Not executed ({}): these findings come from reading the file.\n", reason.en; "실행하지 못함 ({}): 아래 결과는 파일을 읽어서 얻은 것.\n", reason.ko)
 }

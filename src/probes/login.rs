@@ -1,6 +1,7 @@
 //! `login`: POST the login path the way the locustfile does; tell apart every way it fails;
 //! read the access token's lifetime (no secret needed to read `exp`/`iat`).
 
+use super::credentials::{self, LoginSpec};
 use super::{Context, Input, http};
 use crate::checks::result::Outcome;
 use crate::config::secret::abbreviate_token;
@@ -22,26 +23,30 @@ pub enum Attempt {
 }
 
 pub async fn attempt(ctx: &Context) -> Attempt {
-    match ctx.config.username.value.clone() {
-        Some(username) => attempt_as(ctx, &username).await,
+    let spec = credentials::login_spec(ctx).await;
+    match spec.username.clone() {
+        Some(username) => attempt_with(ctx, &spec, &username).await,
         None => Attempt::NoCredentials("username"),
     }
 }
 
-/// One login as `username` with the configured password, body and path.
+/// One login as `username` with the load test's password, body and path.
 pub async fn attempt_as(ctx: &Context, username: &str) -> Attempt {
-    let config = &ctx.config;
-    let username = username.to_string();
-    let Some(password) = config.password.value.clone() else {
+    let spec = credentials::login_spec(ctx).await;
+    attempt_with(ctx, &spec, username).await
+}
+
+async fn attempt_with(ctx: &Context, spec: &LoginSpec, username: &str) -> Attempt {
+    let Some(password) = spec.password.clone() else {
         return Attempt::NoCredentials("password");
     };
-    let url = format!("{}{}", config.base_url.value, config.login_path.value);
+    let url = format!("{}{}", ctx.config.base_url.value, spec.path);
     let fields = [
-        (config.username_field.value.as_str(), username.as_str()),
-        ("password", password.expose()),
+        (spec.username_field.as_str(), username),
+        (spec.password_field.as_str(), password.expose()),
     ];
     let request = ctx.http.post(&url);
-    let request = match config.login_format.value {
+    let request = match spec.format {
         BodyKind::Json => request.json(&serde_json::Map::from_iter(
             fields.iter().map(|(k, v)| (k.to_string(), Value::from(*v))),
         )),
@@ -113,8 +118,9 @@ fn chrono_now() -> i64 {
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let config = &input.ctx.config;
-    let path = &config.login_path.value;
-    let who = config.username.value.clone().unwrap_or_default();
+    let spec = credentials::login_spec(input.ctx).await;
+    let path = &spec.path;
+    let who = spec.username.clone().unwrap_or_default();
     let outcome = match attempt(input.ctx).await {
         Attempt::NoCredentials(what) => Outcome::fail(
             "no_credentials",
@@ -137,17 +143,19 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             base.with(
                 "login",
                 format!(
-                    "POST {path} ({:?} body, user {who})",
-                    config.login_format.value
-                )
-                .to_lowercase(),
+                    "POST {path} ({} body, user {who})",
+                    match spec.format {
+                        BodyKind::Json => "json",
+                        BodyKind::Form => "form",
+                    }
+                ),
             )
             .with("status", status)
             .with("latency_ms", latency_ms)
             .with("content_type", content_type)
         }
     };
-    Ok(outcome.with("login_path_from", config.login_path.origin.to_string()))
+    Ok(outcome.with("login_from", &spec.from))
 }
 
 fn judge(

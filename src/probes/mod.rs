@@ -1,6 +1,7 @@
 //! Probes: the Rust code that measures. A check file names a probe kind; the probe reads its
 //! params and thresholds, measures, and returns an [`Outcome`]. Probes never touch the screen.
 
+pub mod credentials;
 pub mod database;
 pub mod db_connections;
 pub mod http;
@@ -66,15 +67,23 @@ pub struct Context {
     pub http: reqwest::Client,
     /// The project's database, opened once by the first SQL probe.
     pub db: Arc<tokio::sync::OnceCell<Result<database::Database, String>>>,
+    /// The locustfile, executed once by the first check that needs what it does.
+    pub locust: crate::locustfile::executed::ExecutionHandle,
 }
 
 impl Context {
+    /// The executed locustfile (see `locustfile::executed`), shared by every check.
+    pub async fn locust_run(&self) -> crate::locustfile::executed::Answer {
+        self.locust.get(&self.config).await
+    }
+
     pub fn new(config: Config) -> Context {
         Context {
             config: Arc::new(config),
             django: DjangoHandle::default(),
             http: http::client(),
             db: Arc::default(),
+            locust: Default::default(),
         }
     }
 }

@@ -3,10 +3,9 @@
 
 use super::database::{self, Database, ident};
 use super::login::{self, Attempt};
-use super::{Context, Input};
+use super::Input;
 use crate::checks::result::Outcome;
 use crate::django::UserModel;
-use crate::locustfile::Locustfile;
 use crate::locustfile::pool::UserPool;
 use crate::t;
 use std::collections::HashSet;
@@ -56,8 +55,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             t!("no users in {} at all: every login answers 401", model.db_table; "{}에 사용자가 하나도 없음: 모든 로그인이 401", model.db_table),
         ));
     }
-    let pool = pool_of(ctx);
-    let Some(pool) = pool else {
+    let Some((pool, executed)) = super::credentials::pool(ctx).await else {
         return Ok(Outcome {
             summary: t!("{total} users; no load-test account configured or found in the locustfile"; "사용자 {total}명; 설정이나 locustfile에 부하 테스트 계정 없음"),
             ..base
@@ -70,6 +68,14 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let found = existing.len();
     let outcome = base
         .with("pool", &pool.description)
+        .with(
+            "pool_from",
+            if executed {
+                "locustfile executed"
+            } else {
+                "locustfile read (not executed)"
+            },
+        )
         .with("pool_size", size)
         .with("pool_existing", found);
     if found < size {
@@ -139,40 +145,6 @@ fn retitle(outcome: Outcome, diagnosis: &str, summary: crate::i18n::Text) -> Out
         diagnosis: Some(diagnosis.into()),
         summary,
         ..outcome
-    }
-}
-
-/// The accounts the load test logs in with: the locustfile's pool, else the configured user.
-pub fn pool_of(ctx: &Context) -> Option<UserPool> {
-    let from_file = ctx
-        .config
-        .locustfile
-        .value
-        .as_deref()
-        .and_then(|p| Locustfile::read(p).ok())
-        .and_then(|f| f.user_pool());
-    let configured = ctx.config.username.value.clone();
-    match (from_file, configured) {
-        // A username set explicitly (doctor.toml / env) wins over the file.
-        (_, Some(name))
-            if !matches!(
-                ctx.config.username.origin,
-                crate::config::Origin::Discovered(_)
-            ) =>
-        {
-            Some(UserPool {
-                names: vec![name.clone()],
-                description: format!("the configured account {name:?}"),
-                pattern: None,
-            })
-        }
-        (Some(pool), _) => Some(pool),
-        (None, Some(name)) => Some(UserPool {
-            names: vec![name.clone()],
-            description: format!("the account {name:?}"),
-            pattern: None,
-        }),
-        (None, None) => None,
     }
 }
 

@@ -1,0 +1,348 @@
+//! The locustfile, executed: `assets/doctor_py/locust_main.py` imports it as Locust does and
+//! runs every User's on_start and each task once through a client that mimics the real one,
+//! forwarding requests in-process to Django inside a rolled-back transaction. What it answers
+//! (codes and facts, never sentences) is read into these types; checks word it in ko/en.
+
+use crate::config::Config;
+use crate::python_helper::{self, HelperError};
+use serde::Deserialize;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+const ENTRY: &str = "locust_main.py";
+const MARKER: &str = "DOCTOR_LOCUST_JSON:";
+/// How many times on_start runs to see the user pool (logins cost no password hash there).
+const POOL_RUNS: u32 = 30;
+const TASK_TIMEOUT_S: f64 = 3.0;
+/// The whole execution; a locustfile that loops at import is killed after this.
+pub const TIMEOUT: Duration = Duration::from_secs(25);
+
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct Execution {
+    #[serde(default)]
+    pub mode: String,
+    #[serde(default)]
+    pub mode_reason: Option<Problem>,
+    #[serde(default)]
+    pub import_error: Option<Problem>,
+    #[serde(default)]
+    pub users: Vec<UserRun>,
+    #[serde(default)]
+    pub django: Option<Value>,
+    #[serde(default)]
+    pub elapsed_ms: Option<u64>,
+}
+
+/// A failure reported as a code or an exception, with frames in the user's files.
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct Problem {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub line: Option<usize>,
+    #[serde(default)]
+    pub frames: Vec<crate::django::Frame>,
+}
+
+impl Problem {
+    /// `Type: message`, or the code when there is no exception.
+    pub fn headline(&self) -> String {
+        match (&self.kind, &self.message) {
+            (Some(kind), Some(message)) if !message.is_empty() => format!("{kind}: {message}"),
+            (Some(kind), _) => kind.clone(),
+            (None, Some(message)) => message.clone(),
+            (None, None) => self.code.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The innermost frame that has a file and line.
+    pub fn location(&self) -> Option<(String, usize)> {
+        self.frames
+            .iter()
+            .rev()
+            .find_map(|f| Some((f.file.clone()?, f.line?)))
+            .or_else(|| self.line.map(|l| (String::new(), l)))
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct UserRun {
+    #[serde(default, rename = "class")]
+    pub class_name: String,
+    #[serde(default)]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub line: Option<usize>,
+    #[serde(default)]
+    pub client: String,
+    #[serde(default)]
+    pub on_start: Option<Call>,
+    #[serde(default)]
+    pub tasks: Vec<Call>,
+    #[serde(default)]
+    pub requests: Vec<Request>,
+    #[serde(default)]
+    pub login: Option<Login>,
+    #[serde(default)]
+    pub credentials: Credentials,
+    #[serde(default)]
+    pub token_refresh: Option<TokenRefresh>,
+}
+
+/// on_start or one task, run once.
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct Call {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub line: Option<usize>,
+    #[serde(default)]
+    pub error: Option<Problem>,
+    #[serde(default)]
+    pub timed_out: bool,
+    #[serde(default)]
+    pub control: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct Request {
+    #[serde(default)]
+    pub phase: String,
+    #[serde(default)]
+    pub task: Option<String>,
+    #[serde(default)]
+    pub method: String,
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub body_kind: Option<String>,
+    #[serde(default)]
+    pub body: Value,
+    #[serde(default)]
+    pub line: Option<usize>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub json_excerpt: Option<String>,
+    #[serde(default)]
+    pub catch: Option<String>,
+    #[serde(default)]
+    pub failure_message: Option<String>,
+    #[serde(default)]
+    pub exception: Option<Problem>,
+    #[serde(default)]
+    pub url_match: Option<Value>,
+    #[serde(default)]
+    pub side_effects: Vec<Value>,
+}
+
+impl Request {
+    /// Locust's name for the request (its stats row), else the path.
+    pub fn label(&self) -> String {
+        format!(
+            "{} {}",
+            self.method,
+            self.name.clone().unwrap_or_else(|| self.path.clone())
+        )
+    }
+
+    /// No URL pattern of the project matches the path: the server would answer 404.
+    pub fn unrouted(&self) -> bool {
+        self.url_match
+            .as_ref()
+            .and_then(|m| m.get("code"))
+            .and_then(Value::as_str)
+            == Some("no_url_pattern")
+    }
+
+    pub fn view(&self) -> Option<String> {
+        self.url_match
+            .as_ref()
+            .and_then(|m| m.get("view"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct Login {
+    #[serde(default)]
+    pub method: String,
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub body_kind: Option<String>,
+    #[serde(default)]
+    pub username_field: Option<String>,
+    #[serde(default)]
+    pub password_field: Option<String>,
+    #[serde(default)]
+    pub line: Option<usize>,
+    #[serde(default)]
+    pub status: Option<u16>,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct Credentials {
+    #[serde(default)]
+    pub passwords: Vec<String>,
+    #[serde(default)]
+    pub pool: Option<Pool>,
+}
+
+/// How the users pick their account, seen over several runs of on_start.
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct Pool {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub low: Option<i64>,
+    #[serde(default)]
+    pub high: Option<i64>,
+    #[serde(default)]
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub runs: Option<u32>,
+    #[serde(default)]
+    pub distinct_seen: Option<u32>,
+    #[serde(default)]
+    pub line: Option<usize>,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct TokenRefresh {
+    #[serde(default)]
+    pub attribute: Option<String>,
+    #[serde(default)]
+    pub seconds: Option<f64>,
+    #[serde(default)]
+    pub relogin_after_expiry: Option<bool>,
+}
+
+impl Execution {
+    pub fn parse(json: &str) -> Result<Execution, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    /// The first User class that logs in: its login request and credentials.
+    pub fn login_user(&self) -> Option<&UserRun> {
+        self.users.iter().find(|u| u.login.is_some())
+    }
+
+    /// Every request of every User class, in order.
+    pub fn requests(&self) -> impl Iterator<Item = (&UserRun, &Request)> {
+        self.users
+            .iter()
+            .flat_map(|u| u.requests.iter().map(move |r| (u, r)))
+    }
+}
+
+/// Why the locustfile could not be executed; doctor then reads its text instead, and says so.
+#[derive(Clone, Debug)]
+pub enum NotExecuted {
+    NoLocustfile,
+    NoProject,
+    Helper(HelperError),
+    Unreadable(String),
+}
+
+impl NotExecuted {
+    pub fn reason(&self) -> crate::i18n::Text {
+        match self {
+            NotExecuted::NoLocustfile => {
+                crate::t!("no locustfile found"; "locustfile을 찾지 못함")
+            }
+            NotExecuted::NoProject => {
+                crate::t!("no Django project (manage.py) found"; "Django 프로젝트(manage.py)를 찾지 못함")
+            }
+            NotExecuted::Helper(HelperError::Timeout { seconds }) => crate::t!(
+                "running the locustfile did not finish within {seconds} s (a loop at import?)";
+                "locustfile 실행이 {seconds}초 안에 끝나지 않음 (import 중 무한 루프?)"
+            ),
+            NotExecuted::Helper(HelperError::Spawn { program, reason }) => crate::t!(
+                "cannot start the project's Python `{program}`: {reason}";
+                "프로젝트 Python `{program}`을 시작할 수 없음: {reason}"
+            ),
+            NotExecuted::Helper(HelperError::NoAnswer {
+                status,
+                stderr_tail,
+            }) => crate::t!(
+                "the locustfile ended the process ({status}) before doctor could read it: {stderr_tail}";
+                "locustfile이 프로세스를 끝냄 ({status}): {stderr_tail}"
+            ),
+            NotExecuted::Unreadable(what) => crate::t!(
+                "doctor's locustfile runner answered something unreadable: {what}";
+                "doctor의 locustfile 실행기 응답을 읽을 수 없음: {what}"
+            ),
+        }
+    }
+}
+
+pub type Answer = Result<Arc<Execution>, NotExecuted>;
+
+/// Shared, lazily started like the Django probe: the first check that needs it runs it.
+#[derive(Clone, Default)]
+pub struct ExecutionHandle {
+    cell: Arc<OnceCell<Answer>>,
+}
+
+impl ExecutionHandle {
+    pub async fn get(&self, config: &Config) -> Answer {
+        self.cell
+            .get_or_init(|| async { execute(config).await.map(Arc::new) })
+            .await
+            .clone()
+    }
+}
+
+/// Run the helper. The token lifetime for its re-login test is the project's own (simplejwt's
+/// setting, read by the helper from Django), so this needs nothing from other checks.
+pub async fn execute(config: &Config) -> Result<Execution, NotExecuted> {
+    let Some(locustfile) = config.locustfile.value.clone() else {
+        return Err(NotExecuted::NoLocustfile);
+    };
+    let Some(launch) = crate::server::project_launch(config).await else {
+        return Err(NotExecuted::NoProject);
+    };
+    let request = serde_json::json!({
+        "locustfile": locustfile,
+        "host": config.base_url.value,
+        "mode": "django",
+        "runs": POOL_RUNS,
+        "task_timeout_s": TASK_TIMEOUT_S,
+        "token_lifetime_s": null,
+    });
+    let line = python_helper::run(&launch, ENTRY, &request, MARKER, TIMEOUT)
+        .await
+        .map_err(NotExecuted::Helper)?;
+    Execution::parse(&line).map_err(NotExecuted::Unreadable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_an_answer_with_unknown_fields_and_gaps() {
+        let answer = r#"{"protocol":1,"mode":"django","extra":1,"users":[{"class":"U","client":"FastHttpSession",
+          "requests":[{"phase":"task","method":"GET","path":"/nope/","url_match":{"code":"no_url_pattern"},"status":404}],
+          "login":{"method":"POST","path":"/api/token/","username_field":"username","password_field":"password"},
+          "credentials":{"passwords":["pw"],"pool":{"kind":"randint","template":"user{}","low":0,"high":9}}}]}"#;
+        let run = Execution::parse(answer).unwrap();
+        let user = run.login_user().unwrap();
+        assert_eq!(user.credentials.pool.as_ref().unwrap().high, Some(9));
+        let (_, request) = run.requests().next().unwrap();
+        assert!(request.unrouted());
+        assert_eq!(request.label(), "GET /nope/");
+    }
+}

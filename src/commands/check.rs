@@ -109,7 +109,14 @@ pub fn print_list(registry: &Registry, lang: Lang, format: Format) {
 }
 
 pub async fn print_config(config: &Config, format: Format) {
-    let rows = config.describe();
+    let mut rows = config.describe();
+    // The running server decides the interpreter, folder and settings (see `server`).
+    for row in crate::server::config_rows(config).await {
+        match rows.iter_mut().find(|r| r.0 == row.0) {
+            Some(existing) => *existing = row,
+            None => rows.push(row),
+        }
+    }
     if format == Format::Json {
         let map: serde_json::Map<String, serde_json::Value> = rows
             .iter()

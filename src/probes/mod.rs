@@ -11,6 +11,7 @@ pub mod port;
 pub mod readiness;
 mod reserve;
 pub mod resources;
+pub mod server_fresh;
 mod settings;
 mod sql;
 mod stock;
@@ -52,6 +53,7 @@ pub const KINDS: &[(&str, &[&str], &[&str])] = &[
     ("settings", &[], &[]),
     ("reserve", &[], &[]),
     ("readiness", &["aspect"], &["min_open_files"]),
+    ("server_fresh", &[], &[]),
 ];
 
 /// The names of all probe kinds.
@@ -137,6 +139,7 @@ pub async fn run(kind: &str, input: &Input<'_>) -> anyhow::Result<Outcome> {
         "settings" => settings::probe(input).await,
         "reserve" => reserve::probe(input).await,
         "readiness" => readiness::probe(input).await,
+        "server_fresh" => server_fresh::probe(input).await,
         other => anyhow::bail!("unknown probe kind {other:?}"),
     }
 }

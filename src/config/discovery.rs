@@ -12,7 +12,67 @@ pub fn find_project_dir(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// Folders never searched for a project: environments, dependencies, caches.
+fn skipped(name: &str) -> bool {
+    name.starts_with('.')
+        || matches!(
+            name,
+            "venv" | "env" | "node_modules" | "site-packages" | "__pycache__" | "target" | "dist"
+        )
+}
+
+/// Folders one or two levels below `start` that hold manage.py (a repository whose Django
+/// project lives in `core/` or `backend/`), sorted.
+pub fn projects_below(start: &Path) -> Vec<PathBuf> {
+    let children = |dir: &Path| -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| !skipped(&e.file_name().to_string_lossy()))
+            .map(|e| e.path())
+            .collect()
+    };
+    let mut found: Vec<PathBuf> = Vec::new();
+    for child in children(start) {
+        if child.join("manage.py").is_file() {
+            found.push(child);
+            continue;
+        }
+        found.extend(
+            children(&child)
+                .into_iter()
+                .filter(|g| g.join("manage.py").is_file()),
+        );
+    }
+    found.sort();
+    found
+}
+
+/// The folders from the project up to its repository's root (the first with `.git`), at most
+/// three levels: where a venv or pyproject.toml of a project in a subfolder lives.
+pub fn project_and_parents(project: &Path) -> Vec<&Path> {
+    let mut dirs = Vec::new();
+    for dir in project.ancestors().take(4) {
+        dirs.push(dir);
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    dirs
+}
+
+/// The locustfile in the project, or in a parent up to the repository root (a repository
+/// with the Django project in `core/` often keeps its load test beside it).
 pub fn find_locustfile(project: &Path) -> Option<PathBuf> {
+    project_and_parents(project)
+        .into_iter()
+        .find_map(find_locustfile_in)
+}
+
+fn find_locustfile_in(project: &Path) -> Option<PathBuf> {
     let usual = [
         "locust_test/locustfile.py",
         "locustfile.py",
@@ -45,19 +105,34 @@ pub fn find_python(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<String>, String) {
     if let Some(project) = project {
-        let pyproject = std::fs::read_to_string(project.join("pyproject.toml")).unwrap_or_default();
-        if pyproject.contains("[tool.poetry") && on_path("poetry", env).is_some() {
-            return (
-                vec!["poetry".into(), "run".into(), "python".into()],
-                "poetry project".into(),
-            );
-        }
-        for venv in [".venv", "venv", "env"] {
-            let python = project.join(venv).join("bin").join("python");
-            if python.is_file() {
+        for dir in project_and_parents(project) {
+            let shown = if dir == project {
+                "project".to_string()
+            } else {
+                dir.display().to_string()
+            };
+            let pyproject = std::fs::read_to_string(dir.join("pyproject.toml")).unwrap_or_default();
+            let poetry = pyproject.contains("[tool.poetry");
+            if poetry && on_path("poetry", env).is_some() {
+                return (
+                    vec!["poetry".into(), "run".into(), "python".into()],
+                    format!("poetry project ({shown})"),
+                );
+            }
+            for venv in [".venv", "venv", "env"] {
+                let python = dir.join(venv).join("bin").join("python");
+                if python.is_file() {
+                    return (
+                        vec![python.display().to_string()],
+                        format!("{venv}/ in {shown}"),
+                    );
+                }
+            }
+            // A poetry project on a machine without poetry: its environment is still there.
+            if poetry && let Some(python) = poetry_cache_python(&pyproject, env) {
                 return (
                     vec![python.display().to_string()],
-                    format!("{venv}/ in project"),
+                    "poetry's environment (poetry itself not installed)".into(),
                 );
             }
         }
@@ -69,6 +144,35 @@ pub fn find_python(
         }
     }
     (vec!["python3".to_string()], "PATH".to_string())
+}
+
+/// Poetry keeps environments in `~/.cache/pypoetry/virtualenvs/<name>-<hash>-py3.X`.
+fn poetry_cache_python(pyproject: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let table: toml::Table = pyproject.parse().ok()?;
+    let name = table
+        .get("tool")?
+        .get("poetry")?
+        .get("name")
+        .or_else(|| table.get("project")?.get("name"))?
+        .as_str()?
+        .to_lowercase()
+        .replace(['_', '.'], "-");
+    let cache = env("POETRY_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("pypoetry")))
+        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".cache/pypoetry")))?;
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(cache.join("virtualenvs"))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&format!("{name}-")))
+        })
+        .map(|p| p.join("bin").join("python"))
+        .filter(|p| p.is_file())
+        .collect();
+    candidates.sort();
+    candidates.pop()
 }
 
 pub fn on_path(program: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {

@@ -93,8 +93,19 @@ impl Config {
         overrides: &Overrides,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, LoadError> {
-        // Project dir first: doctor.toml may live there when doctor runs from a subfolder.
-        let upward = discovery::find_project_dir(cwd);
+        // Project dir first: doctor.toml may live there when doctor runs from a subfolder, or
+        // one level down when doctor runs from the root of a repository with `core/manage.py`.
+        let flag_dir = overrides
+            .project_dir
+            .as_ref()
+            .map(|dir| absolutize(cwd, &dir.display().to_string()));
+        let (upward, below) = match discovery::find_project_dir(cwd) {
+            Some(dir) => (Some(dir), false),
+            None => match discovery::projects_below(cwd).as_slice() {
+                [only] => (Some(only.clone()), true),
+                _ => (None, false),
+            },
+        };
         let config_path = match &overrides.config {
             Some(path) => {
                 if !path.exists() {
@@ -106,7 +117,7 @@ impl Config {
                 }
                 Some(path.clone())
             }
-            None => [Some(cwd.to_path_buf()), upward.clone()]
+            None => [Some(cwd.to_path_buf()), flag_dir.clone(), upward.clone()]
                 .into_iter()
                 .flatten()
                 .map(|dir| dir.join("doctor.toml"))
@@ -130,15 +141,18 @@ impl Config {
             .unwrap_or_else(|| cwd.to_path_buf());
         let relative_to_config = |p: &str| absolutize(&config_dir, p);
 
-        let project_dir = if let Some(dir) = &overrides.project_dir {
-            Setting::new(
-                Some(absolutize(cwd, &dir.display().to_string())),
-                Origin::Flag("--project-dir".into()),
-            )
+        let project_dir = if let Some(dir) = &flag_dir {
+            Setting::new(Some(dir.clone()), Origin::Flag("--project-dir".into()))
         } else if let Some(dir) = &file.django.project_dir {
             Setting::new(Some(relative_to_config(dir)), file_origin())
         } else if let Some(dir) = upward {
-            Setting::new(Some(dir), Origin::Discovered("manage.py found".into()))
+            let how = if below {
+                let shown = dir.strip_prefix(cwd).unwrap_or(&dir).display().to_string();
+                format!("manage.py in {shown}/ below the working directory")
+            } else {
+                "manage.py found".into()
+            };
+            Setting::new(Some(dir), Origin::Discovered(how))
         } else {
             Setting::new(None, Origin::Default)
         };
@@ -502,6 +516,90 @@ mod tests {
         assert!(cfg.target_is_loopback());
         let described = format!("{:?}", cfg.describe());
         assert!(!described.contains("env-pw") && !described.contains("file-pw"));
+    }
+
+    /// A repository with the venv at its root, the Django project in `core/` with its own
+    /// doctor.toml, and the load test beside `core/`.
+    fn repository_with_core() -> tempfile::TempDir {
+        let dir = project(&[
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            (".venv/bin/python", ""),
+            ("core/manage.py", MANAGE),
+            (
+                "core/doctor.toml",
+                "[target]\nbase_url = \"http://127.0.0.1:8200\"\n",
+            ),
+            ("loadtest/locustfile.py", LOCUST),
+        ]);
+        dir
+    }
+
+    #[test]
+    fn a_project_one_level_down_is_found_with_its_venv_config_and_locustfile() {
+        let repo = repository_with_core();
+        let root = repo.path();
+        for cfg in [
+            Config::load_with_env(root, &Overrides::default(), &|_| None).unwrap(),
+            Config::load_with_env(
+                root,
+                &Overrides {
+                    project_dir: Some("core".into()),
+                    ..Overrides::default()
+                },
+                &|_| None,
+            )
+            .unwrap(),
+        ] {
+            assert_eq!(
+                cfg.project_dir.value.as_deref(),
+                Some(root.join("core").as_path())
+            );
+            assert_eq!(
+                cfg.base_url.value, "http://127.0.0.1:8200",
+                "core/doctor.toml is read"
+            );
+            assert_eq!(
+                cfg.python.value,
+                vec![root.join(".venv/bin/python").display().to_string()]
+            );
+            assert_eq!(
+                cfg.locustfile.value.as_deref(),
+                Some(root.join("loadtest/locustfile.py").as_path())
+            );
+        }
+        let cfg = Config::load_with_env(root, &Overrides::default(), &|_| None).unwrap();
+        assert!(
+            matches!(cfg.project_dir.origin, Origin::Discovered(ref how) if how.contains("core/")),
+            "{}",
+            cfg.project_dir.origin
+        );
+    }
+
+    #[test]
+    fn a_poetry_project_without_poetry_uses_poetrys_environment() {
+        let dir = project(&[
+            ("manage.py", MANAGE),
+            (
+                "pyproject.toml",
+                "[tool.poetry]\nname = \"Stock_Service\"\n",
+            ),
+            (
+                "cache/pypoetry/virtualenvs/stock-service-AbC123-py3.11/bin/python",
+                "",
+            ),
+        ]);
+        let cache = dir.path().join("cache").display().to_string();
+        let env = |name: &str| match name {
+            "XDG_CACHE_HOME" => Some(cache.clone()),
+            "PATH" => Some("/nonexistent".to_string()),
+            _ => None,
+        };
+        let cfg = Config::load_with_env(dir.path(), &Overrides::default(), &env).unwrap();
+        assert!(
+            cfg.python.value[0].ends_with("stock-service-AbC123-py3.11/bin/python"),
+            "{:?}",
+            cfg.python.value
+        );
     }
 
     #[test]

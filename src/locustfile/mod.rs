@@ -3,8 +3,8 @@
 
 pub mod advice;
 pub mod executed;
-pub mod run_findings;
 pub mod pool;
+pub mod run_findings;
 
 use crate::python_source::{self as syntax, Source, call_args, string_value, strip_kw};
 use std::collections::HashMap;

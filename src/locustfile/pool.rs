@@ -42,7 +42,9 @@ impl UserPool {
         let seen = |how: &str| {
             format!(
                 "{how} · on_start ×{}",
-                pool.runs.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
+                pool.runs
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "?".into())
             )
         };
         match (pool.template.as_deref(), pool.low, pool.high) {
@@ -50,8 +52,13 @@ impl UserPool {
                 let (prefix, suffix) = template.split_once("{}")?;
                 let high = high.min(low + MAX_POOL - 1);
                 Some(UserPool {
-                    names: (low..=high).map(|n| format!("{prefix}{n}{suffix}")).collect(),
-                    description: seen(&format!("{} → {prefix}{{{low}..={high}}}{suffix}", pool.kind)),
+                    names: (low..=high)
+                        .map(|n| format!("{prefix}{n}{suffix}"))
+                        .collect(),
+                    description: seen(&format!(
+                        "{} → {prefix}{{{low}..={high}}}{suffix}",
+                        pool.kind
+                    )),
                     pattern: Some((prefix.to_string(), low, high, suffix.to_string())),
                 })
             }
@@ -178,7 +185,10 @@ mod tests {
         let pool = UserPool::from_run(&run).unwrap();
         assert_eq!(pool.names.len(), 10000);
         assert_eq!(pool.names[0], "load-0@x.io");
-        assert_eq!(pool.pattern, Some(("load-".into(), 0, 9999, "@x.io".into())));
+        assert_eq!(
+            pool.pattern,
+            Some(("load-".into(), 0, 9999, "@x.io".into()))
+        );
         let listed = executed::Pool {
             kind: "choice".into(),
             names: vec!["a".into(), "b".into()],

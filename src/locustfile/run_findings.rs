@@ -90,10 +90,13 @@ mod tests {
 
     #[test]
     fn the_real_attribute_error_is_guide_section_one() {
-        let run = Execution::parse(r#"{"users":[{"class":"U","tasks":[{"name":"t","error":{"type":"AttributeError",
+        let run = Execution::parse(
+            r#"{"users":[{"class":"U","tasks":[{"name":"t","error":{"type":"AttributeError",
             "message":"'FastHttpSession' object has no attribute 'headers'",
             "frames":[{"file":"/p/locustfile.py","line":12}]}}],
-            "token_refresh":{"attribute":"exp","seconds":240},"login":{"line":9}}]}"#).unwrap();
+            "token_refresh":{"attribute":"exp","seconds":240},"login":{"line":9}}]}"#,
+        )
+        .unwrap();
         let found = findings(&run, "/p/locustfile.py", Some(60));
         assert_eq!(found[0].kind, Kind::SessionHeaders);
         assert_eq!(found[0].line, 12);

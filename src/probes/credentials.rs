@@ -32,9 +32,13 @@ pub async fn login_spec(ctx: &Context) -> LoginSpec {
         Some(value) if !explicit(setting) => value.clone(),
         _ => setting.value.clone(),
     };
-    let learnt_format = login
-        .and_then(|l| l.body_kind.as_deref())
-        .map(|k| if k == "form" { BodyKind::Form } else { BodyKind::Json });
+    let learnt_format = login.and_then(|l| l.body_kind.as_deref()).map(|k| {
+        if k == "form" {
+            BodyKind::Form
+        } else {
+            BodyKind::Json
+        }
+    });
     let format = match learnt_format {
         Some(format) if !explicit(&config.login_format) => format,
         _ => config.login_format.value,

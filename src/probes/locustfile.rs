@@ -37,7 +37,9 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         Ok(run) => run_findings::findings(run, &shown, lifetime),
         Err(_) => Vec::new(),
     };
-    let import_failed = executed_findings.iter().any(|f| f.kind == Kind::ImportError);
+    let import_failed = executed_findings
+        .iter()
+        .any(|f| f.kind == Kind::ImportError);
     if file.user_classes.is_empty() && !import_failed {
         return Ok(Outcome::fail("no_user_class", t!("{shown}: no Locust User class (Locust will say \"No User class found!\")"; "{shown}: Locust User 클래스 없음 (Locust가 \"No User class found!\" 출력)")).at(&shown, None));
     }

@@ -9,6 +9,7 @@ pub mod locustfile;
 pub mod login;
 pub mod port;
 pub mod readiness;
+mod requests;
 mod reserve;
 pub mod resources;
 pub mod server_fresh;
@@ -52,6 +53,7 @@ pub const KINDS: &[(&str, &[&str], &[&str])] = &[
     ("locustfile", &[], &["run_seconds"]),
     ("settings", &[], &[]),
     ("reserve", &[], &[]),
+    ("requests", &[], &[]),
     ("readiness", &["aspect"], &["min_open_files"]),
     ("server_fresh", &[], &[]),
 ];
@@ -138,6 +140,7 @@ pub async fn run(kind: &str, input: &Input<'_>) -> anyhow::Result<Outcome> {
         "locustfile" => locustfile::probe(input).await,
         "settings" => settings::probe(input).await,
         "reserve" => reserve::probe(input).await,
+        "requests" => requests::probe(input).await,
         "readiness" => readiness::probe(input).await,
         "server_fresh" => server_fresh::probe(input).await,
         other => anyhow::bail!("unknown probe kind {other:?}"),

@@ -1,16 +1,68 @@
-//! `reserve` (guide §2): the reservation endpoint exercised in-process by the Django probe, as
-//! the load test calls it, inside a transaction that is rolled back — nothing is left behind.
-//! A 500 comes back with its exception, so the guide's ReservationResult bug is named with the
-//! view's file and line.
+//! `reserve` (guide §2): the locustfile's own reservation request, as the executed locustfile
+//! sent it to the project's Django in-process inside a rolled-back transaction. When the load
+//! test makes none (or could not be run), the Django probe's own reservation stands in, and a
+//! body it made up that the server rejects is "could not test", never a pass. A 500 comes back
+//! with its exception, so the guide's ReservationResult bug is named with the view's file and line.
 
 use super::Input;
 use crate::checks::result::Outcome;
 use crate::django::Frame;
+use crate::locustfile::executed::Request;
 use crate::t;
 use serde_json::Value;
 
+/// A request of the load test that reserves: a write whose path, name or view says so.
+fn is_reservation(request: &Request) -> bool {
+    let words = format!(
+        "{} {} {}",
+        request.path,
+        request.name.as_deref().unwrap_or(""),
+        request.view().unwrap_or_default()
+    )
+    .to_lowercase();
+    request.method != "GET" && (words.contains("reserv") || words.contains("booking"))
+}
+
+/// The executed request in the shape of the Django probe's answer, so both are judged alike.
+fn as_answer(request: &Request) -> Value {
+    let exception = request.exception.as_ref().map(|e| {
+        serde_json::json!({
+            "chain": [{"type": e.kind, "message": e.message}],
+            "frames": e.frames,
+        })
+    });
+    serde_json::json!({
+        "status": request.status.unwrap_or(0),
+        "url": request.path,
+        "body": request.json_excerpt.clone().unwrap_or_default(),
+        "is_json": request.json_excerpt.is_some(),
+        "exception": exception,
+    })
+}
+
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
+    if let Ok(run) = ctx.locust_run().await
+        && run.mode == "django"
+        && let Some((_, request)) = run.requests().find(|(_, r)| is_reservation(r))
+    {
+        if request.unrouted() {
+            let path = &request.path;
+            return Ok(Outcome::fail("would_404", t!("the locustfile's reservation {} {path}: no URL pattern of the project matches it (404)", request.method; "locustfile의 예약 요청 {} {path}: 맞는 URL 패턴 없음 (404)", request.method))
+                .with("sent", request.body.to_string()));
+        }
+        let outcome = judge(&as_answer(request), true, input);
+        return Ok(outcome
+            .with(
+                "request",
+                format!(
+                    "{} (locustfile line {}, executed in-process, rolled back)",
+                    request.label(),
+                    request.line.unwrap_or(0)
+                ),
+            )
+            .with("sent", request.body.to_string()));
+    }
     let facts = match super::django_facts(input).await {
         Ok(f) => f,
         Err(outcome) => return Ok(outcome),
@@ -23,6 +75,28 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             }));
         }
     };
+    if answer.get("applies").and_then(Value::as_bool) == Some(false) {
+        let reason = answer.get("reason").and_then(Value::as_str).unwrap_or("");
+        return Ok(Outcome::skip(
+            t!("does not apply: {reason}"; "해당 없음: {reason}"),
+        ));
+    }
+    Ok(judge(&answer, false, input))
+}
+
+/// DRF's validation answer `{"field": ["message"]}`: the request was wrong, nothing was tested.
+fn validation_message(body: &str) -> Option<String> {
+    let body: Value = serde_json::from_str(body).ok()?;
+    let (field, messages) = body.as_object()?.iter().find(|(_, v)| v.is_array())?;
+    Some(format!(
+        "{field}: {}",
+        messages.as_array()?.first()?.as_str()?
+    ))
+}
+
+/// `from_load_test`: the answer is to the locustfile's own request (else doctor's stand-in).
+fn judge(answer: &Value, from_load_test: bool, input: &Input<'_>) -> Outcome {
+    let ctx = input.ctx;
     let text = |key: &str| {
         answer
             .get(key)
@@ -30,12 +104,6 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             .unwrap_or("")
             .to_string()
     };
-    if answer.get("applies").and_then(Value::as_bool) == Some(false) {
-        let reason = text("reason");
-        return Ok(Outcome::skip(
-            t!("does not apply: {reason}"; "해당 없음: {reason}"),
-        ));
-    }
     let status = answer.get("status").and_then(Value::as_u64).unwrap_or(0);
     let url = text("url");
     let body = text("body");
@@ -44,15 +112,27 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let base = |o: Outcome| {
+        let o = o.with("status", status);
+        if from_load_test {
+            return o;
+        }
         o.with(
             "request",
             format!(
-                "POST {url} as {} (in-process, rolled back)",
+                "POST {url} as {} (doctor's stand-in, in-process, rolled back)",
                 text("as_user")
             ),
         )
-        .with("status", status)
     };
+    if status == 400
+        && let Some(message) = validation_message(&body)
+    {
+        return if from_load_test {
+            Outcome::fail("invalid_body", t!("POST {url} → 400: the server rejects the load test's body ({message})"; "POST {url} → 400: 서버가 부하 테스트의 요청 본문을 거부 ({message})")).with("body", body)
+        } else {
+            Outcome::skip(t!("could not test, because doctor's stand-in body was rejected ({message}) and the locustfile makes no reservation doctor could run"; "점검하지 못함: doctor의 대체 요청 본문이 거부됨 ({message}), locustfile에서 실행할 예약 요청을 찾지 못함")).with("body", body)
+        };
+    }
     let outcome = match status {
         200 | 201 => base(Outcome::pass(t!("POST {url} → {status}: reservations work"; "POST {url} → {status}: 예약 정상"))),
         400 if is_json => {
@@ -60,10 +140,10 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             base(Outcome::pass(t!("POST {url} → 400 with JSON {code}: a business answer the load test counts as success (tip 3)"; "POST {url} → 400 JSON {code}: 부하 테스트가 성공으로 처리하는 비즈니스 응답 (팁 3)"))).with("body", body)
         }
         400 => base(Outcome::fail("bad_400", t!("POST {url} → 400 without a JSON body: the load test cannot tell it from a real error"; "POST {url} → JSON 본문 없는 400: 부하 테스트가 실제 오류와 구분 불가"))).with("body", body),
-        500 => server_error(&answer, &url, ctx.config.project_dir.value.as_deref()),
+        500 => server_error(answer, &url, ctx.config.project_dir.value.as_deref()),
         other => base(Outcome::fail("unexpected", t!("POST {url} → {other}"; "POST {url} → {other}"))).with("body", body),
     };
-    Ok(outcome)
+    outcome
 }
 
 fn server_error(answer: &Value, url: &str, project: Option<&std::path::Path>) -> Outcome {

@@ -1,9 +1,9 @@
 //! `users` (guide §4.1): the load-test users exist in Django's user table (whatever
 //! AUTH_USER_MODEL is) — every account of the locustfile's pool, and its password works.
 
+use super::Input;
 use super::database::{self, Database, ident};
 use super::login::{self, Attempt};
-use super::Input;
 use crate::checks::result::Outcome;
 use crate::django::UserModel;
 use crate::locustfile::pool::UserPool;

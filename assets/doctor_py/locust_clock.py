@@ -1,0 +1,113 @@
+"""The user's view of time and chance while doctor runs its code.
+
+The clock stands still (so deadlines computed by the locustfile are exact and comparable),
+sleeping costs nothing, and every call to the module-level `random` functions made by user
+code is remembered, so doctor can tell how a username was picked.
+"""
+import signal
+import time
+
+import random
+
+from doctor_py import locust_util
+
+REAL_TIME = time.time
+REAL_MONOTONIC = time.monotonic
+FROZEN = {"time": REAL_TIME(), "monotonic": REAL_MONOTONIC(), "offset": 0.0}
+OBSERVED = ("randint", "randrange", "choice", "sample", "choices")
+CALLS = []  # random calls of the current run: {fn, args, kwargs, result, file, line}
+STATE = {"recording": False}
+
+
+def now():
+    return FROZEN["time"] + FROZEN["offset"]
+
+
+def mono_now():
+    return FROZEN["monotonic"] + FROZEN["offset"]
+
+
+def advance(seconds):
+    """Move the frozen clock forward (token expiry check)."""
+    FROZEN["offset"] = float(seconds)
+
+
+def _noop_sleep(*_args, **_kwargs):
+    return None
+
+
+def freeze():
+    time.time = now
+    time.monotonic = mono_now
+    time.sleep = _noop_sleep
+    try:  # locust imports gevent; its sleep must not wait either
+        import gevent
+        gevent.sleep = _noop_sleep
+    except Exception:
+        pass
+    try:
+        import locust.user.users as users
+        import locust.user.task as task
+        # Locust's own waiting between tasks (wait_time) is never called.
+        users.User.wait = lambda self: None
+        task.TaskSet.wait = lambda self: None
+    except Exception:
+        pass
+
+
+def _copy(value):
+    # Sequences are copied at call time: a queue or list may change afterwards.
+    if isinstance(value, range):
+        return value
+    if isinstance(value, (list, tuple)) or hasattr(value, "__getitem__") and hasattr(value, "__len__") and not isinstance(value, (str, bytes, dict)):
+        try:
+            return list(value)[:100001]
+        except Exception:
+            return value
+    return value
+
+
+def _wrap(name, real):
+    def wrapper(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if STATE["recording"]:
+            file, line = locust_util.caller(locust_util.ROOTS)
+            if file is not None:
+                CALLS.append({"fn": name, "args": [_copy(a) for a in args],
+                              "kwargs": {k: _copy(v) for k, v in kwargs.items()},
+                              "result": result, "file": file, "line": line})
+        return result
+    wrapper.__name__ = name
+    wrapper.__doc__ = real.__doc__
+    return wrapper
+
+
+def observe_random():
+    """Wrap random's module functions; call before the locustfile is imported."""
+    for name in OBSERVED:
+        setattr(random, name, _wrap(name, getattr(random, name)))
+
+
+class TimedOut(BaseException):
+    """Raised by SIGALRM in the user's code; BaseException so `except Exception` lets it pass."""
+
+
+def _alarm(_signum, _frame):
+    raise TimedOut()
+
+
+class deadline:
+    """`with deadline(seconds):` raises TimedOut in the running code after `seconds`."""
+
+    def __init__(self, seconds):
+        self.seconds = max(0.01, float(seconds or 0.01))
+
+    def __enter__(self):
+        self.previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *_exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous or signal.SIG_DFL)
+        return False

@@ -16,6 +16,8 @@ pub struct DjangoFacts {
     pub answers: serde_json::Map<String, Value>,
 }
 
+/// Why the project could not be imported or started (`doctor_py/diagnose.py`): from
+/// django.setup() (`setup_error`) or from the system checks importing the URLconf.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SetupError {
     #[serde(rename = "type")]
@@ -23,8 +25,49 @@ pub struct SetupError {
     pub message: String,
     #[serde(default)]
     pub traceback: String,
+    /// The frames a user would see, doctor's own left out.
     #[serde(default)]
     pub frames: Vec<Frame>,
+    /// "settings" (no settings module), "setup" (django.setup()) or "checks" (system checks).
+    #[serde(default)]
+    pub stage: Option<String>,
+    /// The deepest frame in the project's own code: where to look.
+    #[serde(default)]
+    pub project_frame: Option<Frame>,
+    /// The project's frames from the first to the deepest: the import chain.
+    #[serde(default)]
+    pub chain: Vec<Frame>,
+    #[serde(default)]
+    pub cause: Option<Cause>,
+}
+
+/// A cause as measured by Python: a code (`app_only_under_debug`, `module_removed_in_version`,
+/// `missing_module`, `app_not_installed`, `missing_apps`, `other`) and its facts.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Cause {
+    pub code: String,
+    #[serde(default)]
+    pub facts: serde_json::Map<String, Value>,
+}
+
+impl Cause {
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.facts.get(key).and_then(Value::as_str)
+    }
+
+    pub fn flag(&self, key: &str) -> Option<bool> {
+        self.facts.get(key).and_then(Value::as_bool)
+    }
+}
+
+impl SetupError {
+    /// The cause code, `other` when Python gave none (an older answer).
+    pub fn cause_code(&self) -> &str {
+        self.cause
+            .as_ref()
+            .map(|c| c.code.as_str())
+            .unwrap_or("other")
+    }
 }
 
 /// One traceback frame from the project's Python.
@@ -36,16 +79,37 @@ pub struct Frame {
     pub function: Option<String>,
     #[serde(default)]
     pub code: Option<String>,
+    /// Python's verdict (doctor_py/frames.py): under the project folder and not an installed
+    /// package, the standard library or doctor's own helpers.
+    #[serde(default)]
+    pub project: Option<bool>,
+    /// The dotted module of a project file (`orders.views`).
+    #[serde(default)]
+    pub module: Option<String>,
 }
 
 impl Frame {
-    /// A frame in the project's own code: below its dir, not in a virtualenv or site-packages.
+    /// A frame in the project's own code: below its dir, not in a virtualenv, site-packages
+    /// or doctor's helpers. Python's own verdict wins when it gave one.
     pub fn is_project_code(&self, project_dir: &std::path::Path) -> bool {
         let Some(file) = &self.file else { return false };
+        if let Some(project) = self.project {
+            return project;
+        }
         file.starts_with(&*project_dir.to_string_lossy())
             && !file.contains("/site-packages/")
+            && !file.contains("/dist-packages/")
             && !file.contains("/.venv/")
             && !file.contains("/venv/")
+            && !file.contains(&format!("/{}/", crate::python_helper::PACKAGE))
+    }
+
+    /// `file:line`.
+    pub fn place(&self) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}", self.file.as_deref().unwrap_or("?")),
+            None => self.file.clone().unwrap_or_default(),
+        }
     }
 }
 
@@ -116,6 +180,13 @@ impl DjangoFacts {
             ));
         }
         Err(format!("{kind}: {message}"))
+    }
+
+    /// The system checks (`manage.py check`) failed on an import: the located diagnosis.
+    pub fn check_failure(&self) -> Option<SetupError> {
+        let error = self.answers.get("system_check")?.get("error")?;
+        error.get("cause")?;
+        serde_json::from_value(error.clone()).ok()
     }
 
     pub fn typed<T: serde::de::DeserializeOwned>(&self, question: &str) -> Result<T, String> {
@@ -201,11 +272,33 @@ mod tests {
         let json = r#"{"setup_error":{"type":"RuntimeError","message":"Model class X doesn't declare an explicit app_label","traceback":""},
             "answers":{"database":{"error":{"type":"SetupFailed","message":""}}}}"#;
         let facts = DjangoFacts::parse(json).unwrap();
+        assert_eq!(facts.setup_error.as_ref().unwrap().cause_code(), "other");
         assert!(
             facts
                 .database()
                 .unwrap_err()
                 .contains("Django did not start: RuntimeError")
         );
+    }
+
+    #[test]
+    fn a_check_failure_carries_its_cause_and_place() {
+        let json = r#"{"answers":{"system_check":{"error":{"type":"RuntimeError","message":"m",
+            "stage":"checks","project_frame":{"file":"/p/orders/profiling.py","line":2,"project":true},
+            "chain":[{"file":"/p/shop/urls.py","line":3,"module":"shop.urls"}],
+            "cause":{"code":"app_only_under_debug","facts":{"package":"silk","debug":false}}}}}}"#;
+        let facts = DjangoFacts::parse(json).unwrap();
+        let failure = facts.check_failure().unwrap();
+        assert_eq!(failure.cause_code(), "app_only_under_debug");
+        assert_eq!(
+            failure.cause.as_ref().unwrap().text("package"),
+            Some("silk")
+        );
+        assert_eq!(failure.cause.as_ref().unwrap().flag("debug"), Some(false));
+        assert_eq!(
+            failure.project_frame.unwrap().place(),
+            "/p/orders/profiling.py:2"
+        );
+        assert_eq!(failure.chain[0].module.as_deref(), Some("shop.urls"));
     }
 }

@@ -1,12 +1,13 @@
 //! `settings` (guide §3): Django's own `manage.py check`, and when Django cannot even start,
 //! which of the guide's apps and middleware are missing, with the lines to add.
 
+mod startup;
+
 use super::Input;
 use crate::checks::result::Outcome;
-use crate::django::{DjangoFacts, Frame};
+use crate::django::DjangoFacts;
 use crate::t;
 use serde_json::Value;
-use std::path::Path;
 
 /// The guide's §3 lists, in its order.
 pub const GUIDE_BASE_APPS: &[&str] = &[
@@ -88,18 +89,22 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         }
     };
     let project = ctx.config.project_dir.value.clone().unwrap_or_default();
+    let python = ctx.config.python.value.join(" ");
     match &facts.setup_error {
+        // The guide's §3: a django.contrib app left out (Python's code, or its message from an
+        // answer without one).
         Some(setup)
-            if setup
-                .message
-                .contains("doesn't declare an explicit app_label") =>
+            if setup.cause_code() == "missing_apps"
+                || (setup.cause.is_none()
+                    && setup
+                        .message
+                        .contains("doesn't declare an explicit app_label")) =>
         {
-            Ok(missing_app(&facts, &setup.message, &setup.frames, &project))
+            Ok(missing_app(&facts, &setup.message))
         }
         Some(setup)
             if setup.kind == "ModuleNotFoundError" && setup.message.contains("'django'") =>
         {
-            let python = ctx.config.python.value.join(" ");
             Ok(Outcome::fail(
                 "django_not_installed",
                 t!("`{python}` has no Django: it is not the project's interpreter"; "`{python}`에 Django가 없음: 프로젝트의 인터프리터가 아님"),
@@ -107,29 +112,28 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             .with("python", &python)
             .with("python_from", ctx.config.python.origin.to_string()))
         }
-        Some(setup) => {
-            let frame = last_project_frame(&setup.frames, &project);
-            let mut outcome = Outcome::fail("setup_failed", t!("Django does not start: {}: {}", setup.kind, first_line(&setup.message); "Django 시작 실패: {}: {}", setup.kind, first_line(&setup.message)))
-                .with("error", format!("{}: {}", setup.kind, setup.message));
-            if let Some(frame) = frame {
-                outcome = outcome
-                    .at(frame.file.clone().unwrap_or_default(), frame.line)
-                    .with("code", frame.code.clone().unwrap_or_default());
-            }
-            Ok(outcome)
-        }
-        None => Ok(system_check(&facts)),
+        Some(setup) => Ok(startup::located(
+            setup,
+            &project,
+            &python,
+            facts.settings_file.as_deref(),
+        )),
+        // Django starts, but `manage.py check` (and runserver) stop importing the URLconf.
+        None => match facts.check_failure() {
+            Some(failure) => Ok(startup::located(&failure, &project, &python, None)),
+            None => Ok(system_check(&facts)),
+        },
     }
 }
 
-/// `Model class X.models.Y doesn't declare an explicit app_label`: X's app is not installed.
-fn missing_app(facts: &DjangoFacts, message: &str, frames: &[Frame], project: &Path) -> Outcome {
+/// `Model class django.contrib.X.models.Y doesn't declare an explicit app_label` (the guide's
+/// §3): which of the guide's apps and middleware are missing, and the lines to add.
+fn missing_app(facts: &DjangoFacts, message: &str) -> Outcome {
     let model = message
         .strip_prefix("Model class ")
         .and_then(|m| m.split(" doesn't").next())
         .unwrap_or("")
         .to_string();
-    let module = model.split(".models").next().unwrap_or("").to_string();
     let installed = written(facts, "INSTALLED_APPS");
     let base = written(facts, "BASE_APPS");
     let middleware = written(facts, "MIDDLEWARE");
@@ -137,91 +141,58 @@ fn missing_app(facts: &DjangoFacts, message: &str, frames: &[Frame], project: &P
         .as_ref()
         .map(|l| l.items.clone())
         .unwrap_or_default();
-    if module.starts_with("django.contrib.") {
-        let missing_apps: Vec<&str> = GUIDE_BASE_APPS
+    let missing_apps: Vec<&str> = GUIDE_BASE_APPS
+        .iter()
+        .copied()
+        .filter(|a| !installed_items.iter().any(|i| i == a))
+        .collect();
+    let missing_middleware: Vec<&str> = match &middleware {
+        Some(list) => GUIDE_MIDDLEWARE
             .iter()
             .copied()
-            .filter(|a| !installed_items.iter().any(|i| i == a))
-            .collect();
-        let missing_middleware: Vec<&str> = match &middleware {
-            Some(list) => GUIDE_MIDDLEWARE
-                .iter()
-                .copied()
-                .filter(|m| !list.items.iter().any(|i| i == m))
-                .filter(|m| !m.starts_with("silk.") || installed_items.iter().any(|a| a == "silk"))
-                .collect(),
-            None => Vec::new(),
-        };
-        let target = base.as_ref().or(installed.as_ref());
-        let mut code = String::new();
-        if let Some(list) = target {
-            code.push_str(&format!(
-                "# {}:{}  ({})\n",
-                list.file,
-                list.line,
-                if base.is_some() {
-                    "BASE_APPS"
-                } else {
-                    "INSTALLED_APPS"
-                }
-            ));
-            for app in &missing_apps {
-                code.push_str(&format!("+    \"{app}\",\n"));
+            .filter(|m| !list.items.iter().any(|i| i == m))
+            .filter(|m| !m.starts_with("silk.") || installed_items.iter().any(|a| a == "silk"))
+            .collect(),
+        None => Vec::new(),
+    };
+    let target = base.as_ref().or(installed.as_ref());
+    let mut code = String::new();
+    if let Some(list) = target {
+        code.push_str(&format!(
+            "# {}:{}  ({})\n",
+            list.file,
+            list.line,
+            if base.is_some() {
+                "BASE_APPS"
+            } else {
+                "INSTALLED_APPS"
             }
+        ));
+        for app in &missing_apps {
+            code.push_str(&format!("+    \"{app}\",\n"));
         }
-        if let (Some(list), false) = (&middleware, missing_middleware.is_empty()) {
-            code.push_str(&format!(
-                "# {}:{}  (MIDDLEWARE, in the guide's order)\n",
-                list.file, list.line
-            ));
-            for m in &missing_middleware {
-                code.push_str(&format!("+    \"{m}\",\n"));
-            }
-        }
-        let mut outcome = Outcome::fail(
-            "missing_apps",
-            t!("{model} has no app: missing from INSTALLED_APPS: {}", missing_apps.join(", "); "{model}의 앱이 없음: INSTALLED_APPS에 빠진 항목: {}", missing_apps.join(", ")),
-        )
-        .with("error", first_line(message))
-        .with("missing_apps", missing_apps.join(", "))
-        .with("missing_middleware", missing_middleware.join(", "));
-        if let Some(list) = target {
-            outcome = outcome.at(&list.file, Some(list.line));
-        }
-        outcome.detail = Some(t!("Add to the settings:\n{code}"; "설정에 추가:\n{code}"));
-        return outcome.with_facts(serde_json::json!({ "patch": code }));
     }
-    // A third-party app's model imported while the app is left out (e.g. installed only in DEBUG).
-    let app = module.clone();
-    let importer = frames.iter().find(|f| f.is_project_code(project));
-    let list_at = installed
-        .as_ref()
-        .map(|l| format!("{}:{}", l.file, l.line))
-        .unwrap_or_else(|| "INSTALLED_APPS".into());
+    if let (Some(list), false) = (&middleware, missing_middleware.is_empty()) {
+        code.push_str(&format!(
+            "# {}:{}  (MIDDLEWARE, in the guide's order)\n",
+            list.file, list.line
+        ));
+        for m in &missing_middleware {
+            code.push_str(&format!("+    \"{m}\",\n"));
+        }
+    }
     let mut outcome = Outcome::fail(
-        "app_not_installed",
-        t!("{model} is imported, but {app:?} is not in INSTALLED_APPS ({list_at})"; "{model}를 import하지만 {app:?}가 INSTALLED_APPS에 없음 ({list_at})"),
+        "missing_apps",
+        t!("{model} has no app: missing from INSTALLED_APPS: {}", missing_apps.join(", "); "{model}의 앱이 없음: INSTALLED_APPS에 빠진 항목: {}", missing_apps.join(", ")),
     )
     .with("error", first_line(message))
-    .with("app", &app)
-    .with("installed_apps", installed_items.join(", "));
-    if let Some(frame) = importer {
-        outcome = outcome
-            .at(frame.file.clone().unwrap_or_default(), frame.line)
-            .with(
-                "imported_at",
-                format!(
-                    "{}:{} {}",
-                    frame.file.clone().unwrap_or_default(),
-                    frame.line.unwrap_or(0),
-                    frame.code.clone().unwrap_or_default()
-                ),
-            );
+    .with("missing_apps", missing_apps.join(", "))
+    .with("missing_middleware", missing_middleware.join(", "));
+    if let Some(list) = target {
+        outcome = outcome.at(&list.file, Some(list.line));
     }
-    outcome.detail = Some(
-        t!("Either add {app:?} to INSTALLED_APPS in every configuration that imports it, or import it only where the app is installed (same condition in settings and in the importing file)."; "{app:?}를 import하는 모든 설정의 INSTALLED_APPS에 추가하거나, 앱이 설치된 경우에만 import (설정과 import 파일에 같은 조건)."),
-    );
-    outcome
+    outcome.detail = Some(t!("Add to the settings:\n{code}"; "설정에 추가:\n{code}"));
+    outcome.with_facts(serde_json::json!({ "patch": code }))
 }
 
 fn system_check(facts: &DjangoFacts) -> Outcome {
@@ -283,10 +254,6 @@ fn system_check(facts: &DjangoFacts) -> Outcome {
             "settings_module",
             facts.settings_module.clone().unwrap_or_default(),
         )
-}
-
-fn last_project_frame<'f>(frames: &'f [Frame], project: &Path) -> Option<&'f Frame> {
-    frames.iter().rev().find(|f| f.is_project_code(project))
 }
 
 fn first_line(text: &str) -> String {

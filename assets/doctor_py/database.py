@@ -1,0 +1,78 @@
+"""Question `database`: the default database as a URL doctor can connect to itself."""
+import os
+
+from doctor_py.protocol import ProbeError
+
+
+def _vendor_from_engine(engine):
+    for key, vendor in (("sqlite", "sqlite"), ("postg", "postgresql"), ("mysql", "mysql"),
+                        ("oracle", "oracle")):
+        if key in engine:
+            return vendor
+    return engine.rsplit(".", 1)[-1] or None
+
+
+def _netloc(user, password, host, port):
+    from urllib.parse import quote
+
+    auth = ""
+    if user:
+        auth = quote(user, safe="")
+        if password:
+            auth += ":" + quote(password, safe="")
+        auth += "@"
+    if ":" in host and not host.startswith("["):
+        host = "[" + host + "]"  # IPv6 literal
+    return auth + host + ":" + str(port)
+
+
+def answer():
+    from urllib.parse import quote
+
+    from django.conf import settings
+    from django.db import connections
+
+    config = settings.DATABASES.get("default")
+    if not config:
+        raise ProbeError("NoDefaultDatabase", "settings.DATABASES has no 'default' alias")
+    engine = str(config.get("ENGINE") or "")
+    try:
+        vendor = connections["default"].vendor  # imports the backend (driver may be missing)
+    except Exception:
+        vendor = _vendor_from_engine(engine)
+    name = config.get("NAME")
+    name = str(name) if name is not None else None
+    host = str(config.get("HOST") or "")
+    port = str(config.get("PORT") or "")
+    user = str(config.get("USER") or "")
+    password = str(config.get("PASSWORD") or "")
+
+    url = None
+    if vendor == "sqlite":
+        if name == ":memory:":
+            url = "sqlite::memory:"
+        elif name and not name.startswith("file:"):
+            # sqlite3 opens a relative NAME against the process cwd, i.e. this directory.
+            name = os.path.abspath(name)
+            url = "sqlite://" + name  # sqlite:///abs/path (path kept raw, as sqlite sees it)
+    elif vendor in ("postgresql", "mysql"):
+        scheme = "postgres" if vendor == "postgresql" else "mysql"
+        default_port = "5432" if vendor == "postgresql" else "3306"
+        db = quote(name or "", safe="")
+        if host.startswith("/"):
+            # Unix socket directory: libpq-style query parameter instead of a host.
+            auth = _netloc(user, password, "", "").rsplit(":", 1)[0]
+            url = "%s://%s/%s?host=%s" % (scheme, auth, db, quote(host, safe="/"))
+        else:
+            url = "%s://%s/%s" % (scheme, _netloc(user, password, host or "127.0.0.1",
+                                                  port or default_port), db)
+    return {
+        "vendor": vendor,
+        "engine": engine,
+        "name": name,
+        "host": host or None,
+        "port": port or None,
+        "user": user or None,
+        "password_set": bool(password),
+        "url": url,
+    }

@@ -42,4 +42,6 @@ with transaction.atomic():
         created += len(chunk)
         print("created %d/%d" % (created, len(missing)))
         sys.stdout.flush()
-print(json.dumps({"created": created, "already_existed": len(names) - len(missing)}))
+    # Inside the transaction, default=str: a failing summary keeps nothing half-done.
+    print(json.dumps({"created": created, "already_existed": len(names) - len(missing)},
+                     default=str))

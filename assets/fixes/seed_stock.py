@@ -1,6 +1,8 @@
 # doctor's stock fix: the guide's §5 test data, idempotent, in one transaction.
 # Run as `python manage.py shell -c <this file>`; values come from DOCTOR_FIX_ARGS (JSON), never
-# from text pasted into the code.
+# from text pasted into the code. The summary is printed inside the transaction, with
+# default=str: a project's UUID primary keys, Decimal prices or datetimes must not crash it, and
+# if anything fails after the writes, nothing is kept.
 import json
 import os
 
@@ -43,10 +45,10 @@ with transaction.atomic():
         stock.physical_stock += added
         stock.save()
 
-print(json.dumps({
-    "product_id": product.pk,
-    "product_created": product_created,
-    "stock_created": stock_created,
-    "added": added,
-    "available_stock": stock.available_stock,
-}))
+    print(json.dumps({
+        "product_id": product.pk,
+        "product_created": product_created,
+        "stock_created": stock_created,
+        "added": added,
+        "available_stock": stock.available_stock,
+    }, default=str))

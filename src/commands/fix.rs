@@ -88,8 +88,12 @@ pub async fn fix_command(
     let _ = printer.await;
     if !applied.success {
         eprintln!(
-            "doctor: fix {} failed (exit {:?})",
-            plan.id, applied.exit_code
+            "doctor: {}",
+            if lang == Lang::Ko {
+                format!("{} 실패 ({})", plan.id, applied.exit.describe(lang))
+            } else {
+                format!("fix {} failed ({})", plan.id, applied.exit.describe(lang))
+            }
         );
         return Ok(1);
     }

@@ -1,7 +1,7 @@
 //! Servers started by a fix (runserver) live as long as doctor: kept here, with their logs for
 //! diagnosis, and stopped by `stop_all` on every way out of doctor.
 
-use super::Applied;
+use super::{Applied, Exit};
 use crate::process::Group;
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -46,7 +46,7 @@ pub async fn start(
             RUNNING.lock().expect("server list").push(group);
             return Ok(Applied {
                 success: true,
-                exit_code: None,
+                exit: Exit::default(),
                 output,
             });
         }
@@ -64,7 +64,7 @@ pub async fn start(
             group.stop(Duration::from_secs(1)).await;
             return Ok(Applied {
                 success: false,
-                exit_code: status.code(),
+                exit: status.into(),
                 output,
             });
         }
@@ -75,7 +75,7 @@ pub async fn start(
             )));
             return Ok(Applied {
                 success: false,
-                exit_code: None,
+                exit: Exit::default(),
                 output,
             });
         }

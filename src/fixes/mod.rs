@@ -12,8 +12,10 @@ use tokio::sync::mpsc;
 
 mod background;
 mod builtin;
+mod exit;
 
 pub use background::{running as background_servers, stop_all as stop_background};
+pub use exit::Exit;
 
 /// A fix ready to run: everything the confirmation shows.
 #[derive(Clone, Debug)]
@@ -44,7 +46,8 @@ impl Plan {
 #[derive(Clone, Debug)]
 pub struct Applied {
     pub success: bool,
-    pub exit_code: Option<i32>,
+    /// How the program ended (default for a server that is still running).
+    pub exit: Exit,
     /// The program's output, passwords masked.
     pub output: Vec<String>,
 }
@@ -226,7 +229,7 @@ pub async fn apply(
         .map_err(|e| format!("waiting for {}: {e}", plan.argv[0]))?;
     Ok(Applied {
         success: status.success(),
-        exit_code: status.code(),
+        exit: status.into(),
         output,
     })
 }

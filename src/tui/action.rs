@@ -67,7 +67,7 @@ pub struct PlanView {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FixExit {
     pub success: bool,
-    pub exit_code: Option<i32>,
+    pub exit: crate::fixes::Exit,
 }
 
 /// Work the app asks for; `tui::run` performs it and answers with actions.

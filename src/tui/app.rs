@@ -62,7 +62,7 @@ pub enum Overlay {
 #[derive(Clone, Debug, PartialEq)]
 pub enum FixState {
     Running,
-    Failed(Option<i32>),
+    Failed(crate::fixes::Exit),
     Error(String),
     Rechecking,
     Done,
@@ -517,8 +517,8 @@ impl App {
                 }
                 effects
             }
-            Ok(FixExit { exit_code, .. }) => {
-                pane.state = FixState::Failed(exit_code);
+            Ok(FixExit { exit, .. }) => {
+                pane.state = FixState::Failed(exit);
                 Vec::new()
             }
             Err(error) => {

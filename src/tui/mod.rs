@@ -307,6 +307,6 @@ async fn apply_fix(
     let (applied, ()) = tokio::join!(fixes::apply(&plan, &secrets, Some(lines_tx)), forward);
     applied.map(|a| FixExit {
         success: a.success,
-        exit_code: a.exit_code,
+        exit: a.exit,
     })
 }

@@ -85,7 +85,10 @@ fn fix_plans_then_confirm_applies_then_rechecks() {
     assert_eq!(app.message, Some(Message::Word(Word::FixStillRunning)));
     let effects = app.update(Action::FixFinished(Ok(FixExit {
         success: true,
-        exit_code: Some(0),
+        exit: crate::fixes::Exit {
+            code: Some(0),
+            signal: None,
+        },
     })));
     let Some(Effect::RunChecks { run, ids }) = effects.first().cloned() else {
         panic!("a successful fix re-runs its checks: {effects:?}");

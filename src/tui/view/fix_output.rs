@@ -63,10 +63,10 @@ fn state_line(app: &App, theme: Theme, pane: &FixPane) -> Line<'static> {
         ),
         FixState::Failed(code) => Line::styled(
             format!(
-                "{} {} (exit {})",
+                "{} {} ({})",
                 Status::Fail.mark(),
                 Word::FixFailed.get(lang),
-                code.map_or("-".to_string(), |c| c.to_string())
+                code.describe(lang)
             ),
             theme.status(Status::Fail),
         ),

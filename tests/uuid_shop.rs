@@ -1,0 +1,137 @@
+//! doctor on `tests/fixtures/uuid-shop`: Product and ProductStock keyed by UUIDs, a Decimal
+//! price, settings in `core.settings`, no server needed. The stock fix must write its rows once,
+//! print its summary without crashing, and say so with exit 0, however often it runs.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use tempfile::TempDir;
+
+fn shop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/uuid-shop")
+}
+
+/// The fixture migrated into a temp SQLite file, and a doctor.toml naming the sample's Python.
+struct UuidShop {
+    database_url: String,
+    config: String,
+    _dir: TempDir,
+}
+
+impl UuidShop {
+    fn migrated() -> UuidShop {
+        let dir = tempfile::Builder::new()
+            .prefix("doctor-uuid-shop-")
+            .tempdir()
+            .expect("tempdir");
+        let database_url = format!("sqlite:///{}", dir.path().join("db.sqlite3").display());
+        let config = dir.path().join("doctor.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[django]\npython = [{:?}]\n",
+                python().display().to_string()
+            ),
+        )
+        .expect("write doctor.toml");
+        let out = Command::new(python())
+            .args(["manage.py", "migrate", "--noinput", "-v", "0"])
+            .current_dir(shop_dir())
+            .env_remove("DJANGO_SETTINGS_MODULE")
+            .env("DATABASE_URL", &database_url)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run migrate");
+        assert!(
+            out.status.success(),
+            "migrate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        UuidShop {
+            database_url,
+            config: config.display().to_string(),
+            _dir: dir,
+        }
+    }
+
+    fn doctor(&self, args: &[&str]) -> (i32, String, String) {
+        let mut all = vec!["--config", self.config.as_str()];
+        all.extend_from_slice(args);
+        run_doctor(
+            &all,
+            &shop_dir(),
+            &[("DATABASE_URL", self.database_url.as_str())],
+        )
+    }
+
+    /// Rows of the stock table and the sum of their available stock, read by Python's sqlite3.
+    fn stock_rows(&self) -> String {
+        let path = self.database_url.trim_start_matches("sqlite:///");
+        let out = Command::new(python())
+            .args([
+                "-c",
+                "import sqlite3, sys; print(*sqlite3.connect(sys.argv[1]).execute(\
+                 'SELECT COUNT(*), SUM(available_stock) FROM catalog_productstock').fetchone())",
+                path,
+            ])
+            .output()
+            .expect("read the database");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+#[test]
+fn stock_seed_with_uuid_keys_writes_once_and_exits_zero() {
+    let shop = UuidShop::migrated();
+    for run in 1..=2 {
+        let (code, stdout, stderr) = shop.doctor(&["fix", "stock.seed", "--yes"]);
+        assert_eq!(
+            code, 0,
+            "run {run}: exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        assert!(
+            !stdout.contains("not JSON serializable") && !stderr.contains("Some("),
+            "run {run}:\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains("\"product_id\""),
+            "the script's summary: {stdout}"
+        );
+    }
+    assert_eq!(
+        shop.stock_rows(),
+        "1 10000",
+        "one stock row, topped up once"
+    );
+}
+
+#[test]
+fn a_failed_fix_reports_its_exit_code_in_words() {
+    let shop = UuidShop::migrated();
+    // The stock table dropped behind Django's back: the script fails inside its transaction.
+    let path = shop
+        .database_url
+        .trim_start_matches("sqlite:///")
+        .to_string();
+    let dropped = Command::new(python())
+        .args([
+            "-c",
+            "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('DROP TABLE catalog_productstock')",
+            &path,
+        ])
+        .status()
+        .expect("drop the table");
+    assert!(dropped.success());
+    let (code, stdout, stderr) = shop.doctor(&["fix", "stock.seed", "--yes"]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stderr.contains("fix stock.seed failed (exit code 1)"),
+        "stderr: {stderr}"
+    );
+    assert!(!stderr.contains("Some("), "stderr: {stderr}");
+    let (_, _, stderr) = shop.doctor(&["--lang", "ko", "fix", "stock.seed", "--yes"]);
+    assert!(stderr.contains("종료 코드 1"), "stderr: {stderr}");
+}

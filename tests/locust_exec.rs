@@ -310,7 +310,13 @@ fn csv_accounts_chosen_at_random_and_taken_from_a_queue() {
     assert_eq!(login["status"], 200);
     assert_eq!(login["catch"], "success");
 
+    // The queue is filled by a test_start listener, as Locust fires it before users start.
     let queued = run_helper("csv_queue.py", json!({}), &db.url(), &[]);
+    assert!(
+        queued.json["events"]["test_start"]["error"].is_null(),
+        "{:#}",
+        queued.json
+    );
     let u = user(&queued.json, "QueueUser");
     assert_eq!(u["client"], "FastHttpSession");
     let pool = &u["credentials"]["pool"];
@@ -320,7 +326,7 @@ fn csv_accounts_chosen_at_random_and_taken_from_a_queue() {
     assert!(task(u, "Journey")["error"].is_null(), "{u:#}");
     let reserve = request(u, "task", Some("Journey.reserve"));
     assert_eq!(reserve["status"], 201, "{reserve:#}");
-    assert_eq!(reserve["line"], 25);
+    assert_eq!(reserve["line"], 29);
 }
 
 #[test]
@@ -369,6 +375,15 @@ fn token_deadline_and_relogin_after_expiry() {
         user(&long.json, "RefreshingUser")["relogin_after_expiry"],
         true
     );
+    // A datetime deadline, on the same frozen clock.
+    let dated = user(&long.json, "DatetimeUser");
+    assert_eq!(
+        dated["token_refresh"]["attribute"], "valid_until",
+        "{dated:#}"
+    );
+    assert_eq!(dated["token_refresh"]["seconds"], 200.0);
+    assert_eq!(dated["token_refresh"]["clock"], "datetime");
+    assert_eq!(dated["relogin_after_expiry"], true);
     assert_eq!(user(&long.json, "NaiveUser")["relogin_after_expiry"], false);
 }
 
@@ -408,8 +423,16 @@ fn reservations_are_real_answers_and_rolled_back() {
     assert_eq!(too_many["status"], 400);
     assert_eq!(too_many["catch"], "success");
 
+    let no_slash = request(u, "task", Some("products_without_slash"));
+    assert_eq!(no_slash["status"], 200, "{no_slash:#}");
+    assert_eq!(
+        no_slash["redirects"],
+        json!([{"status": 301, "method": "GET", "path": "/api/products/"}])
+    );
+
     let orders = request(u, "task", Some("orders"));
     assert_eq!(orders["path"], "/api/orders/?page=2");
+    assert_eq!(orders["line"], 32);
     assert_eq!(orders["url_match"]["code"], "no_url_pattern");
     let problems: Vec<&str> = u["problems"]
         .as_array()
@@ -420,6 +443,35 @@ fn reservations_are_real_answers_and_rolled_back() {
     assert_eq!(problems, ["/api/reservations/", "/api/orders/?page=2"]);
 
     assert_eq!(db.stock(), before, "the run left rows behind");
+
+    // The guide's section 2 bug: the view raises after reserving; a 500 for the locustfile,
+    // the exception with the project's frame for doctor, and still nothing left behind.
+    let faulty = run_helper(
+        "reservations.py",
+        json!({}),
+        &db.url(),
+        &[("SAMPLE_FAULT_SERIALIZER", "1")],
+    );
+    let u = user(&faulty.json, "Reserver");
+    let in_path = request(u, "task", Some("reserve_in_path"));
+    assert_eq!(in_path["status"], 500, "{in_path:#}");
+    let exc = &in_path["exception"];
+    assert_eq!(exc["type"], "AttributeError");
+    assert!(
+        exc["message"]
+            .as_str()
+            .unwrap()
+            .contains("'ReservationResult' object has no attribute 'product_id'")
+    );
+    let frames = exc["frames"].as_array().unwrap();
+    assert!(
+        frames.iter().all(|f| f["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("apps/products/views.py")),
+        "{frames:#?}"
+    );
+    assert_eq!(db.stock(), before, "the faulty run left rows behind");
 }
 
 #[test]

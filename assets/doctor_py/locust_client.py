@@ -7,7 +7,7 @@ current transport (in-process Django or canned answers) and logged in the curren
 """
 import base64
 import json as jsonlib
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from doctor_py import locust_util
 
@@ -124,7 +124,13 @@ def _body(json, data, files, headers):
         try:  # a JSON document sent as a string is still a JSON body
             return "json", jsonlib.loads(raw), raw, headers.get("Content-Type") or "application/json"
         except Exception:
-            return "raw", raw[:300].decode("utf-8", "replace"), raw, headers.get("Content-Type") or "application/octet-stream"
+            pass
+        text = raw.decode("utf-8", "replace")
+        pairs = parse_qsl(text, keep_blank_values=True)
+        if pairs and "form-urlencoded" in str(headers.get("Content-Type") or "form-urlencoded"):
+            # "username=u&password=p" sent as a string is a form login too (and gets masked)
+            return "form", dict(pairs), raw, "application/x-www-form-urlencoded"
+        return "raw", text[:300], raw, headers.get("Content-Type") or "application/octet-stream"
     if files:
         return "multipart", sorted(files) if isinstance(files, dict) else None, b"", "multipart/form-data"
     return "none", None, b"", None
@@ -168,6 +174,7 @@ class _Session:
             "body": locust_util.jsonable(shown, mask=True), "header_names": sorted(merged.keys()),
             "line": line, "file": file, "status": None, "json_excerpt": None, "catch": None,
             "failure_message": None, "exception": None, "url_match": None, "side_effects": [],
+            "redirects": [],
             "_plain": shown, "_headers": merged,
         }
         if rec is not None:
@@ -177,6 +184,8 @@ class _Session:
         locust_clock.STATE["recording"] = False  # the server's own random calls are not the user's
         try:
             status, resp_headers, content = CURRENT["transport"].send(self, entry, raw)
+            if kwargs.get("allow_redirects", True):
+                status, resp_headers, content = self._follow(entry, raw, status, resp_headers, content)
         finally:
             locust_clock.STATE["recording"] = recording
         entry["status"] = status
@@ -184,6 +193,26 @@ class _Session:
             entry["json_excerpt"] = content[:300].decode("utf-8", "replace")
         response = Response(status, resp_headers, content, self.base_url + path, entry)
         return response
+
+    def _follow(self, entry, raw, status, headers, content):
+        """Follow local redirects like requests and geventhttpclient do (POST->GET on 301-303)."""
+        current = entry
+        while status in (301, 302, 303, 307, 308) and len(entry["redirects"]) < 5:
+            location = Headers(headers).get("Location")
+            target = urlsplit(str(location or ""))
+            if not location or (target.netloc and target.netloc != urlsplit(self.base_url).netloc):
+                break
+            current = dict(current, side_effects=[], exception=None,
+                           path=(target.path or "/") + (f"?{target.query}" if target.query else ""))
+            if status in (301, 302, 303) and current["method"] != "HEAD":
+                current["method"], raw = "GET", b""
+                current["_headers"] = Headers({k: v for k, v in current["_headers"].items()
+                                               if str(k).lower() != "content-type"})
+            entry["redirects"].append({"status": status, "method": current["method"], "path": current["path"]})
+            status, headers, content = CURRENT["transport"].send(self, current, raw)
+            entry["exception"] = current["exception"]
+            entry["side_effects"] = entry["side_effects"] + current["side_effects"]
+        return status, headers, content
 
     def get(self, url, **kwargs):
         return self.request("GET", url, **kwargs)

@@ -4,10 +4,11 @@ The clock stands still (so deadlines computed by the locustfile are exact and co
 sleeping costs nothing, and every call to the module-level `random` functions made by user
 code is remembered, so doctor can tell how a username was picked.
 """
+import datetime as _dt
+import random
 import signal
 import time
-
-import random
+import types
 
 from doctor_py import locust_util
 
@@ -86,6 +87,35 @@ def observe_random():
     """Wrap random's module functions; call before the locustfile is imported."""
     for name in OBSERVED:
         setattr(random, name, _wrap(name, getattr(random, name)))
+
+
+class FrozenDateTime(_dt.datetime):
+    """datetime whose now() is the frozen clock."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.fromtimestamp(now(), tz)
+
+    @classmethod
+    def utcnow(cls):
+        return cls.fromtimestamp(now(), _dt.timezone.utc).replace(tzinfo=None)
+
+    @classmethod
+    def today(cls):
+        return cls.fromtimestamp(now())
+
+
+def freeze_datetime(module):
+    """The locustfile's own `datetime` names see the frozen clock; Django keeps the real one
+    (its token expiry must stay real)."""
+    proxy = types.ModuleType("datetime")
+    proxy.__dict__.update(vars(_dt))
+    proxy.datetime = FrozenDateTime
+    for name, value in list(vars(module).items()):
+        if value is _dt.datetime:
+            setattr(module, name, FrozenDateTime)
+        elif value is _dt:
+            setattr(module, name, proxy)
 
 
 class TimedOut(BaseException):

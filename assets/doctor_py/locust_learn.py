@@ -216,10 +216,10 @@ def _candidate(name, value, now, mono_now):
     if isinstance(value, float) and mono_now < value <= mono_now + WEEK:
         return {"attribute": name, "seconds": round(value - mono_now, 3), "clock": "monotonic"}
     if isinstance(value, datetime.datetime):
-        current = datetime.datetime.now(value.tzinfo) if value.tzinfo else datetime.datetime.now()
+        current = datetime.datetime.fromtimestamp(now, value.tzinfo)
         seconds = (value - current).total_seconds()
         if 0 < seconds <= WEEK:
-            return {"attribute": name, "seconds": round(seconds), "clock": "datetime"}
+            return {"attribute": name, "seconds": round(seconds, 3), "clock": "datetime"}
     return None
 
 

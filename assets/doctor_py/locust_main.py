@@ -42,7 +42,7 @@ def run(answer, opts):
         roots.append(os.path.dirname(opts["locustfile"]))
     locust_util.ROOTS[:] = roots
     try:
-        import locust  # noqa: F401  (gevent's monkey patching happens here, before Django)
+        import locust  # gevent's monkey patching happens here, before Django
         from locust.env import Environment
     except BaseException as exc:
         answer["import_error"] = {"code": "locust_missing", "type": type(exc).__name__,
@@ -69,11 +69,13 @@ def run(answer, opts):
         answer["import_error"] = error
         return
 
-    def environment(cls):
-        return Environment(user_classes=[cls], host=opts["host"])
-
-    for cls in locust_runner.user_classes(module):
-        answer["users"].append(locust_user.run_class(cls, opts, transport, environment))
+    locust_clock.freeze_datetime(module)
+    classes = locust_runner.user_classes(module)
+    # Locust's own event hooks (the global `events`, where locustfiles register listeners).
+    env = Environment(user_classes=classes, host=opts["host"], events=locust.events)
+    answer["events"] = locust_runner.fire_start_events(env, opts, transport)
+    for cls in classes:
+        answer["users"].append(locust_user.run_class(cls, opts, transport, env))
 
 
 def main():
@@ -82,7 +84,7 @@ def main():
     os.dup2(2, 1)  # anything written to fd 1 (print, C code, children) lands on stderr
     sys.stdout = sys.stderr
     answer = {"protocol": 1, "mode": None, "mode_reason": None, "import_error": None,
-              "users": [], "django": None, "internal_error": None, "elapsed_ms": 0}
+              "events": None, "users": [], "django": None, "internal_error": None, "elapsed_ms": 0}
     try:
         opts = _options(sys.stdin.read())
         answer["mode"] = opts["mode"]

@@ -155,3 +155,23 @@ def instantiate(cls, env, kind, guard):
     elif kind == "HttpSession":
         user.client = locust_client.HttpSession(base_url=cls.host or "")
     return user, made
+
+
+def fire_start_events(env, opts, transport):
+    """Fire `init` and `test_start` as Locust does before users start (listeners often fill
+    account queues or log in there). Their requests are recorded and rolled back too."""
+    guard = Guard(opts["task_timeout_s"], opts["locustfile"])
+    rec = locust_client.Recorder(keep=True)
+    rec.phase = "test_start"
+    locust_client.CURRENT["recorder"] = rec
+    transport.begin_run()
+    try:
+        init = guard.call(lambda: env.events.init.fire(environment=env, runner=None, web_ui=None))
+        start = guard.call(lambda: env.events.test_start.fire(environment=env))
+    finally:
+        transport.end_run()
+        locust_client.CURRENT["recorder"] = None
+    for outcome in (init, start):
+        outcome.pop("value", None)
+    requests = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rec.requests[:50]]
+    return {"init": init, "test_start": start, "requests": requests}

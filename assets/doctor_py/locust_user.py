@@ -19,19 +19,20 @@ def _public(entry):
 def _problems(requests):
     out, seen = [], set()
     for r in requests:
-        if (r.get("url_match") or {}).get("code") == "no_url_pattern" and (r["method"], r["path"]) not in seen:
+        # A path Django redirects (APPEND_SLASH) is answered after all: not a problem.
+        missing = (r.get("url_match") or {}).get("code") == "no_url_pattern" and not r.get("redirects")
+        if missing and (r["method"], r["path"]) not in seen:
             seen.add((r["method"], r["path"]))
             out.append({"code": "no_url_pattern", "method": r["method"], "path": r["path"], "line": r["line"]})
     return out
 
 
-def run_class(cls, opts, transport, env_factory):
+def run_class(cls, opts, transport, env):
     guard = locust_runner.Guard(opts["task_timeout_s"], opts["locustfile"])
     kind = locust_runner.client_kind(cls)
     declared_host = cls.__dict__.get("host")
     if opts["host"]:
         cls.host = opts["host"]  # as `locust --host` does
-    env = env_factory(cls)
     facts = {"class": cls.__name__, "file": os.path.abspath(getattr(inspect.getmodule(cls), "__file__", "") or ""),
              "line": locust_runner.def_line(cls), "client": kind, "host": cls.host,
              "declared_host": declared_host, "init_error": None, "on_start": None, "tasks": [],

@@ -44,7 +44,8 @@ pub struct Cli {
 pub enum Command {
     /// Show the resolved configuration and where each value came from.
     Config,
-    /// Apply a fix (`CHECK.FIX`, e.g. `stock.seed`); without an id, list the fixes that apply now.
+    /// Apply a fix (`CHECK.FIX`, e.g. `stock.seed`) or the fixes a check offers now (`users`);
+    /// without an id, list the fixes that apply now.
     Fix {
         id: Option<String>,
         /// Do not ask for confirmation.

@@ -1,4 +1,6 @@
-//! `doctor fix [ID] [--yes]`: show what a fix will run, confirm, apply, check again.
+//! `doctor fix [ID] [--yes]`: show what a fix will run, confirm, apply, check again. ID is a fix
+//! (`stock.seed`) or a check (`users`): a check runs first and its offered fixes are applied in
+//! turn until it passes.
 
 use crate::checks::registry::Registry;
 use crate::checks::runner;
@@ -54,7 +56,129 @@ pub async fn fix_command(
         }
         return Ok(0);
     };
-    let plan = crate::fixes::plan(&registry, &ctx, &id).await?;
+    if !id.contains('.') && registry.get(&id).is_some() {
+        return fix_check(registry, config, &id, yes, lang, format, &secrets).await;
+    }
+    let check_id = id.split_once('.').map_or(id.as_str(), |(check, _)| check);
+    if registry.get(check_id).is_none() {
+        return Err(unknown_id(&registry, &id, lang));
+    }
+    let ran = apply_fix(registry, config, &id, yes, lang, format, &secrets).await?;
+    Ok(ran.exit_code())
+}
+
+/// How one fix went: cancelled at the prompt, its program failed, or it ran and the check was
+/// run again (passing or not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FixRun {
+    Cancelled,
+    Failed,
+    Rechecked { passes: bool },
+}
+
+impl FixRun {
+    fn exit_code(self) -> u8 {
+        u8::from(self != FixRun::Rechecked { passes: true })
+    }
+}
+
+/// `doctor fix CHECK`: run the check, then the fixes it offers now, in order, until it passes.
+async fn fix_check(
+    registry: Arc<Registry>,
+    config: Config,
+    check_id: &str,
+    yes: bool,
+    lang: Lang,
+    format: Format,
+    secrets: &[String],
+) -> Result<u8, String> {
+    let results = runner::run(
+        registry.clone(),
+        &[check_id.to_string()],
+        Context::new(config.clone()),
+        None,
+    )
+    .await;
+    let Some(result) = results.iter().find(|r| r.id == check_id) else {
+        return Err(format!("check {check_id} did not run"));
+    };
+    outln!(
+        "{} {check_id}: {}",
+        result.status.mark(),
+        result.summary.get(lang)
+    );
+    if result.fixes.is_empty() {
+        let passes = result.status.lets_dependents_run();
+        outln!(
+            "{}",
+            match (lang, passes) {
+                (Lang::Ko, true) => format!("{check_id}: 고칠 것이 없습니다."),
+                (Lang::Ko, false) => format!(
+                    "{check_id}: 지금 적용할 수 있는 자동 해결이 없습니다. 위 점검 결과의 해결 방법을 따르세요."
+                ),
+                (Lang::En, true) => format!("{check_id}: nothing to fix."),
+                (Lang::En, false) => format!(
+                    "{check_id}: no automatic fix applies now; follow the check's advice above."
+                ),
+            }
+        );
+        return Ok(u8::from(!passes));
+    }
+    let offered: Vec<String> = result.fixes.iter().map(|f| f.id.clone()).collect();
+    for fix_id in &offered {
+        let ran = apply_fix(
+            registry.clone(),
+            config.clone(),
+            fix_id,
+            yes,
+            lang,
+            format,
+            secrets,
+        )
+        .await?;
+        // Cancelled or fixed: stop; otherwise the next offered fix may still help.
+        if matches!(ran, FixRun::Cancelled | FixRun::Rechecked { passes: true }) {
+            return Ok(ran.exit_code());
+        }
+    }
+    Ok(1)
+}
+
+/// The usage error for an id that names neither a fix nor a check: both kinds listed.
+fn unknown_id(registry: &Registry, id: &str, lang: Lang) -> String {
+    let checks: Vec<&str> = registry.checks.iter().map(|c| c.id.as_str()).collect();
+    let fixes: Vec<String> = registry
+        .checks
+        .iter()
+        .flat_map(|c| c.fixes.iter().map(move |f| format!("{}.{}", c.id, f.id)))
+        .collect();
+    if lang == Lang::Ko {
+        format!(
+            "'{id}'는 자동 해결도 점검도 아닙니다.\n  자동 해결: {}\n  점검: {}",
+            fixes.join(", "),
+            checks.join(", ")
+        )
+    } else {
+        format!(
+            "'{id}' is neither a fix nor a check.\n  fixes: {}\n  checks: {}",
+            fixes.join(", "),
+            checks.join(", ")
+        )
+    }
+}
+
+/// One fix: show the plan, confirm, apply, check again.
+async fn apply_fix(
+    registry: Arc<Registry>,
+    config: Config,
+    id: &str,
+    yes: bool,
+    lang: Lang,
+    format: Format,
+    secrets: &[String],
+) -> Result<FixRun, String> {
+    let ctx = Context::new(config.clone());
+    let plan = crate::fixes::plan(&registry, &ctx, id).await?;
     outln!("doctor fix {}: {}", plan.id, plan.title.get(lang));
     outln!(
         "{}",
@@ -76,7 +200,7 @@ pub async fn fix_command(
                 "Cancelled."
             }
         );
-        return Ok(1);
+        return Ok(FixRun::Cancelled);
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let printer = tokio::spawn(async move {
@@ -84,7 +208,7 @@ pub async fn fix_command(
             outln!("  | {line}");
         }
     });
-    let applied = crate::fixes::apply(&plan, &secrets, Some(tx)).await?;
+    let applied = crate::fixes::apply(&plan, secrets, Some(tx)).await?;
     let _ = printer.await;
     if !applied.success {
         eprintln!(
@@ -95,7 +219,7 @@ pub async fn fix_command(
                 format!("fix {} failed ({})", plan.id, applied.exit.describe(lang))
             }
         );
-        return Ok(1);
+        return Ok(FixRun::Failed);
     }
     // A fresh context: the fix changed what Django and the database answer.
     let results = runner::run(registry, &plan.rerun, Context::new(config), None).await;
@@ -132,7 +256,7 @@ pub async fn fix_command(
         super::shutdown_signal().await;
         crate::fixes::stop_background().await;
     }
-    Ok(code as u8)
+    Ok(FixRun::Rechecked { passes: code == 0 })
 }
 
 fn confirm(lang: Lang) -> Result<bool, String> {

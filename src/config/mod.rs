@@ -79,6 +79,8 @@ pub struct Config {
 
 pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8000";
 pub const DEFAULT_LOGIN_PATH: &str = "/api/token/";
+/// Larger locustfiles are not read while the configuration loads (see `Config::load`).
+const READ_AT_START_LIMIT: u64 = 512 * 1024;
 
 impl Config {
     /// Resolve the configuration as seen from `cwd` with the process environment.
@@ -179,9 +181,12 @@ impl Config {
         } else {
             Setting::new(None, Origin::Default)
         };
+        // Read at start only when small: the executed locustfile is the real source of these
+        // values, and a generated multi-megabyte file must not hold up every command.
         let parsed = locustfile
             .value
             .as_deref()
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= READ_AT_START_LIMIT))
             .and_then(|p| Locustfile::read(p).ok());
         let from_locustfile = |what: &str| {
             let at = parsed

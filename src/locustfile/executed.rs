@@ -27,7 +27,7 @@ pub struct Execution {
     pub mode_reason: Option<Problem>,
     #[serde(default)]
     pub import_error: Option<Problem>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub users: Vec<UserRun>,
     #[serde(default)]
     pub django: Option<Value>,
@@ -46,7 +46,7 @@ pub struct Problem {
     pub message: Option<String>,
     #[serde(default)]
     pub line: Option<usize>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub frames: Vec<crate::django::Frame>,
 }
 
@@ -83,9 +83,9 @@ pub struct UserRun {
     pub client: String,
     #[serde(default)]
     pub on_start: Option<Call>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub tasks: Vec<Call>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub requests: Vec<Request>,
     #[serde(default)]
     pub login: Option<Login>,
@@ -140,7 +140,7 @@ pub struct Request {
     pub exception: Option<Problem>,
     #[serde(default)]
     pub url_match: Option<Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub side_effects: Vec<Value>,
 }
 
@@ -192,7 +192,7 @@ pub struct Login {
 
 #[derive(Clone, Debug, Deserialize, Default)]
 pub struct Credentials {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub passwords: Vec<String>,
     #[serde(default)]
     pub pool: Option<Pool>,
@@ -209,7 +209,7 @@ pub struct Pool {
     pub low: Option<i64>,
     #[serde(default)]
     pub high: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub names: Vec<String>,
     #[serde(default)]
     pub runs: Option<u32>,
@@ -227,6 +227,15 @@ pub struct TokenRefresh {
     pub seconds: Option<f64>,
     #[serde(default)]
     pub relogin_after_expiry: Option<bool>,
+}
+
+/// The helper writes `null` for an empty list as often as `[]`; both read as empty.
+fn null_is_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 impl Execution {

@@ -102,13 +102,15 @@ pub async fn pool(ctx: &Context) -> Option<(UserPool, bool)> {
     {
         return Some((pool, true));
     }
-    let read = ctx
-        .config
-        .locustfile
-        .value
-        .as_deref()
-        .and_then(|p| crate::locustfile::Locustfile::read(p).ok())
-        .and_then(|f| f.user_pool());
+    let path = ctx.config.locustfile.value.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        crate::locustfile::Locustfile::read(path.as_deref()?)
+            .ok()?
+            .user_pool()
+    })
+    .await
+    .ok()
+    .flatten();
     if let Some(pool) = read {
         return Some((pool, false));
     }

@@ -16,10 +16,17 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let file = Locustfile::parse(&text);
     let shown = path.display().to_string();
-    // What really happens when the users run once (executed in the project's Python).
-    let execution = input.ctx.locust_run().await;
+    // Reading (file:line locations) off the async threads, so the check's timeout holds even
+    // for a huge file, side by side with running it (what really happens when users run once).
+    let reading = tokio::task::spawn_blocking(move || {
+        let file = Locustfile::parse(&text);
+        let review = advice::review(&text, &file);
+        let refresh = advice::refresh_interval(&text, &file);
+        (file, review, refresh)
+    });
+    let (reading, execution) = tokio::join!(reading, input.ctx.locust_run());
+    let (file, review, refresh_read) = reading?;
     let mut lifetime = input
         .dep("auth")
         .and_then(|r| r.facts.get("token_lifetime_s"))
@@ -43,11 +50,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     if file.user_classes.is_empty() && !import_failed {
         return Ok(Outcome::fail("no_user_class", t!("{shown}: no Locust User class (Locust will say \"No User class found!\")"; "{shown}: Locust User 클래스 없음 (Locust가 \"No User class found!\" 출력)")).at(&shown, None));
     }
-    let mut findings = if import_failed {
-        Vec::new()
-    } else {
-        advice::review(&text, &file)
-    };
+    let mut findings = if import_failed { Vec::new() } else { review };
     // The run is the truth where it saw the same thing as the text reading.
     let executed_headers: Vec<usize> = executed_findings
         .iter()
@@ -68,7 +71,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     // from Django only when the answer matters, rather than assuming a short-lived token.
     if lifetime.is_none()
         && (findings.iter().any(|f| f.kind == Kind::NoTokenRefresh)
-            || advice::refresh_interval(&text, &file).is_some())
+            || refresh_read.is_some())
         && let Ok(facts) = input.ctx.django.facts(&input.ctx.config).await
     {
         lifetime = facts.access_token_lifetime_s().map(|s| s as i64);
@@ -90,11 +93,9 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         findings.retain(|f| f.kind != Kind::NoTokenRefresh);
     }
     // Tip 2 the other way round: a refresh planned after the token has already expired.
-    if let (false, Some(lifetime), Some((refresh, line))) = (
-        executed_refresh,
-        lifetime,
-        advice::refresh_interval(&text, &file),
-    ) && refresh > lifetime as f64
+    if let (false, Some(lifetime), Some((refresh, line))) =
+        (executed_refresh, lifetime, refresh_read)
+        && refresh > lifetime as f64
     {
         findings.push(advice::Finding {
             kind: Kind::NoTokenRefresh,

@@ -255,6 +255,96 @@ pub fn duration_ko(secs: u64) -> String {
 mod tests {
     use super::*;
 
+    fn server(cwd: &Path, env: &[(&str, &str)], settings: Option<&str>) -> ServerProcess {
+        ServerProcess {
+            pid: 77,
+            worker_pids: vec![],
+            reloader_pid: None,
+            argv: vec!["python".into(), "manage.py".into(), "runserver".into()],
+            exe: "/usr/bin/python3.11".into(),
+            cwd: cwd.to_path_buf(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            started_at: SystemTime::now(),
+            start_ticks: 1,
+            kind: ServerKind::Runserver,
+            reloads: true,
+            settings_option: settings.map(str::to_string),
+            interpreter: cwd.join(".venv/bin/python"),
+            interpreter_how: "argv[0]".into(),
+            venv: None,
+            command: vec![],
+        }
+    }
+
+    #[test]
+    fn the_server_decides_environment_and_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("manage.py"),
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.base')\n",
+        )
+        .unwrap();
+        let discovered = Config::load_with_env(dir.path(), &Default::default(), &|_| None).unwrap();
+        let launch = server_launch(&discovered, &server(dir.path(), &[("A", "1")], None));
+        assert_eq!(
+            launch.argv,
+            vec![dir.path().join(".venv/bin/python").display().to_string()]
+        );
+        assert_eq!(launch.origin, "server pid 77");
+        let LaunchEnv::Exact(env) = &launch.env else {
+            panic!("{launch:?}")
+        };
+        assert!(env.contains(&("A".into(), "1".into())));
+        assert!(env.contains(&("DJANGO_SETTINGS_MODULE".into(), "config.base".into())));
+        // --settings beats the server's DJANGO_SETTINGS_MODULE, which beats manage.py.
+        let s = server(
+            dir.path(),
+            &[("DJANGO_SETTINGS_MODULE", "config.env")],
+            Some("config.load"),
+        );
+        assert_eq!(
+            server_settings(&discovered, &s),
+            Some(("config.load".into(), "server pid 77 (--settings)".into()))
+        );
+        let s = server(
+            dir.path(),
+            &[("DJANGO_SETTINGS_MODULE", "config.env")],
+            None,
+        );
+        assert_eq!(server_settings(&discovered, &s).unwrap().0, "config.env");
+        // doctor's own DJANGO_SETTINGS_MODULE never reaches a server's launch.
+        std::fs::write(dir.path().join("manage.py"), "").unwrap();
+        let from_env = Config::load_with_env(dir.path(), &Default::default(), &|k| {
+            (k == "DJANGO_SETTINGS_MODULE").then(|| "doctors.own".to_string())
+        })
+        .unwrap();
+        assert_eq!(
+            server_settings(&from_env, &server(dir.path(), &[], None)),
+            None
+        );
+        // An interpreter named in doctor.toml is kept, with the server's folder and environment.
+        std::fs::write(
+            dir.path().join("doctor.toml"),
+            "[django]\npython = \"/opt/py/bin/python\"\n",
+        )
+        .unwrap();
+        let explicit = Config::load_with_env(dir.path(), &Default::default(), &|_| None).unwrap();
+        let launch = server_launch(&explicit, &server(dir.path(), &[("A", "1")], None));
+        assert_eq!(launch.argv, vec!["/opt/py/bin/python".to_string()]);
+        assert!(
+            launch
+                .origin
+                .ends_with("folder and environment of server pid 77"),
+            "{}",
+            launch.origin
+        );
+        assert!(matches!(launch.env, LaunchEnv::Exact(_)));
+        assert_eq!(launch.cwd, dir.path());
+    }
+
     #[test]
     fn durations_read_in_both_languages() {
         assert_eq!(duration_en(42), "42 s");

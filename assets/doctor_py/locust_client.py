@@ -58,6 +58,7 @@ class Response:
         self.elapsed = __import__("datetime").timedelta(0)
         self.error = None if status < 400 else _http_error(status, url)
         self._entry = entry
+        self.requests_style = False
 
     @property
     def text(self):
@@ -68,7 +69,13 @@ class Response:
         return self.status_code < 400
 
     def json(self, **kwargs):
-        return jsonlib.loads(self.text, **kwargs)
+        try:
+            return jsonlib.loads(self.text, **kwargs)
+        except jsonlib.JSONDecodeError as exc:
+            if self.requests_style:  # requests raises its own subclass; user code may catch it
+                import requests
+                raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from None
+            raise
 
     def raise_for_status(self):
         if self._entry.get("catch") == "success":
@@ -192,6 +199,7 @@ class _Session:
         if "json" in str(resp_headers.get("Content-Type", "")).lower() or content[:1] in (b"{", b"["):
             entry["json_excerpt"] = content[:300].decode("utf-8", "replace")
         response = Response(status, resp_headers, content, self.base_url + path, entry)
+        response.requests_style = isinstance(self, HttpSession)
         return response
 
     def _follow(self, entry, raw, status, headers, content):

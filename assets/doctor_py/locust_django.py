@@ -187,7 +187,9 @@ class DjangoTransport:
         if session.django_client is None:
             from django.test import Client
             parts = urlsplit(session.base_url or "http://127.0.0.1")
-            session.django_client = Client(raise_request_exception=True, HTTP_HOST=parts.netloc or "127.0.0.1")
+            # CSRF is enforced as a real server would (the test client skips it by default).
+            session.django_client = Client(raise_request_exception=True, enforce_csrf_checks=True,
+                                           HTTP_HOST=parts.netloc or "127.0.0.1")
             session.django_secure = parts.scheme == "https"
         return session.django_client
 

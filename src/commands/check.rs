@@ -47,12 +47,31 @@ pub async fn report_checks(
     let ctx = Context::new(config);
     let target = target_json(&ctx).await;
     let results = runner::run(registry, &selected, ctx, None).await;
-    let code = report::exit_code(&results, strict);
+    let unrun = report::not_run_without_project(&results, &selected);
+    let code = if unrun.is_empty() {
+        report::exit_code(&results, strict)
+    } else {
+        eprintln!("doctor: {}", no_project_line(&unrun, lang));
+        1
+    };
     match format {
         Format::Json => outln!("{:#}", report::json::render(&results, lang, target, code)),
         Format::Text => out!("{}", report::text::render(&results, lang, &header(&target))),
     }
     Ok(code as u8)
+}
+
+/// What to do when the checks asked for need a Django project and there is none.
+fn no_project_line(ids: &[String], lang: Lang) -> String {
+    let ids = ids.join(", ");
+    match lang {
+        Lang::En => format!(
+            "{ids} could not run: there is no Django project (manage.py) in this folder or above it. Run doctor in the folder with manage.py, or pass --project-dir DIR."
+        ),
+        Lang::Ko => format!(
+            "{ids} 점검을 실행하지 못함: 이 폴더와 상위 폴더에 Django 프로젝트(manage.py)가 없습니다. manage.py가 있는 폴더에서 실행하거나 --project-dir DIR을 지정하세요."
+        ),
+    }
 }
 
 async fn target_json(ctx: &Context) -> serde_json::Value {

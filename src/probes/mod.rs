@@ -153,15 +153,20 @@ pub fn url_port(url: &str) -> Option<u16> {
     parsed.port_or_known_default()
 }
 
+/// The diagnosis of a check skipped because there is no Django project to ask.
+pub const NO_PROJECT: &str = "no_project";
+
 /// Django's answer for a probe that needs it. When Django cannot start, the probe is skipped
 /// and points at the `settings` check, which explains why; a Python that cannot run at all fails.
 pub async fn django_facts(input: &Input<'_>) -> Result<Arc<crate::django::DjangoFacts>, Outcome> {
     // No project at all: one check (settings) says so; the others need not repeat it.
+    // The diagnosis lets `--check` fail a check the user asked for that could not run at all.
     if input.ctx.config.project_dir.value.is_none() {
         return Err(Outcome::skip(crate::t!(
             "no Django project (manage.py) here: see the settings check";
             "Django 프로젝트(manage.py) 없음: settings 점검 참고"
-        )));
+        ))
+        .diagnosed(NO_PROJECT));
     }
     match input.ctx.django.facts(&input.ctx.config).await {
         Ok(facts) => match &facts.setup_error {

@@ -26,6 +26,20 @@ pub fn counts(results: &[Arc<CheckResult>]) -> BTreeMap<&'static str, usize> {
     counts
 }
 
+/// The checks the user selected that were skipped only because there is no Django project:
+/// nothing was tested, so `--check` must not exit 0 for them.
+pub fn not_run_without_project(results: &[Arc<CheckResult>], selected: &[String]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| {
+            r.status == Status::Skip
+                && r.diagnosis.as_deref() == Some(crate::probes::NO_PROJECT)
+                && selected.contains(&r.id)
+        })
+        .map(|r| r.id.clone())
+        .collect()
+}
+
 /// 0: everything passed (warnings allowed unless strict); 1: something failed.
 pub fn exit_code(results: &[Arc<CheckResult>], strict: bool) -> i32 {
     let bad = results.iter().any(|r| {

@@ -50,9 +50,8 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS runs (
 
 async fn open(project_dir: &Path) -> Result<SqliteConnection, String> {
     let file = path(project_dir);
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
+    super::state_dir::ensure(project_dir)
+        .map_err(|e| format!("{}: {e}", project_dir.join(".doctor").display()))?;
     let mut conn = SqliteConnectOptions::new()
         .filename(&file)
         .create_if_missing(true)

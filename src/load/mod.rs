@@ -13,6 +13,7 @@ pub mod locust;
 pub mod monitor;
 pub mod plan;
 pub mod report;
+pub mod state_dir;
 pub mod stats;
 pub mod verdict;
 

@@ -170,6 +170,7 @@ fn opt_pct(v: Option<f32>) -> String {
 
 /// Create the run's directory; two runs started in the same second get `-2`, `-3`, ...
 pub fn claim_dir(report: &mut RunReport) -> std::io::Result<()> {
+    super::state_dir::ensure(&report.plan.project_dir)?;
     let runs = super::runs_dir(&report.plan.project_dir);
     std::fs::create_dir_all(&runs)?;
     let stamp = report.id.clone();

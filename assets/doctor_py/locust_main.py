@@ -31,6 +31,7 @@ def _options(raw):
         "runs": max(1, int(opts.get("runs") or 30)),
         "task_timeout_s": float(opts.get("task_timeout_s") or 3.0),
         "token_lifetime_s": float(lifetime) if lifetime is not None else None,
+        "locust_env": opts.get("locust_env") or {},
     }
 
 
@@ -56,11 +57,18 @@ def run(answer, opts):
         transport, reason, facts = locust_django.prepare(project)
         answer["django"] = facts
         answer["mode_reason"] = reason
+        # No lifetime given: the project's own (simplejwt's setting) for the re-login test.
+        if opts["token_lifetime_s"] is None and facts and facts.get("token_lifetime_s"):
+            opts["token_lifetime_s"] = float(facts["token_lifetime_s"])
     if transport is None:
         transport = locust_record.RecordTransport()
     answer["mode"] = transport.mode
     locust_client.CURRENT["transport"] = transport
 
+    # The locustfile runs in Locust's process, started from the user's shell: it sees that
+    # shell's variables (a password from os.environ), while Django above kept the server's.
+    for name, value in opts["locust_env"].items():
+        os.environ.setdefault(name, value)
     locust_clock.freeze()
     locust_clock.observe_random()
     locust_runner.install_clients()

@@ -526,7 +526,7 @@ mod tests {
     /// A repository with the venv at its root, the Django project in `core/` with its own
     /// doctor.toml, and the load test beside `core/`.
     fn repository_with_core() -> tempfile::TempDir {
-        let dir = project(&[
+        project(&[
             (".git/HEAD", "ref: refs/heads/main\n"),
             (".venv/bin/python", ""),
             ("core/manage.py", MANAGE),
@@ -535,8 +535,7 @@ mod tests {
                 "[target]\nbase_url = \"http://127.0.0.1:8200\"\n",
             ),
             ("loadtest/locustfile.py", LOCUST),
-        ]);
-        dir
+        ])
     }
 
     #[test]

@@ -93,6 +93,9 @@ pub struct UserRun {
     pub credentials: Credentials,
     #[serde(default)]
     pub token_refresh: Option<TokenRefresh>,
+    /// With the clock moved past the token's lifetime, did a task log in again?
+    #[serde(default)]
+    pub relogin_after_expiry: Option<bool>,
 }
 
 /// on_start or one task, run once.
@@ -225,8 +228,6 @@ pub struct TokenRefresh {
     pub attribute: Option<String>,
     #[serde(default)]
     pub seconds: Option<f64>,
-    #[serde(default)]
-    pub relogin_after_expiry: Option<bool>,
 }
 
 /// The helper writes `null` for an empty list as often as `[]`; both read as empty.
@@ -330,6 +331,8 @@ pub async fn execute(config: &Config) -> Result<Execution, NotExecuted> {
         "runs": POOL_RUNS,
         "task_timeout_s": TASK_TIMEOUT_S,
         "token_lifetime_s": null,
+        // The shell Locust will be started from is doctor's: its variables reach the locustfile.
+        "locust_env": std::env::vars().collect::<std::collections::HashMap<_, _>>(),
     });
     let line = python_helper::run(&launch, ENTRY, &request, MARKER, TIMEOUT)
         .await

@@ -38,10 +38,10 @@ pub fn findings(run: &Execution, locustfile: &str, lifetime_s: Option<i64>) -> V
     for user in &run.users {
         let calls = user.on_start.iter().chain(&user.tasks);
         for call in calls {
-            if let Some(finding) = call_finding(call, &user.class_name, locustfile) {
-                if !found.contains(&finding) {
-                    found.push(finding);
-                }
+            if let Some(finding) = call_finding(call, &user.class_name, locustfile)
+                && !found.contains(&finding)
+            {
+                found.push(finding);
             }
         }
         if let (Some(refresh), Some(lifetime)) = (&user.token_refresh, lifetime_s)

@@ -43,7 +43,7 @@ pub async fn login_spec(ctx: &Context) -> LoginSpec {
         Some(format) if !explicit(&config.login_format) => format,
         _ => config.login_format.value,
     };
-    let learnt_name = user.and_then(|u| first_account(u));
+    let learnt_name = user.and_then(first_account);
     let username = match (&config.username.value, learnt_name) {
         (Some(name), _) if explicit(&config.username) => Some(name.clone()),
         (_, Some(name)) => Some(name),

@@ -133,7 +133,7 @@ fn judge(answer: &Value, from_load_test: bool, input: &Input<'_>) -> Outcome {
             Outcome::skip(t!("could not test, because doctor's stand-in body was rejected ({message}) and the locustfile makes no reservation doctor could run"; "점검하지 못함: doctor의 대체 요청 본문이 거부됨 ({message}), locustfile에서 실행할 예약 요청을 찾지 못함")).with("body", body)
         };
     }
-    let outcome = match status {
+    match status {
         200 | 201 => base(Outcome::pass(t!("POST {url} → {status}: reservations work"; "POST {url} → {status}: 예약 정상"))),
         400 if is_json => {
             let code = serde_json::from_str::<Value>(&body).ok().and_then(|b| b.get("error_code").and_then(Value::as_str).map(str::to_string)).unwrap_or_default();
@@ -142,8 +142,7 @@ fn judge(answer: &Value, from_load_test: bool, input: &Input<'_>) -> Outcome {
         400 => base(Outcome::fail("bad_400", t!("POST {url} → 400 without a JSON body: the load test cannot tell it from a real error"; "POST {url} → JSON 본문 없는 400: 부하 테스트가 실제 오류와 구분 불가"))).with("body", body),
         500 => server_error(answer, &url, ctx.config.project_dir.value.as_deref()),
         other => base(Outcome::fail("unexpected", t!("POST {url} → {other}"; "POST {url} → {other}"))).with("body", body),
-    };
-    outcome
+    }
 }
 
 fn server_error(answer: &Value, url: &str, project: Option<&std::path::Path>) -> Outcome {

@@ -71,10 +71,13 @@ fn settings_fault_lists_the_missing_app_and_where_to_add_it() {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     env.push(("SAMPLE_FAULT_SETTINGS", "1"));
+    // doctor's helpers run as a listening server runs (its environment, without the fault):
+    // a closed port makes doctor run the project as configured, with this environment.
+    let closed = format!("http://127.0.0.1:{}", free_port());
     let json = check_json(
         &[
             "--base-url",
-            &svc.base_url,
+            &closed,
             "--check",
             "settings,users,stock",
         ],

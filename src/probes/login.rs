@@ -264,13 +264,9 @@ fn which_step(input: &Input<'_>) -> crate::i18n::Text {
                 "가이드 1단계: 테스트 사용자가 없음 (users 점검 참고)."
             )
         }
-        Some((crate::checks::result::Status::Fail, Some(d))) if d == "wrong_password" => t!(
-            "Step 3: the users exist but the password is wrong (see the users check).";
-            "3단계: 사용자는 있지만 비밀번호가 틀림 (users 점검 참고)."
-        ),
         Some((crate::checks::result::Status::Pass, _)) => t!(
-            "Steps 1 and 2 are fine (users exist, the server answers): the credentials doctor sent are wrong — check [target] username/password against the locustfile.";
-            "1·2단계는 정상 (사용자 존재, 서버 응답): doctor가 보낸 자격 증명이 틀림 — [target] username/password를 locustfile과 비교."
+            "Steps 1 and 2 are fine (the users exist, the server answers): the password the load test sends is wrong for these accounts (or [target] username/password, when set, differs from the locustfile).";
+            "1·2단계는 정상 (사용자 존재, 서버 응답): 부하 테스트가 보내는 비밀번호가 이 계정들과 맞지 않음 (또는 설정한 [target] username/password가 locustfile과 다름)."
         ),
         _ => {
             t!("Check the guide's steps in order: users, server, auth test."; "가이드 순서대로 확인: 사용자, 서버, 인증 테스트.")

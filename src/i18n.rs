@@ -125,7 +125,7 @@ pub fn section_title(lang: Lang, section: &str) -> String {
         "debug.1" => ("Debugging 1 · verbose logging", "디버깅 1 · 상세 로깅"),
         "debug.2" => ("Debugging 2 · Django Silk", "디버깅 2 · Django Silk"),
         "debug.3" => (
-            "Debugging 3 · network (port 8000)",
+            "Debugging 3 · network monitoring",
             "디버깅 3 · 네트워크 모니터링",
         ),
         "load" => ("Before a load run", "부하 테스트 준비"),

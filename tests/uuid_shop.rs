@@ -135,3 +135,73 @@ fn a_failed_fix_reports_its_exit_code_in_words() {
     let (_, _, stderr) = shop.doctor(&["--lang", "ko", "fix", "stock.seed", "--yes"]);
     assert!(stderr.contains("종료 코드 1"), "stderr: {stderr}");
 }
+
+/// runserver for the fixture on a free loopback port (its own process group, stopped on drop).
+fn runserver(shop: &UuidShop) -> (Group, u16) {
+    let log = shop._dir.path().join("runserver.log");
+    for _attempt in 0..5 {
+        let port = free_port();
+        let mut cmd = Command::new(python());
+        cmd.args([
+            "manage.py",
+            "runserver",
+            &format!("127.0.0.1:{port}"),
+            "--noreload",
+        ])
+        .current_dir(shop_dir())
+        .env_remove("DJANGO_SETTINGS_MODULE")
+        .env("DATABASE_URL", &shop.database_url)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+        let mut server = Group::spawn("uuid-shop runserver", cmd, &log);
+        if server.wait_for_port(port) {
+            return (server, port);
+        }
+    }
+    panic!("uuid-shop runserver found no free port");
+}
+
+#[test]
+fn devserver_advice_names_this_projects_wsgi_module_and_port() {
+    let shop = UuidShop::migrated();
+    let (_server, port) = runserver(&shop);
+    let base_url = format!("http://127.0.0.1:{port}");
+    let (code, stdout, stderr) = shop.doctor(&[
+        "--base-url",
+        &base_url,
+        "--format",
+        "json",
+        "--check",
+        "devserver,sqlite",
+    ]);
+    let json = parse_report(code, &stdout, &stderr, "");
+    assert_check(&json, "devserver", "warn", Some("runserver"));
+    let command = check(&json, "devserver")["code"].as_str().unwrap_or("");
+    assert_eq!(
+        command,
+        format!("gunicorn core.wsgi:application -w 4 -b 127.0.0.1:{port}")
+    );
+    let fix = check(&json, "devserver")["fix"].as_str().unwrap_or("");
+    assert!(
+        !fix.contains("config.wsgi") && !fix.contains("8000"),
+        "{fix}"
+    );
+    // uuid-shop has stock to reserve: the SQLite warning speaks of reservations.
+    assert_check(&json, "sqlite", "warn", Some("sqlite"));
+}
+
+#[test]
+fn sqlite_warning_without_stock_speaks_of_concurrent_writes() {
+    let shop = UuidShop::migrated();
+    let email_shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/email-shop");
+    let json = check_json(
+        &["--config", &shop.config, "--check", "sqlite"],
+        &email_shop,
+        &[("DATABASE_URL", shop.database_url.as_str())],
+    );
+    assert_check(&json, "sqlite", "warn", Some("sqlite_writes"));
+    let text = format!("{}", check(&json, "sqlite"));
+    assert!(
+        !text.contains("reservation") && text.contains("concurrent writes"),
+        "{text}"
+    );
+}

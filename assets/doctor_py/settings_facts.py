@@ -14,6 +14,17 @@ def _command_names():
         return []
 
 
+def _quoted_settings():
+    """Settings doctor quotes back in its advice, so the texts name the user's project: the WSGI
+    module (devserver's gunicorn command) and INTERNAL_IPS (where django-debug-toolbar shows)."""
+    from django.conf import settings
+
+    return {
+        "wsgi_application": getattr(settings, "WSGI_APPLICATION", None),
+        "internal_ips": str_list(getattr(settings, "INTERNAL_IPS", None)) or [],
+    }
+
+
 def answer():
     from django.conf import settings
 
@@ -25,7 +36,7 @@ def answer():
             configured = str(root.get("level")).upper()
     # logging.basicConfig(level=DEBUG) in a settings file never shows up in LOGGING.
     effective = logging.getLevelName(logging.getLogger().level)
-    return {
+    facts = {
         "debug": bool(settings.DEBUG),
         "installed_apps": str_list(settings.INSTALLED_APPS) or [],
         "middleware": str_list(getattr(settings, "MIDDLEWARE", None) or []) or [],
@@ -38,3 +49,5 @@ def answer():
         "logging_root_effective": effective,
         "management_commands": sorted(_command_names()),
     }
+    facts.update(_quoted_settings())
+    return facts

@@ -68,6 +68,8 @@ pub struct Outcome {
     pub facts: serde_json::Value,
     /// A detail from the probe that adds to the check's cause (e.g. the server's error text).
     pub detail: Option<Text>,
+    /// Code for this project (e.g. its own gunicorn command), shown instead of the check file's.
+    pub code: Option<String>,
 }
 
 impl Outcome {
@@ -110,6 +112,11 @@ impl Outcome {
 
     pub fn with_facts(mut self, facts: serde_json::Value) -> Outcome {
         self.facts = facts;
+        self
+    }
+
+    pub fn with_code(mut self, code: impl Into<String>) -> Outcome {
+        self.code = Some(code.into());
         self
     }
 

@@ -188,7 +188,7 @@ pub fn finish(check: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult
         diagnosis: outcome.diagnosis,
         cause: diagnosis.map(|d| d.cause.clone()),
         fix: diagnosis.map(|d| d.fix.clone()),
-        code: diagnosis.and_then(|d| d.code.clone()),
+        code: diagnosis.and_then(|d| outcome.code.or_else(|| d.code.clone())),
         detail: outcome.detail,
         location: outcome.location,
         fixes,

@@ -11,7 +11,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let aspect = input.param_str("aspect").unwrap_or("");
     match aspect {
         "open_files" => Ok(open_files(input)),
-        "devserver" => Ok(devserver(input)),
+        "devserver" => Ok(devserver(input).await),
         "silk" | "debug" | "logging" | "sqlite" => django_aspect(input, aspect).await,
         other => anyhow::bail!(
             "readiness: unknown aspect {other:?} (silk, debug, logging, sqlite, devserver, open_files)"
@@ -35,10 +35,16 @@ async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcom
                 ));
             }
         };
+        // Speak of reservations only to a project that has stock to reserve.
+        let reserves = facts.stock().is_ok_and(|s| s.present);
         return Ok(match vendor {
-            Some(super::database::Vendor::Sqlite) => Outcome::warn(
+            Some(super::database::Vendor::Sqlite) if reserves => Outcome::warn(
                 "sqlite",
                 t!("the database is SQLite: concurrent reservations will serialize and fail with \"database is locked\""; "DB가 SQLite: 동시 예약이 직렬화되고 \"database is locked\"로 실패함"),
+            ),
+            Some(super::database::Vendor::Sqlite) => Outcome::warn(
+                "sqlite_writes",
+                t!("the database is SQLite: concurrent writes will serialize and fail with \"database is locked\""; "DB가 SQLite: 동시 쓰기가 직렬화되고 \"database is locked\"로 실패함"),
             ),
             _ => Outcome::pass(t!("the database is not SQLite"; "DB가 SQLite가 아님")),
         });
@@ -97,7 +103,7 @@ async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcom
     })
 }
 
-fn devserver(input: &Input<'_>) -> Outcome {
+async fn devserver(input: &Input<'_>) -> Outcome {
     let listeners = input
         .dep("port")
         .and_then(|r| r.facts.get("listeners"))
@@ -109,15 +115,56 @@ fn devserver(input: &Input<'_>) -> Outcome {
         .filter_map(|l| l.get("command").and_then(Value::as_str))
         .find_map(django_server_kind);
     match command {
-        Some("runserver") => Outcome::warn(
-            "runserver",
-            t!("the server is Django's development server (runserver): one process, not built for 500–1000 users"; "서버가 Django 개발 서버(runserver): 단일 프로세스, 500–1000명 부하용이 아님"),
-        ),
+        Some("runserver") => {
+            // The project's own WSGI module and base_url's address, not the guide's.
+            let wsgi = match super::django_facts(input).await {
+                Ok(facts) => facts
+                    .answer("settings")
+                    .ok()
+                    .and_then(|s| s.get("wsgi_application")?.as_str().map(str::to_string)),
+                Err(_) => None,
+            };
+            let config = &input.ctx.config;
+            let command = gunicorn_command(
+                wsgi.as_deref(),
+                config.settings_module.value.as_deref(),
+                &config.base_url.value,
+            );
+            Outcome::warn(
+                "runserver",
+                t!("the server is Django's development server (runserver): one process, not built for 500–1000 users"; "서버가 Django 개발 서버(runserver): 단일 프로세스, 500–1000명 부하용이 아님"),
+            )
+            .with_code(command)
+        }
         Some(kind) => Outcome::pass(t!("served by {kind}"; "{kind}로 서비스 중")),
         None => Outcome::skip(
             t!("does not apply: the server process is not visible"; "해당 없음: 서버 프로세스를 볼 수 없음"),
         ),
     }
+}
+
+/// `gunicorn core.wsgi:application -w 4 -b 127.0.0.1:8200` for this project: WSGI_APPLICATION
+/// when Django told it, else the settings package's `wsgi` (Django's layout), on base_url's
+/// address.
+fn gunicorn_command(
+    wsgi_application: Option<&str>,
+    settings_module: Option<&str>,
+    base_url: &str,
+) -> String {
+    let app = match wsgi_application.and_then(|a| a.rsplit_once('.')) {
+        Some((module, attr)) => format!("{module}:{attr}"),
+        None => match settings_module.and_then(|m| m.split_once('.')) {
+            Some((package, _)) => format!("{package}.wsgi:application"),
+            None => "PROJECT.wsgi:application".to_string(),
+        },
+    };
+    let url = reqwest::Url::parse(base_url).ok();
+    let host = url
+        .as_ref()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let port = super::url_port(base_url).unwrap_or(8000);
+    format!("gunicorn {app} -w 4 -b {host}:{port}")
 }
 
 /// Locust warns below 10000 and raises the soft limit itself when the hard limit allows.
@@ -140,4 +187,26 @@ fn open_files(input: &Input<'_>) -> Outcome {
         )
     };
     outcome.with("soft_limit", soft).with("hard_limit", hard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gunicorn_command;
+
+    #[test]
+    fn the_gunicorn_command_names_the_projects_module_and_port() {
+        assert_eq!(
+            gunicorn_command(
+                Some("core.wsgi.application"),
+                Some("core.settings"),
+                "http://127.0.0.1:8200"
+            ),
+            "gunicorn core.wsgi:application -w 4 -b 127.0.0.1:8200"
+        );
+        // Without Django's answer: the settings package's wsgi module.
+        assert_eq!(
+            gunicorn_command(None, Some("shop.settings.load"), "http://localhost:9000/"),
+            "gunicorn shop.wsgi:application -w 4 -b localhost:9000"
+        );
+    }
 }

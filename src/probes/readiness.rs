@@ -1,6 +1,8 @@
 //! `readiness`: settings that skew load-test results, one aspect per check (params.aspect):
 //! silk, debug, logging, sqlite, devserver, open_files. Each says what it costs.
 
+mod debug_toolbar;
+
 use super::Input;
 use super::port::django_server_kind;
 use crate::checks::result::Outcome;
@@ -12,9 +14,11 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     match aspect {
         "open_files" => Ok(open_files(input)),
         "devserver" => Ok(devserver(input).await),
-        "silk" | "debug" | "logging" | "sqlite" => django_aspect(input, aspect).await,
+        "silk" | "debug" | "logging" | "sqlite" | "debug_toolbar" => {
+            django_aspect(input, aspect).await
+        }
         other => anyhow::bail!(
-            "readiness: unknown aspect {other:?} (silk, debug, logging, sqlite, devserver, open_files)"
+            "readiness: unknown aspect {other:?} (silk, debug, debug_toolbar, logging, sqlite, devserver, open_files)"
         ),
     }
 }
@@ -25,6 +29,9 @@ async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcom
         Ok(f) => f,
         Err(outcome) => return Ok(outcome),
     };
+    if aspect == "debug_toolbar" {
+        return Ok(debug_toolbar::probe(input, &facts).await);
+    }
     if aspect == "sqlite" {
         let vendor = match super::database::url(ctx).await {
             Ok(url) => super::database::vendor_of(&url),

@@ -351,7 +351,7 @@ fn django_is_started_once_per_run() {
     fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\necho \"python started as pid $$\" >> '{}'\nexec '{}' \"$@\"\n",
+            "#!/bin/sh\necho \"python started as pid $$: $*\" >> '{}'\nexec '{}' \"$@\"\n",
             counter.display(),
             python().display()
         ),
@@ -367,10 +367,15 @@ fn django_is_started_once_per_run() {
     for id in ["users", "auth", "stock"] {
         assert_check(&json, id, "pass", None);
     }
+    // Two helpers, each started once, side by side: the Django answer and the executed
+    // locustfile.
     let calls = fs::read_to_string(&counter).unwrap_or_default();
-    assert_eq!(
-        calls.lines().count(),
-        1,
-        "the project's Python ran more than once (or never):\n{calls}"
-    );
+    for entry in ["django_main.py", "locust_main.py"] {
+        assert_eq!(
+            calls.lines().filter(|l| l.contains(entry)).count(),
+            1,
+            "{entry} ran more than once (or never):\n{calls}"
+        );
+    }
+    assert_eq!(calls.lines().count(), 2, "{calls}");
 }

@@ -42,10 +42,20 @@ fn as_answer(request: &Request) -> Value {
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
-    if let Ok(run) = ctx.locust_run().await
-        && run.mode == "django"
-        && let Some((_, request)) = run.requests().find(|(_, r)| is_reservation(r))
-    {
+    let run = ctx.locust_run().await.ok();
+    let reservation = run
+        .as_ref()
+        .filter(|run| run.mode == "django")
+        .and_then(|run| {
+            run.requests()
+                .find(|(_, r)| is_reservation(r))
+                .map(|(_, r)| r)
+        });
+    // Refused for want of a token (the load test's login failed, or it sends none): the
+    // requests and auth checks say so; the endpoint itself is still tried with doctor's
+    // stand-in, which is authenticated.
+    let refused = reservation.filter(|r| matches!(r.status, Some(401 | 403)));
+    if let Some(request) = reservation.filter(|_| refused.is_none()) {
         if request.unrouted() {
             let path = &request.path;
             return Ok(Outcome::fail("would_404", t!("the locustfile's reservation {} {path}: no URL pattern of the project matches it (404)", request.method; "locustfile의 예약 요청 {} {path}: 맞는 URL 패턴 없음 (404)", request.method))
@@ -81,7 +91,18 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             t!("does not apply: {reason}"; "해당 없음: {reason}"),
         ));
     }
-    Ok(judge(&answer, false, input))
+    let outcome = judge(&answer, false, input);
+    Ok(match refused {
+        Some(request) => outcome.with(
+            "locustfile_reservation",
+            format!(
+                "{} → {} (see requests)",
+                request.label(),
+                request.status.unwrap_or(0)
+            ),
+        ),
+        None => outcome,
+    })
 }
 
 /// DRF's validation answer `{"field": ["message"]}`: the request was wrong, nothing was tested.

@@ -75,12 +75,7 @@ fn settings_fault_lists_the_missing_app_and_where_to_add_it() {
     // a closed port makes doctor run the project as configured, with this environment.
     let closed = format!("http://127.0.0.1:{}", free_port());
     let json = check_json(
-        &[
-            "--base-url",
-            &closed,
-            "--check",
-            "settings,users,stock",
-        ],
+        &["--base-url", &closed, "--check", "settings,users,stock"],
         &sample_dir(),
         &env,
     );

@@ -70,8 +70,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     // No token to read (the login failed, or auth did not run): simplejwt's own setting, asked
     // from Django only when the answer matters, rather than assuming a short-lived token.
     if lifetime.is_none()
-        && (findings.iter().any(|f| f.kind == Kind::NoTokenRefresh)
-            || refresh_read.is_some())
+        && (findings.iter().any(|f| f.kind == Kind::NoTokenRefresh) || refresh_read.is_some())
         && let Ok(facts) = input.ctx.django.facts(&input.ctx.config).await
     {
         lifetime = facts.access_token_lifetime_s().map(|s| s as i64);

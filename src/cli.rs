@@ -64,6 +64,9 @@ pub enum Command {
     Run(RunArgs),
     /// List earlier `doctor run`s of this project (.doctor/history.sqlite3).
     History,
+    /// Explain a section of the troubleshooting guide (`4`, `tip2`, `debug3`, `load1`): what
+    /// goes wrong, which check finds it, how to fix it. Without a section, list them.
+    Explain { section: Option<String> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

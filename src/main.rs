@@ -52,6 +52,10 @@ async fn run(cli: Cli) -> Result<u8, String> {
         Some(name) => Lang::parse(name).ok_or_else(|| format!("--lang {name:?}: use ko or en"))?,
         None => Lang::from_env(),
     };
+    // The guide needs no project and no configuration.
+    if let Some(Command::Explain { section }) = &cli.command {
+        return commands::explain::explain_command(section.as_deref(), lang);
+    }
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let overrides = Overrides {
@@ -79,6 +83,7 @@ async fn run(cli: Cli) -> Result<u8, String> {
         Some(Command::History) => {
             return commands::run::history_command(&config, &cwd, lang, cli.format).await;
         }
+        Some(Command::Explain { .. }) => unreachable!("explain runs before the configuration"),
         None => {}
     }
     if cli.list {

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod explain;
 pub mod fix;
 pub mod run;
 

@@ -53,10 +53,7 @@ fn real_shapes_teach_every_check() {
     assert_check(&json, "users", "fail", Some("user_missing"));
     assert_eq!(evidence(&json, "users", "pool_size"), Some("10000"));
     assert_eq!(evidence(&json, "users", "pool_existing"), Some("100"));
-    assert_eq!(
-        evidence(&json, "users", "pool_from"),
-        Some("locustfile executed")
-    );
+    assert_eq!(evidence(&json, "users", "pool_from"), Some("executed"));
     let summary = check(&json, "users")["summary"].as_str().unwrap();
     assert!(summary.contains("about 99% of logins"), "{summary}");
 

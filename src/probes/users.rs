@@ -67,14 +67,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let found = existing.len();
     let outcome = base
         .with("pool", &pool.description)
-        .with(
-            "pool_from",
-            if executed {
-                "locustfile executed"
-            } else {
-                "locustfile read (not executed)"
-            },
-        )
+        .with("pool_from", if executed { "executed" } else { "read" })
         .with("pool_size", size)
         .with("pool_existing", found);
     if found < size {

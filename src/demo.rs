@@ -61,7 +61,7 @@ pub fn fault_env(faults: &[String]) -> Result<Vec<(&'static str, &'static str)>,
             other => {
                 let known: Vec<&str> = FAULTS.iter().map(|f| f.0).collect();
                 return Err(format!(
-                    "unknown fault {other:?}; use one of: {}",
+                    "unknown fault '{other}'; use one of: {}",
                     known.join(", ")
                 ));
             }
@@ -169,7 +169,12 @@ async fn run_streaming(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("cannot start {:?}: {e}", command.as_std().get_program()))?;
+        .map_err(|e| {
+            format!(
+                "cannot start {}: {e}",
+                command.as_std().get_program().to_string_lossy()
+            )
+        })?;
     let stderr = child.stderr.take().expect("piped");
     let errors = tokio::spawn(async move {
         let mut lines = BufReader::new(stderr).lines();
@@ -190,8 +195,8 @@ async fn run_streaming(
     } else {
         let tail: Vec<&String> = errors.iter().rev().take(8).collect();
         Err(format!(
-            "{:?} failed ({status}):\n{}",
-            command.as_std().get_program(),
+            "{} failed ({status}):\n{}",
+            command.as_std().get_program().to_string_lossy(),
             tail.into_iter()
                 .rev()
                 .cloned()

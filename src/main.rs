@@ -16,8 +16,9 @@ fn main() -> ExitCode {
     let reaped = doctor::process::reap_orphans();
     if !reaped.is_empty() {
         eprintln!(
-            "doctor: stopped {} process group(s) left behind by a doctor that was killed: {reaped:?}",
-            reaped.len()
+            "doctor: stopped {} process group(s) left behind by a doctor that was killed: {}",
+            reaped.len(),
+            doctor::process::pid_list(&reaped)
         );
     }
     let demo_workdir = match &cli.command {
@@ -49,7 +50,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<u8, String> {
     let lang = match &cli.lang {
-        Some(name) => Lang::parse(name).ok_or_else(|| format!("--lang {name:?}: use ko or en"))?,
+        Some(name) => Lang::parse(name).ok_or_else(|| format!("--lang '{name}': use ko or en"))?,
         None => Lang::from_env(),
     };
     // The guide needs no project and no configuration.

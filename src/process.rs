@@ -116,6 +116,15 @@ pub fn group_members(pgids: &[i32]) -> Vec<u32> {
         .collect()
 }
 
+/// Process group ids as a person reads them: "12, 345".
+pub fn pid_list(pgids: &[i32]) -> String {
+    pgids
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Stop process groups a previous doctor left behind (it was killed before it could).
 /// Returns the pgids stopped.
 pub fn reap_orphans() -> Vec<i32> {

@@ -50,7 +50,7 @@ pub fn parse_check(text: &str, origin: Origin) -> Result<CheckDef, LoadError> {
             file,
             line: line_of_text(text, "probe"),
             message: format!(
-                "unknown probe kind {:?}; use one of: {}",
+                "unknown probe kind '{}'; use one of: {}",
                 def.probe,
                 probes::kind_names().join(", ")
             ),
@@ -70,7 +70,7 @@ pub fn parse_check(text: &str, origin: Origin) -> Result<CheckDef, LoadError> {
                 file,
                 line: line_of_text(text, &format!("{key} ")).or_else(|| line_of_text(text, key)),
                 message: format!(
-                    "[{name}] {key:?} is not read by the {:?} probe (it reads: {allowed})",
+                    "[{name}] '{key}' is not read by the '{}' probe (it reads: {allowed})",
                     def.probe
                 ),
             });
@@ -81,7 +81,7 @@ pub fn parse_check(text: &str, origin: Origin) -> Result<CheckDef, LoadError> {
             file,
             line: line_of_text(text, "id"),
             message: format!(
-                "check id {:?} must be a non-empty word without commas or spaces",
+                "check id '{}' must be a non-empty word without commas or spaces",
                 def.id
             ),
         });
@@ -143,7 +143,7 @@ impl Registry {
                 file: def.origin.to_string(),
                 line: line_of_text(text, "id"),
                 message: format!(
-                    "check id {:?} is already defined in {}",
+                    "check id '{}' is already defined in {}",
                     def.id, existing.origin
                 ),
             });
@@ -166,7 +166,7 @@ impl Registry {
                     return Err(self.error_at(
                         check,
                         dep,
-                        format!("unknown check {dep:?} in needs/after"),
+                        format!("unknown check '{dep}' in needs/after"),
                     ));
                 }
             }
@@ -247,7 +247,7 @@ impl Registry {
             if self.get(id).is_none() {
                 let known: Vec<&str> = self.checks.iter().map(|c| c.id.as_str()).collect();
                 return Err(format!(
-                    "unknown check {id:?}; known checks: {}, or all",
+                    "unknown check '{id}'; known checks: {}, or all",
                     known.join(", ")
                 ));
             }
@@ -342,7 +342,7 @@ mod tests {
     #[test]
     fn unknown_need_names_file_and_line() {
         let err = registry_of(&[("a.toml", check("x", &["nope"]))]).unwrap_err();
-        assert!(err.message.contains("unknown check \"nope\""), "{err}");
+        assert!(err.message.contains("unknown check 'nope'"), "{err}");
         assert_eq!(err.line, Some(4));
     }
 
@@ -370,7 +370,7 @@ mod tests {
     fn unknown_param_of_a_probe_is_an_error() {
         let text = "id = \"x\"\ntitle = { en = \"t\" }\nprobe = \"http\"\n[params]\npth = \"/\"\n";
         let err = registry_of(&[("p.toml", text.to_string())]).unwrap_err();
-        assert!(err.message.contains("\"pth\""), "{err}");
+        assert!(err.message.contains("'pth'"), "{err}");
         assert_eq!(err.line, Some(5));
     }
 

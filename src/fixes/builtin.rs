@@ -23,7 +23,7 @@ pub async fn command(name: &str, ctx: &Context) -> Result<Command, String> {
         "seed_stock" => seed_stock(ctx, python).await,
         "create_users" => create_users(ctx, python).await,
         "start_server" => start_server(ctx, python).await,
-        other => Err(format!("unknown built-in fix {other:?}")),
+        other => Err(format!("unknown built-in fix '{other}'")),
     }
 }
 

@@ -56,10 +56,10 @@ pub struct Applied {
 pub async fn plan(registry: &Registry, ctx: &Context, fix_id: &str) -> Result<Plan, String> {
     let (check_id, name) = fix_id
         .split_once('.')
-        .ok_or_else(|| format!("fix id {fix_id:?}: use CHECK.FIX, e.g. stock.seed"))?;
+        .ok_or_else(|| format!("fix id '{fix_id}': use CHECK.FIX, e.g. stock.seed"))?;
     let check = registry
         .get(check_id)
-        .ok_or_else(|| format!("no check {check_id:?}"))?;
+        .ok_or_else(|| format!("no check '{check_id}'"))?;
     let fix = check.fixes.iter().find(|f| f.id == name).ok_or_else(|| {
         let known: Vec<String> = check
             .fixes
@@ -67,7 +67,7 @@ pub async fn plan(registry: &Registry, ctx: &Context, fix_id: &str) -> Result<Pl
             .map(|f| format!("{check_id}.{}", f.id))
             .collect();
         format!(
-            "check {check_id} has no fix {name:?} (it has: {})",
+            "check {check_id} has no fix '{name}' (it has: {})",
             if known.is_empty() {
                 "none".into()
             } else {

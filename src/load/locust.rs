@@ -165,7 +165,10 @@ impl Locust {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                return Err(format!("Locust's web UI did not answer within {within:?}"));
+                return Err(format!(
+                    "Locust's web UI did not answer within {} s",
+                    within.as_secs()
+                ));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

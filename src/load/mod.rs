@@ -60,7 +60,7 @@ pub async fn run(
 ) -> RunReport {
     let reaped = crate::process::reap_orphans();
     if !reaped.is_empty() {
-        let _ = events.send(RunEvent::Message(t!("stopped {} process group(s) a previous doctor left behind: {reaped:?}", reaped.len(); "이전 doctor가 남긴 프로세스 그룹 {}개 정리: {reaped:?}", reaped.len())));
+        let _ = events.send(RunEvent::Message(t!("stopped {} process group(s) a previous doctor left behind: {}", reaped.len(), crate::process::pid_list(&reaped); "이전 doctor가 남긴 프로세스 그룹 {}개 정리: {}", reaped.len(), crate::process::pid_list(&reaped))));
     }
     let mut report = RunReport::new(&plan);
     if let Err(e) = report::claim_dir(&mut report) {

@@ -77,7 +77,7 @@ pub fn parse_stages(text: &str) -> Result<Vec<u32>, String> {
     match stages {
         Ok(s) if !s.is_empty() && !s.contains(&0) => Ok(s),
         _ => Err(format!(
-            "--stages {text:?}: give user counts above 0 separated by commas, e.g. 100,500,1000"
+            "--stages '{text}': give user counts above 0 separated by commas, e.g. 100,500,1000"
         )),
     }
 }

@@ -32,6 +32,21 @@ impl Outcome {
             Outcome::CouldNotStart | Outcome::Aborted => 3,
         }
     }
+
+    /// The outcome as a person reads it.
+    pub fn words(self, lang: Lang) -> &'static str {
+        let ko = lang == Lang::Ko;
+        match self {
+            Outcome::Passed if ko => "모든 단계가 목표 달성",
+            Outcome::Passed => "every stage met its targets",
+            Outcome::Missed if ko => "목표를 놓친 단계 있음",
+            Outcome::Missed => "a stage missed its targets",
+            Outcome::CouldNotStart if ko => "시작하지 못함",
+            Outcome::CouldNotStart => "could not start",
+            Outcome::Aborted if ko => "중단됨",
+            Outcome::Aborted => "aborted",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -200,12 +215,12 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
     let _ = writeln!(md, "# doctor run {}\n", report.id);
     let _ = writeln!(
         md,
-        "- {}: {}\n- locustfile: {}\n- {}: {:?} (exit {})\n- {}: {} → {} ({:.0} s)",
+        "- {}: {}\n- locustfile: {}\n- {}: {} (exit {})\n- {}: {} → {} ({:.0} s)",
         if ko { "대상" } else { "target" },
         report.base_url,
         report.locustfile.display(),
         if ko { "결과" } else { "outcome" },
-        report.outcome,
+        report.outcome.words(lang),
         report.exit_code,
         if ko { "시간" } else { "time" },
         report.started_at,

@@ -79,7 +79,7 @@ impl Locustfile {
         match value {
             Value::Literal(name) => Some(UserPool {
                 names: vec![name.clone()],
-                description: format!("the single account {name:?}"),
+                description: format!("the single account \"{name}\""),
                 pattern: None,
             }),
             Value::Pattern {

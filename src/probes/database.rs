@@ -169,7 +169,7 @@ pub fn ident(name: &str) -> Result<String, String> {
     if plain {
         Ok(format!("\"{name}\""))
     } else {
-        Err(format!("unexpected identifier {name:?}"))
+        Err(format!("unexpected identifier '{name}'"))
     }
 }
 

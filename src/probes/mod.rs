@@ -143,7 +143,7 @@ pub async fn run(kind: &str, input: &Input<'_>) -> anyhow::Result<Outcome> {
         "requests" => requests::probe(input).await,
         "readiness" => readiness::probe(input).await,
         "server_fresh" => server_fresh::probe(input).await,
-        other => anyhow::bail!("unknown probe kind {other:?}"),
+        other => anyhow::bail!("unknown probe kind '{other}'"),
     }
 }
 

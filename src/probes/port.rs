@@ -126,7 +126,7 @@ pub fn django_server_kind(command: &str) -> Option<&'static str> {
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let base_url = input.ctx.config.base_url.value.clone();
     let port = super::url_port(&base_url)
-        .ok_or_else(|| anyhow::anyhow!("base_url {base_url:?} has no port"))?;
+        .ok_or_else(|| anyhow::anyhow!("base_url {base_url} has no port"))?;
     let (scan, listeners) = tokio::task::spawn_blocking(move || {
         let scan = scan(port)?;
         let listeners = describe(&scan.listener_pids);

@@ -18,7 +18,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             django_aspect(input, aspect).await
         }
         other => anyhow::bail!(
-            "readiness: unknown aspect {other:?} (silk, debug, debug_toolbar, logging, sqlite, devserver, open_files)"
+            "readiness: unknown aspect '{other}' (silk, debug, debug_toolbar, logging, sqlite, devserver, open_files)"
         ),
     }
 }

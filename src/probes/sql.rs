@@ -12,7 +12,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     };
     let first_word = query.split_whitespace().next().unwrap_or("").to_uppercase();
     if !matches!(first_word.as_str(), "SELECT" | "WITH") {
-        anyhow::bail!("params.query must be a SELECT (checks only read); got {first_word:?}");
+        anyhow::bail!("params.query must be a SELECT (checks only read); got '{first_word}'");
     }
     let db = match database::shared(input.ctx).await {
         Ok(db) => db,

@@ -282,8 +282,8 @@ impl App {
                             load.stopping = false;
                             let why = report.message.clone().unwrap_or_default();
                             self.message = Some(Message::Info(format!(
-                                "{:?} (exit {}) {why} — {}",
-                                report.outcome,
+                                "{} (exit {}) {why} — {}",
+                                report.outcome.words(self.lang),
                                 report.exit_code,
                                 report.run_dir.display()
                             )));

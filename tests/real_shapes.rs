@@ -22,7 +22,10 @@ fn checks_with(
     ids: &str,
     env: &[(&str, &str)],
 ) -> Value {
-    let config = service.dir().join(format!("doctor-{locustfile}.toml"));
+    let config = service.dir().join(format!(
+        "doctor-{}.toml",
+        locustfile.rsplit('/').next().unwrap_or(locustfile)
+    ));
     std::fs::write(
         &config,
         format!(
@@ -107,6 +110,26 @@ fn real_shapes_teach_every_check() {
     let json = checks_with(&service, "syntax_error.py", "", "locustfile", &[]);
     assert_check(&json, "locustfile", "fail", Some("import_error"));
     assert_eq!(check(&json, "locustfile")["location"]["line"], 6);
+
+    // A generated 2 MB locustfile: read and run within the check's own time, not an error.
+    let big = service.dir().join("big_locustfile.py");
+    let mut text = std::fs::read_to_string(fixture("choice_names.py")).unwrap();
+    let mut i = 0;
+    while text.len() < 2_000_000 {
+        text.push_str(&format!(
+            "DATA_{i} = {{'k': [1, 2, 3, 'abcdefghijklmnopqrstuvwxyz'], 'n': {i}}}\n"
+        ));
+        i += 1;
+    }
+    std::fs::write(&big, text).unwrap();
+    let json = checks_with(&service, big.to_str().unwrap(), "", "locustfile,users", &[]);
+    assert_ne!(
+        status(&json, "locustfile"),
+        "error",
+        "{:#}",
+        check(&json, "locustfile")
+    );
+    assert_eq!(evidence(&json, "users", "pool_from"), Some("executed"));
 
     // The locustfile's own reservations: the id-in-body URL does not exist here.
     let json = checks_with(&service, "reservations.py", "", "reserve,requests", &[]);

@@ -16,19 +16,6 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 const MARKER: &str = "DOCTOR_LOCUST_JSON: ";
-/// Variables that would change what the helper or the sample does.
-const SCRUBBED: &[&str] = &[
-    "DATABASE_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "LOADTEST_PASSWORD",
-    "SAMPLE_FAULT_LOGIN_500",
-    "SAMPLE_FAULT_SERIALIZER",
-    "SAMPLE_FAULT_SETTINGS",
-    "SAMPLE_SILK",
-    "SAMPLE_DEBUG",
-    "SAMPLE_VERBOSE_LOGGING",
-    "SAMPLE_ACCESS_TOKEN_SECONDS",
-];
 
 fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -130,15 +117,12 @@ fn run_helper(
     for (k, v) in overrides.as_object().expect("overrides object") {
         request[k] = v.clone();
     }
-    let mut cmd = Command::new(common::python());
+    let mut cmd = common::scrubbed(Command::new(common::python()));
     cmd.arg(manifest().join("assets/doctor_py/locust_main.py"))
         .current_dir(common::sample_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for key in SCRUBBED {
-        cmd.env_remove(key);
-    }
     cmd.env("DATABASE_URL", database_url)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("NO_PROXY", "*");

@@ -37,6 +37,7 @@ const SCRUBBED_ENV: &[&str] = &[
     "SAMPLE_DEBUG",
     "SAMPLE_VERBOSE_LOGGING",
     "SAMPLE_ACCESS_TOKEN_SECONDS",
+    "LOADTEST_PASSWORD",
     "HTTP_PROXY",
     "http_proxy",
     "HTTPS_PROXY",
@@ -73,7 +74,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn scrubbed(mut cmd: Command) -> Command {
+pub fn scrubbed(mut cmd: Command) -> Command {
     for key in SCRUBBED_ENV {
         cmd.env_remove(key);
     }

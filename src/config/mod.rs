@@ -220,7 +220,9 @@ impl Config {
                         .map(|p| p.display().to_string())
                         .unwrap_or_default(),
                     line: None,
-                    message: format!("[target] login_format = {other:?}: use \"json\" or \"form\""),
+                    message: format!(
+                        "[target] login_format = \"{other}\": use \"json\" or \"form\""
+                    ),
                 });
             }
             None => match login {
@@ -369,7 +371,10 @@ impl Config {
             ),
             (
                 "target.login_format",
-                format!("{:?}", self.login_format.value).to_lowercase(),
+                match self.login_format.value {
+                    BodyKind::Json => "json".to_string(),
+                    BodyKind::Form => "form".to_string(),
+                },
                 self.login_format.origin.to_string(),
             ),
             (

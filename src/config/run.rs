@@ -68,7 +68,7 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         }
         let value: f64 = number
             .parse()
-            .map_err(|_| format!("{text:?}: use e.g. 60s, 2m, 1m30s"))?;
+            .map_err(|_| format!("\"{text}\": use e.g. 60s, 2m, 1m30s"))?;
         number.clear();
         total += value
             * match unit.as_str() {
@@ -76,12 +76,12 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
                 "s" => 1.0,
                 "m" => 60.0,
                 "h" => 3600.0,
-                _ => return Err(format!("{text:?}: unknown unit {unit:?} (use s, m, h)")),
+                _ => return Err(format!("\"{text}\": unknown unit \"{unit}\" (use s, m, h)")),
             };
         any = true;
     }
     if !number.is_empty() || !any {
-        return Err(format!("{text:?}: use e.g. 60s, 2m, 1m30s"));
+        return Err(format!("\"{text}\": use e.g. 60s, 2m, 1m30s"));
     }
     Ok(total)
 }

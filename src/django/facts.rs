@@ -160,7 +160,7 @@ impl DjangoFacts {
         let answer = self
             .answers
             .get(question)
-            .ok_or_else(|| format!("Django probe gave no answer to {question:?}"))?;
+            .ok_or_else(|| format!("the Django helper gave no answer to \"{question}\""))?;
         if let Some(ok) = answer.get("ok") {
             return Ok(ok);
         }

@@ -118,7 +118,7 @@ pub async fn pool(ctx: &Context) -> Option<(UserPool, bool)> {
     Some((
         UserPool {
             names: vec![name.clone()],
-            description: format!("{name:?} ({})", ctx.config.username.origin),
+            description: format!("\"{name}\" ({})", ctx.config.username.origin),
             pattern: None,
         },
         false,

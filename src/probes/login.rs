@@ -188,7 +188,7 @@ fn judge(
         }
         (401 | 403, _) => Outcome::fail(
             "unauthorized",
-            t!("{path} refused user {who:?} ({status})"; "{path}가 사용자 {who:?}를 거부함 ({status})"),
+            t!("{path} refused user \"{who}\" ({status})"; "{path}가 사용자 \"{who}\"를 거부함 ({status})"),
         )
         .with("server_says", detail.unwrap_or_default())
         .with_detail(which_step(input)),

@@ -80,7 +80,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             .map(String::as_str)
             .collect();
         let summary = if size == 1 {
-            t!("{total} users, but not {:?}, the one the load test logs in with", pool.names[0]; "사용자 {total}명, 하지만 부하 테스트가 쓰는 {:?} 없음", pool.names[0])
+            t!("{total} users, but not \"{}\", the one the load test logs in with", pool.names[0]; "사용자 {total}명, 하지만 부하 테스트가 쓰는 \"{}\" 없음", pool.names[0])
         } else {
             t!("{found} of the locustfile's {size} accounts exist: about {failing:.0}% of logins will answer 401"; "locustfile 계정 {size}개 중 {found}개만 존재: 로그인의 약 {failing:.0}%가 401")
         };

@@ -30,6 +30,12 @@ pub async fn run(
     let order = registry
         .order(selected)
         .unwrap_or_else(|_| selected.to_vec());
+    let kinds: Vec<&str> = order
+        .iter()
+        .filter_map(|id| registry.get(id))
+        .map(|c| c.probe.as_str())
+        .collect();
+    probes::warm_up(&ctx, &kinds);
     let mut senders = HashMap::new();
     let mut slots: HashMap<String, Slot> = HashMap::new();
     for id in &order {

@@ -92,6 +92,37 @@ impl Context {
     }
 }
 
+/// Probe kinds that read the executed locustfile, and those that read Django's answer.
+const READS_LOCUSTFILE_RUN: &[&str] = &["users", "login", "locustfile", "requests", "reserve"];
+const READS_DJANGO: &[&str] = &[
+    "users",
+    "stock",
+    "settings",
+    "reserve",
+    "readiness",
+    "db_connections",
+];
+
+/// Start the two Python helpers at once, before any check asks: each takes about a second,
+/// and the checks that wait for them would otherwise start them only after their own needs ran.
+pub fn warm_up(ctx: &Context, kinds: &[&str]) {
+    if ctx.config.project_dir.value.is_none() {
+        return;
+    }
+    if kinds.iter().any(|k| READS_LOCUSTFILE_RUN.contains(k)) {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let _ = ctx.locust_run().await;
+        });
+    }
+    if kinds.iter().any(|k| READS_DJANGO.contains(k)) {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let _ = ctx.django.facts(&ctx.config).await;
+        });
+    }
+}
+
 /// One probe call: the check it serves and the results of the checks it needs or reads.
 pub struct Input<'a> {
     pub ctx: &'a Context,

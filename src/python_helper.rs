@@ -140,6 +140,14 @@ pub async fn run(
             command.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
         }
     }
+    // A helper never outlives doctor, even a doctor killed with SIGKILL.
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                .map_err(std::io::Error::from)
+        });
+    }
     let mut child = command.spawn().map_err(|e| HelperError::Spawn {
         program: program.clone(),
         reason: e.to_string(),

@@ -209,7 +209,8 @@ fn with_token(token: &str, who: &str, input: &Input<'_>) -> Outcome {
             .with("token", abbreviate_token(token));
     };
     let min_lifetime = input.threshold("token_lifetime_warn_s", 60.0);
-    let summary = t!("logged in as {who}; access token lives {}", human(lifetime); "{who}로 로그인됨; access 토큰 유효 {}", human(lifetime));
+    let lives = human(lifetime);
+    let summary = t!("logged in as {who}; access token lives {}", lives.en; "{who}로 로그인됨; access 토큰 유효시간 {}", lives.ko);
     let outcome = if (lifetime as f64) < min_lifetime {
         Outcome::warn("short_token", summary)
     } else {
@@ -243,13 +244,16 @@ async fn django_login_paths(input: &Input<'_>) -> String {
     }
 }
 
-pub fn human(seconds: i64) -> String {
+/// A lifetime in whole hours, minutes or seconds, worded in both languages.
+pub fn human(seconds: i64) -> crate::i18n::Text {
     if seconds % 3600 == 0 && seconds >= 3600 {
-        format!("{} h", seconds / 3600)
+        let n = seconds / 3600;
+        t!("{n} h"; "{n}시간")
     } else if seconds % 60 == 0 && seconds >= 60 {
-        format!("{} min", seconds / 60)
+        let n = seconds / 60;
+        t!("{n} min"; "{n}분")
     } else {
-        format!("{seconds} s")
+        t!("{seconds} s"; "{seconds}초")
     }
 }
 

@@ -112,8 +112,8 @@ pub fn alive(pid: u64) -> bool {
         .unwrap_or(false)
 }
 
-/// Pids whose environment holds `needle` (the service's unique DATABASE_URL marks what this
-/// test's doctor started).
+/// Pids of Locust (`python -m locust`) whose environment holds `needle` (the service's unique
+/// DATABASE_URL marks what this test's doctor started; doctor's own helpers do not count).
 pub fn processes_with_env(needle: &str) -> Vec<u64> {
     std::fs::read_dir("/proc")
         .unwrap()
@@ -123,7 +123,7 @@ pub fn processes_with_env(needle: &str) -> Vec<u64> {
             std::fs::read(format!("/proc/{pid}/environ"))
                 .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
                 && std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|c| c.contains("locust"))
+                    .is_ok_and(|c| c.contains("\0-m\0locust"))
         })
         .filter(|pid| alive(*pid))
         .collect()

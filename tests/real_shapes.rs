@@ -111,6 +111,15 @@ fn real_shapes_teach_every_check() {
     assert_check(&json, "locustfile", "fail", Some("import_error"));
     assert_eq!(check(&json, "locustfile")["location"]["line"], 6);
 
+    // A loop at import is stopped and located, not waited for.
+    let json = checks_with(&service, "loop_at_import.py", "", "locustfile", &[]);
+    assert_check(&json, "locustfile", "fail", Some("import_timeout"));
+    let line = check(&json, "locustfile")["location"]["line"].as_u64();
+    assert!(
+        matches!(line, Some(6 | 7)),
+        "the loop is at lines 6-7: {line:?}"
+    );
+
     // A generated 2 MB locustfile: read and run within the check's own time, not an error.
     let big = service.dir().join("big_locustfile.py");
     let mut text = std::fs::read_to_string(fixture("choice_names.py")).unwrap();

@@ -29,8 +29,10 @@ def import_locustfile(path, timeout):
         with locust_clock.deadline(timeout):
             spec.loader.exec_module(module)
         return module, None
-    except locust_clock.TimedOut:
-        return None, {"code": "timed_out", "type": "TimedOut", "message": "", "frames": [], "line": None}
+    except locust_clock.TimedOut as exc:
+        # Where the import was when time ran out: the line of the loop.
+        return None, {"code": "timed_out", "seconds": timeout,
+                      **locust_util.error(exc, locust_util.ROOTS, path)}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included
         return None, {"code": "import_failed", **locust_util.error(exc, locust_util.ROOTS, path)}
 

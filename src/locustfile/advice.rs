@@ -25,6 +25,8 @@ pub enum Kind {
     Every400Fails,
     /// Executed: the file does not import (syntax error, missing module, exit at import).
     ImportError,
+    /// Executed: importing the file did not finish (a loop at module level).
+    ImportTimeout,
     /// Executed: on_start or a task raised an exception.
     TaskError,
     /// Executed: on_start or a task did not return in time (a loop that never yields).
@@ -42,6 +44,7 @@ impl Kind {
             Kind::Success400WithoutJson => "success_400_without_json",
             Kind::Every400Fails => "every_400_fails",
             Kind::ImportError => "import_error",
+            Kind::ImportTimeout => "import_timeout",
             Kind::TaskError => "task_error",
             Kind::TaskTimeout => "task_timeout",
             Kind::RefreshAfterExpiry => "refresh_after_expiry",
@@ -52,6 +55,7 @@ impl Kind {
         match self {
             Kind::SessionHeaders
             | Kind::ImportError
+            | Kind::ImportTimeout
             | Kind::TaskError
             | Kind::TaskTimeout
             | Kind::RefreshAfterExpiry => Severity::Fail,

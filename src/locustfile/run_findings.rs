@@ -28,10 +28,19 @@ fn line_in(problem: &Problem, locustfile: &str) -> usize {
 pub fn findings(run: &Execution, locustfile: &str, lifetime_s: Option<i64>) -> Vec<Finding> {
     let mut found = Vec::new();
     if let Some(problem) = &run.import_error {
+        let timed_out = problem.code.as_deref() == Some("timed_out");
         found.push(Finding {
-            kind: Kind::ImportError,
+            kind: if timed_out {
+                Kind::ImportTimeout
+            } else {
+                Kind::ImportError
+            },
             line: line_in(problem, locustfile),
-            what: problem.headline(),
+            what: if timed_out {
+                "import".to_string()
+            } else {
+                problem.headline()
+            },
         });
         return found;
     }

@@ -46,7 +46,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     };
     let import_failed = executed_findings
         .iter()
-        .any(|f| f.kind == Kind::ImportError);
+        .any(|f| matches!(f.kind, Kind::ImportError | Kind::ImportTimeout));
     if file.user_classes.is_empty() && !import_failed {
         return Ok(Outcome::fail("no_user_class", t!("{shown}: no Locust User class (Locust will say \"No User class found!\")"; "{shown}: Locust User 클래스 없음 (Locust가 \"No User class found!\" 출력)")).at(&shown, None));
     }
@@ -151,9 +151,19 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         Status::Warn
     };
     let count = findings.len();
-    let mut outcome = Outcome::new(status, t!("{} issue(s) in {}; first at line {}: {}", count, file_name(&shown), worst.line, worst.what; "{}에서 문제 {}건; 첫 번째 {}행: {}", file_name(&shown), count, worst.line, worst.what))
+    let name = file_name(&shown);
+    let what = &worst.what;
+    let summary = match worst.line {
+        0 => {
+            t!("{count} issue(s) in {name}; first: {what}"; "{name}에서 문제 {count}건; 첫 번째: {what}")
+        }
+        line => {
+            t!("{count} issue(s) in {name}; first at line {line}: {what}"; "{name}에서 문제 {count}건; 첫 번째 {line}행: {what}")
+        }
+    };
+    let mut outcome = Outcome::new(status, summary)
         .diagnosed(worst.kind.diagnosis())
-        .at(&shown, Some(worst.line))
+        .at(&shown, (worst.line > 0).then_some(worst.line))
         .with("file", &shown)
         .with("executed", &executed)
         .with("user_classes", classes.join(", "));

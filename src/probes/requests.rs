@@ -42,7 +42,7 @@ impl Verdict {
 }
 
 /// DRF's validation answer: `{"field": ["message", ...]}` — the request is wrong, not the stock.
-fn validation_message(excerpt: &str) -> Option<String> {
+pub(super) fn validation_message(excerpt: &str) -> Option<String> {
     let body: Value = serde_json::from_str(excerpt).ok()?;
     let object = body.as_object()?;
     let (field, messages) = object.iter().find(|(_, v)| v.is_array())?;

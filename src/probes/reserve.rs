@@ -5,6 +5,7 @@
 //! with its exception, so the guide's ReservationResult bug is named with the view's file and line.
 
 use super::Input;
+use super::requests::validation_message;
 use crate::checks::result::Outcome;
 use crate::django::Frame;
 use crate::locustfile::executed::Request;
@@ -103,16 +104,6 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         ),
         None => outcome,
     })
-}
-
-/// DRF's validation answer `{"field": ["message"]}`: the request was wrong, nothing was tested.
-fn validation_message(body: &str) -> Option<String> {
-    let body: Value = serde_json::from_str(body).ok()?;
-    let (field, messages) = body.as_object()?.iter().find(|(_, v)| v.is_array())?;
-    Some(format!(
-        "{field}: {}",
-        messages.as_array()?.first()?.as_str()?
-    ))
 }
 
 /// `from_load_test`: the answer is to the locustfile's own request (else doctor's stand-in).

@@ -51,3 +51,28 @@ fn checks_that_need_no_project_still_pass_outside_one() {
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(!stderr.contains("could not run"), "{stderr}");
 }
+
+#[test]
+fn several_projects_below_are_named_one_alone_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let manage = sample_dir().join("manage.py");
+    for sub in ["api", "admin-site"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        std::fs::copy(&manage, dir.path().join(sub).join("manage.py")).unwrap();
+    }
+    let json = check_json(&["--check", "settings"], dir.path(), &[]);
+    assert_check(&json, "settings", "fail", Some("no_project"));
+    let summary = check(&json, "settings")["summary"].as_str().unwrap();
+    assert!(summary.contains("admin-site, api"), "{summary}");
+
+    std::fs::remove_dir_all(dir.path().join("admin-site")).unwrap();
+    let (_, stdout, _) = run_doctor(&["config"], dir.path(), &[]);
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("django.project_dir"))
+        .unwrap_or("");
+    assert!(
+        row.contains("/api") && row.contains("manage.py in api/"),
+        "{stdout}"
+    );
+}

@@ -2,6 +2,7 @@
 //! (flag > env > doctor.toml > discovered > default).
 
 mod discovery;
+pub use discovery::projects_below;
 pub mod file;
 pub mod run;
 pub mod secret;

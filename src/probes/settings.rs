@@ -74,6 +74,19 @@ fn written(facts: &DjangoFacts, name: &str) -> Option<WrittenList> {
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
     if ctx.config.project_dir.value.is_none() {
+        // Several projects below (one alone is used by itself): name them.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let below: Vec<String> = crate::config::projects_below(&cwd)
+            .iter()
+            .map(|p| p.strip_prefix(&cwd).unwrap_or(p).display().to_string())
+            .collect();
+        if !below.is_empty() {
+            let list = below.join(", ");
+            return Ok(Outcome::fail(
+                "no_project",
+                t!("no manage.py in this folder or above it; below it: {list} (pass --project-dir with one of them)"; "이 폴더와 상위 폴더에 manage.py 없음; 하위 폴더: {list} (--project-dir로 하나를 지정)"),
+            ));
+        }
         return Ok(Outcome::fail(
             "no_project",
             t!("no manage.py in this folder or above it"; "이 폴더와 상위 폴더에 manage.py 없음"),

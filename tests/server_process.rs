@@ -13,30 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-/// Variables that must come only from where a test puts them.
-const CLEAN: &[&str] = &[
-    "DATABASE_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "SAMPLE_DEBUG",
-    "SAMPLE_SILK",
-    "SAMPLE_FAULT_LOGIN_500",
-    "SAMPLE_FAULT_SERIALIZER",
-    "SAMPLE_FAULT_SETTINGS",
-    "SAMPLE_VERBOSE_LOGGING",
-    "VIRTUAL_ENV",
-    "HTTP_PROXY",
-    "http_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-];
-
 /// `python manage.py runserver 127.0.0.1:PORT [--noreload]` in `dir`, in its own process group.
 fn runserver(dir: &Path, noreload: bool, env: &[(&str, &str)], log: &Path) -> (Group, u16) {
     for _attempt in 0..5 {
         let port = free_port();
-        let mut cmd = Command::new(python());
+        let mut cmd = scrubbed(Command::new(python()));
         cmd.arg("manage.py")
             .arg("runserver")
             .arg(format!("127.0.0.1:{port}"))
@@ -45,9 +26,6 @@ fn runserver(dir: &Path, noreload: bool, env: &[(&str, &str)], log: &Path) -> (G
             .env("PYTHONUNBUFFERED", "1");
         if noreload {
             cmd.arg("--noreload");
-        }
-        for key in CLEAN {
-            cmd.env_remove(key);
         }
         for (k, v) in env {
             cmd.env(k, v);
@@ -379,12 +357,9 @@ async fn gunicorn_master_and_workers() {
     let log = scratch.path().join("gunicorn.log");
     for _attempt in 0..5 {
         let port = free_port();
-        let mut cmd = Command::new(&gunicorn);
+        let mut cmd = scrubbed(Command::new(&gunicorn));
         cmd.args(["config.wsgi", "-w", "2", "-b", &format!("127.0.0.1:{port}")])
             .current_dir(sample_dir());
-        for key in CLEAN {
-            cmd.env_remove(key);
-        }
         let mut group = Group::spawn("gunicorn", cmd, &log);
         if !group.wait_for_port(port) {
             continue;

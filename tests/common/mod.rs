@@ -38,6 +38,7 @@ const SCRUBBED_ENV: &[&str] = &[
     "SAMPLE_VERBOSE_LOGGING",
     "SAMPLE_ACCESS_TOKEN_SECONDS",
     "LOADTEST_PASSWORD",
+    "VIRTUAL_ENV",
     "HTTP_PROXY",
     "http_proxy",
     "HTTPS_PROXY",

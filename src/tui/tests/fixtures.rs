@@ -204,3 +204,48 @@ pub fn seed_plan() -> PlanView {
         rerun: vec!["stock".into()],
     }
 }
+
+/// A staged run in its second stage, its dashboard shown over the failing checklist.
+pub fn dashboard(lang: Lang) -> App {
+    use crate::load::live::{RunEvent, Tick};
+    let mut app = failing(lang);
+    app.load = Some(crate::tui::app::LoadView {
+        visible: true,
+        ..Default::default()
+    });
+    let events = [
+        RunEvent::Started {
+            run_dir: "/srv/shop/.doctor/runs/20250101T000000Z".into(),
+            stages: vec![100, 500, 1000],
+            targets: crate::load::Targets::default(),
+            stage_secs: 60.0,
+        },
+        RunEvent::StageStarted {
+            index: 0,
+            users: 100,
+            at_s: 0.0,
+        },
+    ];
+    for event in events {
+        app.update(Action::Load(Box::new(event)));
+    }
+    for i in 1..=30u32 {
+        let t = f64::from(i) * 2.0;
+        app.update(Action::Load(Box::new(RunEvent::Tick(Box::new(Tick {
+            elapsed_s: t,
+            stage: 0,
+            stage_elapsed_s: t,
+            users: u64::from((i * 10).min(100)),
+            target_users: 100,
+            state: "running".into(),
+            rps: Some((t * 2.0).min(60.0)),
+            failure_ratio: Some(0.004),
+            p50_ms: Some(120.0),
+            p95_ms: Some(if i < 5 { 1800.0 } else { 300.0 }),
+            requests: u64::from(i) * 100,
+            failures: u64::from(i) / 3,
+            ..Default::default()
+        })))));
+    }
+    app
+}

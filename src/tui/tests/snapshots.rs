@@ -131,3 +131,110 @@ fn no_color_uses_modifiers_only() {
         .count();
     assert!(reversed > 20, "the selection shows as reversed");
 }
+
+/// The screens at 80×24 in Korean: every bordered row keeps its right border, and no
+/// double-width character sits where its right half would cover a border.
+fn assert_borders(terminal: &Terminal<TestBackend>, what: &str) {
+    let buffer = terminal.backend().buffer();
+    let area = buffer.area;
+    let right = area.width - 1;
+    // The body: below the three header rows, above the footer (one or two rows).
+    let footer = if buffer[(0, area.height - 2)].symbol() == "└"
+        || buffer[(right, area.height - 2)].symbol() == "┘"
+    {
+        1
+    } else {
+        2
+    };
+    for y in 3..area.height - footer {
+        let symbol = buffer[(right, y)].symbol();
+        assert!(
+            ["│", "┐", "┘", "║"].contains(&symbol),
+            "{what}: row {y} ends with {symbol:?} instead of a border:\n{}",
+            terminal.backend()
+        );
+        let before = buffer[(right - 1, y)].symbol();
+        assert!(
+            view::text::width(before) <= 1,
+            "{what}: row {y}: {before:?} spills over the border"
+        );
+    }
+    // Dialogs: their own right border, on every row they cover.
+    let body = ratatui::layout::Rect::new(0, 3, area.width, area.height - 3 - footer);
+    let dialog = view::popup(body);
+    let edge = dialog.right() - 1;
+    if buffer[(edge, dialog.y)].symbol() == "┐" {
+        for y in dialog.top()..dialog.bottom() {
+            let symbol = buffer[(edge, y)].symbol();
+            assert!(
+                ["│", "┐", "┘"].contains(&symbol),
+                "{what}: dialog row {y} ends with {symbol:?}:\n{}",
+                terminal.backend()
+            );
+            assert!(view::text::width(buffer[(edge - 1, y)].symbol()) <= 1);
+        }
+    }
+}
+
+/// Korean screens at the common terminal size, and at the smallest supported one.
+fn ko_screens() -> Vec<(&'static str, App)> {
+    let lang = Lang::Ko;
+    let mut detail = fixtures::failing(lang);
+    detail.update(Action::Enter);
+    let mut running_detail = fixtures::failing(lang);
+    running_detail.selected = 5;
+    let mut help = fixtures::failing(lang);
+    help.update(Action::Help);
+    let mut confirm = fixtures::failing(lang);
+    confirm.update(Action::Fix(0));
+    confirm.update(Action::PlanReady(Ok(fixtures::seed_plan())));
+    let mut output = confirm.clone();
+    output.update(Action::Yes);
+    output.update(Action::FixLine(
+        "상품 1개 생성, 재고 10000 — created product 1 with 10000 in stock".into(),
+    ));
+    vec![
+        ("ko80_checklist_detail", detail),
+        ("ko80_running_detail", running_detail),
+        ("ko80_help", help),
+        ("ko80_confirm", confirm),
+        ("ko80_fix_output", output),
+        ("ko80_dashboard", fixtures::dashboard(lang)),
+    ]
+}
+
+#[test]
+fn korean_at_80x24() {
+    for (name, app) in ko_screens() {
+        let terminal = screen(&app, 80, 24);
+        insta::assert_snapshot!(name, terminal.backend());
+    }
+}
+
+#[test]
+fn korean_keeps_right_borders() {
+    for (name, app) in ko_screens() {
+        for (width, height) in [(80, 24), (60, 15), (100, 30)] {
+            let terminal = screen(&app, width, height);
+            assert_borders(&terminal, &format!("{name} at {width}×{height}"));
+        }
+    }
+}
+
+/// The header's first row of the detail pane, with a spinner and a long section title: the
+/// row that used to lose its border in Korean (ratatui's wrap let "오류" spill over it).
+#[test]
+fn running_check_in_a_long_section_keeps_the_border() {
+    let mut app = fixtures::failing(Lang::Ko);
+    app.rows[0].section = "1".into();
+    app.update(Action::CheckStarted {
+        run: 1,
+        id: "port".into(),
+    });
+    app.selected = 0;
+    app.update(Action::Enter);
+    for width in 60..=120 {
+        let terminal = screen(&app, width, 24);
+        assert_borders(&terminal, &format!("running detail at {width}×24"));
+    }
+}

@@ -8,7 +8,7 @@ use crate::tui::texts::Word;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 /// Draws the dialog; returns how far it can scroll.
 pub fn draw(
@@ -48,9 +48,8 @@ pub fn draw(
         .title(format!(" {} ", Word::ConfirmTitle.get(lang)))
         .title_bottom(keys.right_aligned())
         .border_style(theme.border(true));
-    let paragraph = Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false });
+    let paragraph =
+        Paragraph::new(super::text::wrap(lines, area.width.saturating_sub(2))).block(block);
     let max = super::max_scroll(&paragraph, area);
     super::clear(frame, area);
     frame.render_widget(paragraph.scroll((scroll.min(max), 0)), area);

@@ -10,7 +10,7 @@ use crate::tui::texts::Word;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 /// Keys of the offered fixes, in order (`f` is the first; digits pick the others).
 pub fn fix_key(n: usize) -> String {
@@ -35,7 +35,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
         RowState::Waiting => super::theme::WAITING_MARK,
     };
     let block = Block::bordered()
-        .title(format!(" {mark} {} ", row.title.get(lang)))
+        .title(format!(
+            " {} ",
+            super::text::fit(
+                &format!("{mark} {}", row.title.get(lang)),
+                usize::from(area.width.saturating_sub(4))
+            )
+        ))
         .title_bottom(Line::styled(format!(" {} ", row.id), theme.dim()).right_aligned())
         .border_style(theme.border(focused));
     let mut lines = Vec::new();
@@ -83,9 +89,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, focused: boo
             Span::styled(section, theme.dim()),
         ])),
     }
-    let paragraph = Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false });
+    let paragraph =
+        Paragraph::new(super::text::wrap(lines, area.width.saturating_sub(2))).block(block);
     let max = super::max_scroll(&paragraph, area);
     frame.render_widget(paragraph.scroll((app.detail_scroll.min(max), 0)), area);
     max

@@ -8,7 +8,7 @@ use crate::tui::texts::Word;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 /// Draws the pane; returns how far it can scroll.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, pane: &FixPane) -> u16 {
@@ -27,11 +27,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, pane: &FixPa
         }
     }
     let block = Block::bordered()
-        .title(format!(" {} — {} ", pane.fix_id, pane.title.get(lang)))
+        .title(format!(
+            " {} ",
+            super::text::fit(
+                &format!("{} — {}", pane.fix_id, pane.title.get(lang)),
+                usize::from(area.width.saturating_sub(4))
+            )
+        ))
         .border_style(theme.border(true));
-    let paragraph = Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false });
+    let paragraph =
+        Paragraph::new(super::text::wrap(lines, area.width.saturating_sub(2))).block(block);
     let max = super::max_scroll(&paragraph, area);
     // Follow the output as it grows until the user scrolls.
     let scroll = pane.scroll.map_or(max, |s| s.min(max));

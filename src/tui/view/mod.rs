@@ -85,7 +85,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> Viewport {
 }
 
 /// A dialog over the body: most of it, leaving a margin so the checklist still shows around it.
-fn popup(body: Rect) -> Rect {
+pub(crate) fn popup(body: Rect) -> Rect {
     let width = (body.width * 9 / 10).max(body.width.min(50));
     let height = (body.height * 9 / 10).max(body.height.min(10));
     Rect {

@@ -27,6 +27,11 @@ pub enum Action {
     ToggleLang,
     /// The staged load run (`s`): start it, or show the one running.
     StartRun,
+    /// `!` on the blocked screen: start although a blocking check fails (`--force`).
+    Force,
+    /// A character typed into a field of the run's plan.
+    Char(char),
+    Backspace,
     /// `x` on the run screen: stop the run (Locust stops, the partial report is saved).
     StopRun,
     Help,
@@ -87,6 +92,7 @@ pub enum Effect {
     /// Start the staged Locust run with the project's configuration (its report in `lang`).
     StartLoad {
         lang: crate::i18n::Lang,
+        settings: crate::tui::run_form::RunSettings,
     },
     /// Stop it gracefully.
     StopLoad,
@@ -121,7 +127,27 @@ pub fn from_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('s') => Action::StartRun,
         KeyCode::Char('x') => Action::StopRun,
         KeyCode::Char('?') => Action::Help,
+        KeyCode::Char('!') => Action::Force,
         KeyCode::Char('q') => Action::Quit,
+        _ => return None,
+    })
+}
+
+/// Keys while a field is edited: characters are text, arrows and Tab move between fields.
+pub fn from_edit_key(key: KeyEvent) -> Option<Action> {
+    if key.kind != KeyEventKind::Press {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('c') if ctrl => Action::Quit,
+        KeyCode::Char(_) if ctrl => return None,
+        KeyCode::Char(c) => Action::Char(c),
+        KeyCode::Backspace | KeyCode::Delete => Action::Backspace,
+        KeyCode::Up | KeyCode::BackTab => Action::Up,
+        KeyCode::Down | KeyCode::Tab => Action::Down,
+        KeyCode::Enter => Action::Enter,
+        KeyCode::Esc => Action::Back,
         _ => return None,
     })
 }
@@ -161,6 +187,27 @@ mod tests {
             Some(Action::StopRun)
         ));
         assert!(key(KeyCode::Char('z'), KeyModifiers::NONE).is_none());
+    }
+
+    #[test]
+    fn edit_keys_type_text() {
+        let edit = |code, m| from_edit_key(KeyEvent::new(code, m));
+        assert!(matches!(
+            edit(KeyCode::Char('s'), KeyModifiers::NONE),
+            Some(Action::Char('s'))
+        ));
+        assert!(matches!(
+            edit(KeyCode::Tab, KeyModifiers::NONE),
+            Some(Action::Down)
+        ));
+        assert!(matches!(
+            edit(KeyCode::BackTab, KeyModifiers::SHIFT),
+            Some(Action::Up)
+        ));
+        assert!(matches!(
+            edit(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            Some(Action::Quit)
+        ));
     }
 
     #[test]

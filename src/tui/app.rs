@@ -2,6 +2,7 @@
 //! work to do (`Effect`s); `tui::run` does that work and reports back with actions.
 
 use super::action::{Action, Effect, FixExit, PlanView};
+use super::run_form::{RunForm, RunSettings};
 use super::texts::Word;
 use crate::checks::registry::Registry;
 use crate::checks::result::{CheckResult, Status};
@@ -55,8 +56,17 @@ pub enum Message {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
     Help,
-    Confirm { plan: PlanView, scroll: u16 },
+    Confirm {
+        plan: PlanView,
+        scroll: u16,
+    },
     FixOutput(FixPane),
+    /// `s` while a blocking check fails (or is still being checked): which, why, the fixes.
+    Blocked {
+        scroll: u16,
+    },
+    /// `s` when nothing blocks: the run's plan, editable, before any load.
+    RunPlan(RunForm),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -124,6 +134,12 @@ pub struct App {
     pub viewport: Viewport,
     /// The staged run, once started (its dashboard shows while `visible`).
     pub load: Option<LoadView>,
+    /// The run's settings from the configuration, then as last edited.
+    pub run_settings: RunSettings,
+    /// A fix started from the blocked screen: when it closes, `s` goes on (blocked or plan).
+    resume_run: bool,
+    /// Effects decided while handling an overlay's key (returned by `update`).
+    pending_effects: Vec<Effect>,
 }
 
 /// The staged run as the TUI knows it: what its events said so far.
@@ -153,6 +169,9 @@ impl App {
             message: None,
             planning: None,
             load: None,
+            run_settings: RunSettings::default(),
+            resume_run: false,
+            pending_effects: Vec::new(),
             tick: 0,
             viewport: Viewport::default(),
         }
@@ -178,7 +197,55 @@ impl App {
                 .map(|p| p.display().to_string()),
             config_file: config.config_file.as_ref().map(|p| p.display().to_string()),
         };
-        App::new(rows, target, lang)
+        let mut app = App::new(rows, target, lang);
+        app.run_settings = RunSettings::from_config(config);
+        app
+    }
+
+    /// True when closing the open dialog goes on with the staged run.
+    pub fn resumes_run(&self) -> bool {
+        self.resume_run
+    }
+
+    /// True while a field of the run's plan is edited (keys are then text).
+    pub fn editing(&self) -> bool {
+        matches!(self.overlay, Some(Overlay::RunPlan(_)))
+    }
+
+    /// The blocking checks this app has (`load::BLOCKING_CHECKS`), in that order.
+    pub fn blocking_ids(&self) -> Vec<String> {
+        crate::load::BLOCKING_CHECKS
+            .iter()
+            .filter(|id| self.rows.iter().any(|r| r.id == **id))
+            .map(|id| id.to_string())
+            .collect()
+    }
+
+    /// Blocking checks that fail (or err) now, with their results.
+    pub fn blocking_failures(&self) -> Vec<&CheckResult> {
+        self.blocking_ids()
+            .iter()
+            .filter_map(|id| match self.row_state(id) {
+                RowState::Done(r) if matches!(r.status, Status::Fail | Status::Error) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Blocking checks still running or waiting.
+    pub fn blocking_pending(&self) -> Vec<String> {
+        self.blocking_ids()
+            .into_iter()
+            .filter(|id| !matches!(self.row_state(id), RowState::Done(_)))
+            .collect()
+    }
+
+    /// The fixes the failing blocking checks offer, in the order of their keys (f, 2, 3, …).
+    pub fn blocked_fixes(&self) -> Vec<crate::checks::result::OfferedFix> {
+        self.blocking_failures()
+            .iter()
+            .flat_map(|r| r.fixes.iter().cloned())
+            .collect()
     }
 
     /// The first work: every check, at once.
@@ -277,6 +344,15 @@ impl App {
                         {
                             self.message = None
                         }
+                        crate::load::live::RunEvent::Finished(report) if blocked_report(report) => {
+                            // The run's own checks found a blocking failure the checklist did
+                            // not show yet: no dashboard, the blocked screen with fresh results.
+                            self.load = None;
+                            self.message = Some(Message::Word(Word::RunBlocked));
+                            self.overlay = Some(Overlay::Blocked { scroll: 0 });
+                            let ids = self.blocking_ids();
+                            return self.run_checks(ids).1;
+                        }
                         crate::load::live::RunEvent::Finished(report) => {
                             load.done = true;
                             load.stopping = false;
@@ -366,12 +442,44 @@ impl App {
             load.visible = true;
             return Vec::new();
         }
+        self.overlay = Some(
+            if self.blocking_failures().is_empty() && self.blocking_pending().is_empty() {
+                Overlay::RunPlan(RunForm::new(&self.run_settings))
+            } else {
+                Overlay::Blocked { scroll: 0 }
+            },
+        );
+        Vec::new()
+    }
+
+    /// Enter on the plan: start the run with it, when every field is valid.
+    fn start_load(&mut self, form: RunForm) -> Option<Overlay> {
+        let Some(settings) = form.settings() else {
+            self.message = Some(Message::Word(Word::PlanInvalid));
+            return Some(Overlay::RunPlan(form));
+        };
+        self.run_settings = RunSettings {
+            force: false,
+            ..settings.clone()
+        };
         self.load = Some(LoadView {
             visible: true,
             ..LoadView::default()
         });
         self.message = Some(Message::Word(Word::StagedStarting));
-        vec![Effect::StartLoad { lang: self.lang }]
+        self.pending_effects.push(Effect::StartLoad {
+            lang: self.lang,
+            settings,
+        });
+        None
+    }
+
+    /// A dialog opened from the blocked screen closed: go on with `s` (blocked, or the plan).
+    fn resume(&mut self) -> Vec<Effect> {
+        if std::mem::take(&mut self.resume_run) && self.overlay.is_none() {
+            return self.start_run();
+        }
+        Vec::new()
     }
 
     /// Keys on the run dashboard: Esc/Tab/s back to the checklist (the run goes on), x stops it.
@@ -434,6 +542,10 @@ impl App {
             return Vec::new();
         };
         let fix_id = fix.id.clone();
+        self.plan_fix_id(fix_id)
+    }
+
+    fn plan_fix_id(&mut self, fix_id: String) -> Vec<Effect> {
         self.planning = Some(fix_id.clone());
         self.message = Some(Message::Word(Word::Planning));
         vec![Effect::PlanFix { fix_id }]
@@ -445,7 +557,10 @@ impl App {
         };
         self.message = None;
         match plan {
-            Ok(plan) if plan.id == wanted && self.overlay.is_none() => {
+            Ok(plan)
+                if plan.id == wanted
+                    && matches!(self.overlay, None | Some(Overlay::Blocked { .. })) =>
+            {
                 self.overlay = Some(Overlay::Confirm { plan, scroll: 0 });
             }
             Ok(_) => {}
@@ -477,7 +592,10 @@ impl App {
                         scroll: None,
                     }))
                 }
-                Action::No | Action::Back => None,
+                Action::No | Action::Back => {
+                    self.overlay = None;
+                    return self.resume();
+                }
                 other => Some(Overlay::Confirm {
                     scroll: scrolled(scroll, &other, viewport.page, viewport.overlay_max),
                     plan,
@@ -488,7 +606,10 @@ impl App {
                     self.message = Some(Message::Word(Word::FixStillRunning));
                     Some(Overlay::FixOutput(pane))
                 }
-                Action::Back | Action::Enter => None,
+                Action::Back | Action::Enter => {
+                    self.overlay = None;
+                    return self.resume();
+                }
                 Action::End => {
                     pane.scroll = None;
                     Some(Overlay::FixOutput(pane))
@@ -499,7 +620,57 @@ impl App {
                     Some(Overlay::FixOutput(pane))
                 }
             },
+            Overlay::Blocked { scroll } => match key {
+                Action::Back | Action::No => None,
+                Action::Fix(n) => {
+                    if let Some(fix) = self.blocked_fixes().get(n) {
+                        self.resume_run = true;
+                        effects = self.plan_fix_id(fix.id.clone());
+                    }
+                    Some(Overlay::Blocked { scroll })
+                }
+                Action::Rerun | Action::RerunAll => {
+                    let ids = self.blocking_ids();
+                    effects = self.run_checks(ids).1;
+                    Some(Overlay::Blocked { scroll })
+                }
+                Action::Enter | Action::StartRun
+                    if self.blocking_failures().is_empty()
+                        && self.blocking_pending().is_empty() =>
+                {
+                    Some(Overlay::RunPlan(RunForm::new(&self.run_settings)))
+                }
+                Action::Force => Some(Overlay::RunPlan(RunForm::new(&RunSettings {
+                    force: true,
+                    ..self.run_settings.clone()
+                }))),
+                other => Some(Overlay::Blocked {
+                    scroll: scrolled(scroll, &other, viewport.page, viewport.overlay_max),
+                }),
+            },
+            Overlay::RunPlan(mut form) => match key {
+                Action::Back => None,
+                Action::Up => {
+                    form.move_by(false);
+                    Some(Overlay::RunPlan(form))
+                }
+                Action::Down | Action::Tab => {
+                    form.move_by(true);
+                    Some(Overlay::RunPlan(form))
+                }
+                Action::Char(c) => {
+                    form.type_char(c);
+                    Some(Overlay::RunPlan(form))
+                }
+                Action::Backspace => {
+                    form.backspace();
+                    Some(Overlay::RunPlan(form))
+                }
+                Action::Enter => self.start_load(form),
+                _ => Some(Overlay::RunPlan(form)),
+            },
         };
+        effects.append(&mut self.pending_effects);
         effects
     }
 
@@ -527,6 +698,16 @@ impl App {
             }
         }
     }
+}
+
+/// A run that stopped at its own blocking checks: nothing was sent.
+fn blocked_report(report: &crate::load::RunReport) -> bool {
+    report.outcome == crate::load::Outcome::CouldNotStart
+        && report.stages.is_empty()
+        && report.checks.iter().any(|c| {
+            crate::load::BLOCKING_CHECKS.contains(&c.id.as_str())
+                && (c.status == "fail" || c.status == "error")
+        })
 }
 
 /// A scroll position moved by a key, kept within `0..=max`.

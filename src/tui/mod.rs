@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod run_form;
 pub mod texts;
 pub mod view;
 
@@ -94,6 +95,7 @@ async fn event_loop(
         }
         let action = tokio::select! {
             event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) if app.editing() => action::from_edit_key(key),
                 Some(Ok(Event::Key(key))) => action::from_key(key),
                 Some(Ok(Event::Resize(..))) => Some(Action::Resize),
                 Some(Ok(_)) => None,
@@ -210,7 +212,7 @@ impl Worker {
                     let _ = tx.send(Action::FixFinished(exit));
                 });
             }
-            Effect::StartLoad { lang } => self.start_load(lang),
+            Effect::StartLoad { lang, settings } => self.start_load(lang, settings),
             Effect::StopLoad => {
                 if let Some((cancel, _)) = &self.load {
                     let _ = cancel.send(true);
@@ -220,7 +222,9 @@ impl Worker {
         }
     }
 
-    fn start_load(&mut self, lang: crate::i18n::Lang) {
+    /// Start the run with the plan edited in the TUI: stages, stage time, spawn rate and force
+    /// go in as `doctor run`'s flags would; the targets into the run's copy of the config.
+    fn start_load(&mut self, lang: crate::i18n::Lang, settings: run_form::RunSettings) {
         let cwd = self
             .config
             .project_dir
@@ -228,11 +232,28 @@ impl Worker {
             .clone()
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_default();
-        let plan = match crate::load::plan::Plan::build(
-            &self.config,
-            &crate::load::plan::RunFlags::default(),
-            &cwd,
-        ) {
+        let flags = crate::load::plan::RunFlags {
+            stages: Some(
+                settings
+                    .stages
+                    .iter()
+                    .map(|u| u.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            spawn_rate: Some(settings.spawn_rate),
+            stage_time: Some(settings.stage_secs.to_string()),
+            force: settings.force,
+            ..Default::default()
+        };
+        let mut config = self.config.clone();
+        let targets = &settings.targets;
+        config.run.p95_ms.value = targets.p95_ms;
+        config.run.error_ratio.value = targets.error_ratio;
+        config.run.requests_per_min.value = targets.requests_per_min;
+        config.run.cpu_percent.value = targets.cpu_percent;
+        config.run.memory_percent.value = targets.memory_percent;
+        let plan = match crate::load::plan::Plan::build(&config, &flags, &cwd) {
             Ok(plan) => crate::load::plan::Plan { lang, ..plan },
             Err(reason) => {
                 let _ = self.tx.send(Action::LoadRefused(reason));

@@ -193,7 +193,22 @@ fn ko_screens() -> Vec<(&'static str, App)> {
     output.update(Action::FixLine(
         "상품 1개 생성, 재고 10000 — created product 1 with 10000 in stock".into(),
     ));
+    let mut blocked = fixtures::failing(lang);
+    blocked.update(Action::StartRun);
+    let mut plan = fixtures::all_green(lang);
+    plan.update(Action::StartRun);
+    let mut invalid = plan.clone();
+    invalid.update(Action::Char('x'));
+    invalid.update(Action::Down);
+    invalid.update(Action::Char('!'));
+    let mut forced = fixtures::failing(lang);
+    forced.update(Action::StartRun);
+    forced.update(Action::Force);
     vec![
+        ("ko80_blocked", blocked),
+        ("ko80_plan", plan),
+        ("ko80_plan_invalid", invalid),
+        ("ko80_plan_forced", forced),
         ("ko80_checklist_detail", detail),
         ("ko80_running_detail", running_detail),
         ("ko80_help", help),
@@ -237,4 +252,28 @@ fn running_check_in_a_long_section_keeps_the_border() {
         let terminal = screen(&app, width, 24);
         assert_borders(&terminal, &format!("running detail at {width}×24"));
     }
+}
+
+#[test]
+fn blocked_and_plan_in_english() {
+    both(
+        "blocked",
+        |lang| {
+            let mut app = fixtures::failing(lang);
+            app.update(Action::StartRun);
+            app
+        },
+        100,
+        30,
+    );
+    both(
+        "plan",
+        |lang| {
+            let mut app = fixtures::all_green(lang);
+            app.update(Action::StartRun);
+            app
+        },
+        100,
+        30,
+    );
 }

@@ -5,6 +5,7 @@ use crate::checks::result::Status;
 use crate::i18n::{Lang, Text};
 use crate::tui::action::{Action, Effect, FixExit};
 use crate::tui::app::{FixState, Focus, Message, Overlay, RowState};
+use crate::tui::run_form::RunSettings;
 use crate::tui::texts::Word;
 use std::sync::Arc;
 
@@ -151,9 +152,17 @@ fn l_toggles_the_language() {
 #[test]
 fn staged_run_starts_once_shows_its_dashboard_and_stops_on_x() {
     let mut app = fixtures::all_green(Lang::En);
+    assert!(
+        app.update(Action::StartRun).is_empty(),
+        "s shows the plan first"
+    );
+    assert!(matches!(app.overlay, Some(Overlay::RunPlan(_))));
     assert_eq!(
-        app.update(Action::StartRun),
-        vec![Effect::StartLoad { lang: Lang::En }]
+        app.update(Action::Enter),
+        vec![Effect::StartLoad {
+            lang: Lang::En,
+            settings: RunSettings::default()
+        }]
     );
     assert!(app.load.as_ref().unwrap().visible);
     // Esc goes back to the checklist; the run goes on.
@@ -185,6 +194,7 @@ fn staged_run_starts_once_shows_its_dashboard_and_stops_on_x() {
 fn a_refused_staged_run_says_why() {
     let mut app = fixtures::all_green(Lang::En);
     app.update(Action::StartRun);
+    app.update(Action::Enter);
     app.update(Action::LoadRefused(
         "http://10.0.0.1:8000 is not loopback".into(),
     ));
@@ -247,4 +257,115 @@ fn scrolling_stops_at_what_the_view_measured() {
     assert_eq!(app.detail_scroll, 2);
     app.update(Action::Home);
     assert_eq!(app.detail_scroll, 0);
+}
+
+#[test]
+fn s_with_a_failing_blocking_check_shows_what_blocks_never_a_dashboard() {
+    let mut app = fixtures::failing(Lang::En);
+    assert!(app.update(Action::StartRun).is_empty());
+    assert!(app.load.is_none(), "no run, no dashboard");
+    assert_eq!(app.overlay, Some(Overlay::Blocked { scroll: 0 }));
+    let failing: Vec<&str> = app
+        .blocking_failures()
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(failing, vec!["stock"]);
+    // Enter does not start while stock fails; ! opens the plan marked as forced.
+    app.update(Action::Enter);
+    assert_eq!(app.overlay, Some(Overlay::Blocked { scroll: 0 }));
+    app.update(Action::Force);
+    let Some(Overlay::RunPlan(form)) = &app.overlay else {
+        panic!("the plan after !: {:?}", app.overlay);
+    };
+    assert!(form.force);
+    let effects = app.update(Action::Enter);
+    assert!(matches!(
+        &effects[..],
+        [Effect::StartLoad { settings, .. }] if settings.force
+    ));
+}
+
+#[test]
+fn a_fix_from_the_blocked_screen_rechecks_then_shows_the_plan() {
+    let mut app = fixtures::failing(Lang::En);
+    app.update(Action::StartRun);
+    assert_eq!(
+        app.update(Action::Fix(0)),
+        vec![Effect::PlanFix {
+            fix_id: "stock.seed".into()
+        }]
+    );
+    app.update(Action::PlanReady(Ok(fixtures::seed_plan())));
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })));
+    app.update(Action::Yes);
+    let effects = app.update(Action::FixFinished(Ok(FixExit {
+        success: true,
+        exit: crate::fixes::Exit {
+            code: Some(0),
+            signal: None,
+        },
+    })));
+    let run = match &effects[..] {
+        [Effect::RunChecks { run, ids }] if ids == &vec!["stock".to_string()] => *run,
+        other => panic!("{other:?}"),
+    };
+    app.update(Action::CheckFinished {
+        run,
+        result: Arc::new(fixtures::result(
+            "stock",
+            Status::Pass,
+            Text::new("1 product, 10000 available", "상품 1개, 재고 10000"),
+        )),
+    });
+    app.update(Action::RunDone { run });
+    app.update(Action::Enter);
+    assert!(
+        matches!(app.overlay, Some(Overlay::RunPlan(_))),
+        "nothing blocks any more: the plan, {:?}",
+        app.overlay
+    );
+}
+
+#[test]
+fn the_plan_is_edited_in_place_and_checked() {
+    let mut app = fixtures::all_green(Lang::En);
+    app.update(Action::StartRun);
+    // Stages: clear, then type a one-stage plan.
+    for _ in 0..20 {
+        app.update(Action::Backspace);
+    }
+    for c in "2".chars() {
+        app.update(Action::Char(c));
+    }
+    app.update(Action::Down);
+    for _ in 0..5 {
+        app.update(Action::Backspace);
+    }
+    for c in "5s".chars() {
+        app.update(Action::Char(c));
+    }
+    app.update(Action::Down);
+    app.update(Action::Backspace);
+    app.update(Action::Backspace);
+    assert!(app.update(Action::Enter).is_empty(), "an empty spawn rate");
+    assert_eq!(app.message, Some(Message::Word(Word::PlanInvalid)));
+    app.update(Action::Char('2'));
+    let effects = app.update(Action::Enter);
+    let [Effect::StartLoad { settings, .. }] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(settings.stages, vec![2]);
+    assert_eq!(settings.stage_secs, 5.0);
+    assert_eq!(settings.spawn_rate, 2.0);
+    assert!(app.load.as_ref().unwrap().visible);
+}
+
+#[test]
+fn esc_cancels_the_plan() {
+    let mut app = fixtures::all_green(Lang::En);
+    app.update(Action::StartRun);
+    assert!(app.editing());
+    assert!(app.update(Action::Back).is_empty());
+    assert!(app.overlay.is_none() && app.load.is_none());
 }

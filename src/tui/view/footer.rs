@@ -22,8 +22,32 @@ pub fn keys(app: &App) -> Vec<(&'static str, Word)> {
         Some(Overlay::FixOutput(pane)) => {
             keys.push(("↑↓", Word::Scroll));
             if pane.state != FixState::Running {
-                keys.push(("Esc/Enter", Word::Close));
+                let word = if app.resumes_run() {
+                    Word::Continue
+                } else {
+                    Word::Close
+                };
+                keys.push(("Esc/Enter", word));
             }
+        }
+        Some(Overlay::Blocked { .. }) => {
+            if !app.blocked_fixes().is_empty() {
+                keys.push(("f/2-9", Word::Fix));
+            }
+            keys.push(("r", Word::RecheckBlocking));
+            if app.blocking_failures().is_empty() && app.blocking_pending().is_empty() {
+                keys.push(("Enter", Word::ToPlan));
+            }
+            keys.push(("!", Word::StartAnyway));
+            keys.push(("Esc", Word::Close));
+        }
+        Some(Overlay::RunPlan(_)) => {
+            keys.push(("↑↓/Tab", Word::Field));
+            keys.push(("0-9", Word::Edit));
+            keys.push(("Enter", Word::StartLoad));
+            keys.push(("Esc", Word::Cancel));
+            keys.push(("Ctrl-C", Word::Quit));
+            return keys;
         }
         None if app.load.as_ref().is_some_and(|l| l.visible) => {
             keys.push(("Esc/s", Word::Checklist));

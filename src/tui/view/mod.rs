@@ -1,6 +1,7 @@
 //! Drawing: a pure function of `&App`. Each component has its own file; `draw` lays them out
 //! and reports how far the panes can scroll (the app clamps its scroll positions to that).
 
+mod blocked;
 mod checklist;
 mod code;
 mod confirm;
@@ -9,6 +10,7 @@ mod fix_output;
 mod footer;
 mod header;
 mod help;
+mod run_plan;
 pub mod text;
 pub mod theme;
 mod too_small;
@@ -76,6 +78,11 @@ pub fn draw(frame: &mut Frame, app: &App) -> Viewport {
             confirm::draw(frame, popup(body), app, theme, plan, *scroll)
         }
         Some(Overlay::FixOutput(pane)) => fix_output::draw(frame, popup(body), app, theme, pane),
+        Some(Overlay::Blocked { scroll }) => blocked::draw(frame, popup(body), app, theme, *scroll),
+        Some(Overlay::RunPlan(form)) => {
+            run_plan::draw(frame, popup(body), app, theme, form);
+            0
+        }
     };
     Viewport {
         detail_max,

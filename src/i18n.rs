@@ -140,8 +140,207 @@ pub fn section_title(lang: Lang, section: &str) -> String {
     }
 }
 
+/// Names and identifiers that may stand in Korean text as they are: products, tools, units.
+const ALLOWED_WORDS: &[&str] = &[
+    "django",
+    "locust",
+    "debug",
+    "silk",
+    "postgresql",
+    "postgres",
+    "sqlite",
+    "mysql",
+    "jwt",
+    "gunicorn",
+    "uvicorn",
+    "runserver",
+    "fasthttpuser",
+    "httpuser",
+    "p50",
+    "p95",
+    "p99",
+    "cpu",
+    "rest",
+    "framework",
+    "drf",
+    "doctor",
+    "python",
+    "locustfile",
+    "simplejwt",
+    "pip",
+    "venv",
+    "ms",
+    "req",
+    "rps",
+    "ok",
+    "id",
+    "url",
+    "api",
+    "http",
+    "https",
+    "ctrl",
+    "tcp",
+    "ip",
+    "ipv6",
+    "json",
+    "toml",
+    "markdown",
+    "tui",
+    "linux",
+    "macos",
+    "gevent",
+    "uuid",
+];
+
+/// Words of a status that must be worded in Korean even though they look like shouted acronyms.
+const STATUS_WORDS: &[&str] = &["PASS", "FAIL", "WARN", "SKIP", "ERROR", "RUN", "WAIT"];
+
+/// English prose left in a (Korean) text: each run of two or more consecutive ASCII words that
+/// are neither identifiers nor names. Code (fenced and in backticks), URLs, paths, quoted
+/// strings and `key=value` / `key: value` keys are left out first.
+pub fn english_fragments(text: &str) -> Vec<String> {
+    let mut fragments = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        let line = strip_delimited(&strip_delimited(line, '`', '`'), '"', '"');
+        let line = strip_delimited(&line, '“', '”');
+        let mut run: Vec<String> = Vec::new();
+        let mut flush = |run: &mut Vec<String>| {
+            if run.len() >= 2 {
+                fragments.push(run.join(" "));
+            }
+            run.clear();
+        };
+        if is_code_line(&line) {
+            continue;
+        }
+        // After an HTTP status code its reason phrase follows ("404 Not Found"): a name.
+        let mut after_status = false;
+        for token in line.split_whitespace() {
+            let status = token.len() == 3 && token.chars().all(|c| c.is_ascii_digit());
+            if after_status && token.starts_with(|c: char| c.is_ascii_uppercase()) {
+                continue;
+            }
+            after_status = status;
+            // A list ("users, auth") or a parenthesis is no sentence going on.
+            if token.starts_with('(') {
+                flush(&mut run);
+            }
+            match prose_word(token) {
+                Some(word) => run.push(word.to_string()),
+                None => flush(&mut run),
+            }
+            if token.ends_with([',', ';', ':', ')']) {
+                flush(&mut run);
+            }
+        }
+        flush(&mut run);
+    }
+    fragments
+}
+
+/// A line of code or a command shown as it is typed (`from x import y`, `python manage.py ...`).
+fn is_code_line(line: &str) -> bool {
+    let line = line.trim_start();
+    let first = line.split_whitespace().next().unwrap_or("");
+    (first == "from" && line.contains(" import "))
+        || [
+            "import", "python", "python3", "pip", "gunicorn", "locust", "cd", "export", "curl", "$",
+        ]
+        .contains(&first)
+}
+
+/// `text` without the spans between `open` and `close` (an unclosed span is kept).
+fn strip_delimited(text: &str, open: char, close: char) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len_utf8()..];
+        let Some(end) = after.find(close) else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        rest = &after[end + close.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The token as an English prose word, or None when it is code, a name, a number, a key or not
+/// English at all.
+fn prose_word(token: &str) -> Option<&str> {
+    if token.contains("://") || token.contains('/') || token.contains('=') || token.contains('\\') {
+        return None;
+    }
+    let word = token.trim_matches(|c: char| ",.;:!?()[]{}'…·—-".contains(c));
+    if (word.len() < 2 && word != "a")
+        || !word
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
+    {
+        return None;
+    }
+    let lower = word.to_ascii_lowercase();
+    if ALLOWED_WORDS.contains(&lower.as_str()) {
+        return None;
+    }
+    let upper = word.chars().filter(char::is_ascii_uppercase).count();
+    // Acronyms (GET, HTTP) and CamelCase names (AttributeError) are identifiers; status words
+    // are not.
+    if upper == word.len() && !STATUS_WORDS.contains(&word) {
+        return None;
+    }
+    if word.chars().skip(1).any(|c| c.is_ascii_uppercase()) && upper < word.len() {
+        return None;
+    }
+    Some(word)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lists_status_phrases_and_code_lines_are_not_prose() {
+        assert!(english_fragments("(users, auth 점검 참고)").is_empty());
+        assert!(english_fragments("GET / → 404 Not Found (16 ms)").is_empty());
+        assert!(
+            english_fragments("    from apps.products.models import Product, ProductStock")
+                .is_empty()
+        );
+        assert_eq!(english_fragments("- pass port: 대기 중"), vec!["pass port"]);
+    }
+
+    #[test]
+    fn english_prose_in_korean_is_found() {
+        assert_eq!(
+            english_fragments("해당 없음: no product with stock to reserve"),
+            vec!["no product with stock to reserve"]
+        );
+        assert_eq!(
+            english_fragments("- fail users: 3\n메시지: a blocking check failed"),
+            vec!["fail users", "a blocking check failed"]
+        );
+        assert_eq!(english_fragments("결과: FAIL PASS"), vec!["FAIL PASS"]);
+    }
+
+    #[test]
+    fn code_names_paths_keys_and_quotes_are_not_prose() {
+        let text = "Django REST framework 설치 필요: `pip install djangorestframework`\n\
+            ```python\nself.client.get(\"/api/products/\")\n```\n\
+            서버 응답 \"database is locked\" · https://example.com/a b\n\
+            측정값: exit_code=3 path=/tmp/doctor dir: ./a/b\n\
+            FastHttpUser PostgreSQL SQLite DEBUG Silk JWT gunicorn runserver p95 CPU 사용률\n\
+            AttributeError: 'FastHttpSession' object 원인 GET POST";
+        assert_eq!(english_fragments(text), Vec::<String>::new());
+    }
+
     use super::*;
 
     #[test]

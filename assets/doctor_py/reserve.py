@@ -18,24 +18,23 @@ def answer(params):
 
     stock = stock_question.answer()
     if not stock.get("present"):
-        return {"applies": False, "reason": "no stock model"}
+        return {"applies": False, "code": "no_stock_model"}
     # Django's SQLite backend creates a missing database file on connect: never do that.
     from django.db import connection
 
     name = str(connection.settings_dict.get("NAME") or "")
     if connection.vendor == "sqlite" and name != ":memory:" and not os.path.exists(name):
-        return {"applies": False,
-                "reason": "the SQLite database %s does not exist: run python manage.py migrate" % name}
+        return {"applies": False, "code": "sqlite_missing", "path": name}
     path = params.get("path")
     if not path:
         candidates = [u for u in url_list.answer() if "reserve" in u["path"].lower()]
         if not candidates:
-            return {"applies": False, "reason": "no URL with 'reserve' in the URLconf"}
+            return {"applies": False, "code": "no_reserve_url"}
         path = candidates[0]["path"]
     try:
         from rest_framework.test import APIClient
     except ImportError:
-        return {"applies": False, "reason": "Django REST framework is not installed"}
+        return {"applies": False, "code": "no_rest_framework"}
     try:
         setup_test_environment()  # lets the test client's host pass ALLOWED_HOSTS
     except RuntimeError:
@@ -49,7 +48,7 @@ def answer(params):
         stock_row = Stock.objects.filter(available_stock__gt=0).order_by("pk").first() \
             or Stock.objects.order_by("pk").first()
         if stock_row is None:
-            result.update({"applies": False, "reason": "no product with stock to reserve"})
+            result.update({"applies": False, "code": "no_stock_row"})
             return result
         product_id = getattr(stock_row, stock["product_fk_column"]) \
             if stock.get("product_fk_column") else stock_row.pk
@@ -58,7 +57,7 @@ def answer(params):
         user = user or User.objects.filter(is_active=True).order_by("pk").first() \
             if hasattr(User, "is_active") else user or User.objects.order_by("pk").first()
         if user is None:
-            result.update({"applies": False, "reason": "no user to reserve as"})
+            result.update({"applies": False, "code": "no_user"})
             return result
         url = re.sub(r"<(?:\w+:)?(?:pk|id|product_id)>", str(product_id), path)
         url = re.sub(r"<[^>]+>", str(product_id), url)

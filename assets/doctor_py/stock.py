@@ -15,7 +15,7 @@ def answer():
     models = list(apps.get_models())
     candidates = [m for m in models if _concrete_field(m, "available_stock") is not None]
     if not candidates:
-        return {"present": False, "reason": "no model with available_stock"}
+        return {"present": False, "code": "no_available_stock_field"}
     named = [m for m in candidates if m.__name__ == "ProductStock"]
     stock = (named or candidates)[0]
 

@@ -160,16 +160,26 @@ pub async fn history_command(
                 format!(
                     "{}u {} p95 {} {:.1}/s",
                     s.users,
-                    if s.passed { "PASS" } else { "FAIL" },
+                    crate::i18n::word(lang, if s.passed { "pass" } else { "fail" }),
                     ms(s.p95_ms),
                     s.rps
                 )
             })
             .collect();
+        let outcome = serde_json::from_value::<load::report::Outcome>(serde_json::Value::from(
+            row.outcome.as_str(),
+        ))
+        .map(|o| o.words(lang).to_string())
+        .unwrap_or_else(|_| row.outcome.clone());
         println!(
-            "{}  {:<14} exit {}  {}  {}\n    {}",
+            "{}  {:<14} {} {}  {}  {}\n    {}",
             row.id,
-            row.outcome,
+            outcome,
+            if lang == Lang::Ko {
+                "종료 코드"
+            } else {
+                "exit"
+            },
             row.exit_code,
             row.base_url,
             stages.join(" | "),

@@ -11,7 +11,9 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+mod words;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Every stage met its targets.
@@ -215,20 +217,27 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
     let _ = writeln!(md, "# doctor run {}\n", report.id);
     let _ = writeln!(
         md,
-        "- {}: {}\n- locustfile: {}\n- {}: {} (exit {})\n- {}: {} → {} ({:.0} s)",
+        "- {}: {}\n- locustfile: {}\n- {}: {} ({} {})\n- {}: {} → {} ({:.0} {})",
         if ko { "대상" } else { "target" },
         report.base_url,
         report.locustfile.display(),
         if ko { "결과" } else { "outcome" },
         report.outcome.words(lang),
+        if ko { "종료 코드" } else { "exit" },
         report.exit_code,
         if ko { "시간" } else { "time" },
         report.started_at,
         report.finished_at,
-        report.duration_s
+        report.duration_s,
+        if ko { "초" } else { "s" }
     );
     if let Some(message) = &report.message {
-        let _ = writeln!(md, "- {}: {message}", if ko { "메시지" } else { "message" });
+        let _ = writeln!(
+            md,
+            "- {}: {}",
+            if ko { "메시지" } else { "message" },
+            words::message(message, report, lang)
+        );
     }
     let t = &report.plan.targets;
     let _ = writeln!(
@@ -254,7 +263,13 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
             }
         );
         for c in &report.checks {
-            let _ = writeln!(md, "- {} {}: {}", c.status, c.id, c.summary.get(lang));
+            let _ = writeln!(
+                md,
+                "- {} {}: {}",
+                words::status(&c.status, lang),
+                c.id,
+                c.summary.get(lang)
+            );
         }
         md.push('\n');
     }
@@ -341,37 +356,58 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
                 p.get(lang)
             );
         }
-        let _ = writeln!(
-            md,
-            "- resources: system CPU avg {}, memory max {}, server CPU avg {} / max {}, server RSS max {}, Locust CPU max {}, DB connections {}",
+        let (cpu, mem, scpu, smax) = (
             opt_pct(m.cpu_avg),
             opt_pct(m.memory_max),
             opt_pct(m.server_cpu_avg),
             opt_pct(s.server_cpu_max),
-            s.server_rss_max_mb
-                .map(|r| format!("{r} MB"))
-                .unwrap_or_else(|| "-".into()),
-            opt_pct(m.locust_cpu_max),
-            m.db_connections_max
-                .map(|(u, x)| format!("{u}/{x}"))
-                .unwrap_or_else(|| "-".into())
         );
+        let rss = s
+            .server_rss_max_mb
+            .map(|r| format!("{r} MB"))
+            .unwrap_or_else(|| "-".into());
+        let lcpu = opt_pct(m.locust_cpu_max);
+        let db = m
+            .db_connections_max
+            .map(|(u, x)| format!("{u}/{x}"))
+            .unwrap_or_else(|| "-".into());
+        let resources = crate::t!(
+            "- resources: system CPU avg {cpu}, memory max {mem}, server CPU avg {scpu} / max {smax}, server RSS max {rss}, Locust CPU max {lcpu}, DB connections {db}";
+            "- 리소스: 시스템 CPU 평균 {cpu}, 메모리 최대 {mem}, 서버 CPU 평균 {scpu} / 최대 {smax}, 서버 RSS 최대 {rss}, Locust CPU 최대 {lcpu}, DB 연결 {db}"
+        );
+        let _ = writeln!(md, "{}", resources.get(lang));
         if !s.tcp_states_end.is_empty() {
             let states: Vec<String> = s
                 .tcp_states_end
                 .iter()
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect();
-            let _ = writeln!(md, "- TCP on the server port: {}", states.join(", "));
+            let _ = writeln!(
+                md,
+                "- {}: {}",
+                if ko {
+                    "서버 포트의 TCP 상태"
+                } else {
+                    "TCP on the server port"
+                },
+                states.join(", ")
+            );
         }
-        for (phase, rows) in [("spawning", &m.spawning), ("steady", &m.steady)] {
+        let phases = if ko {
+            [("사용자 증가 중", &m.spawning), ("안정 구간", &m.steady)]
+        } else {
+            [("spawning", &m.spawning), ("steady", &m.steady)]
+        };
+        let columns = if ko {
+            "요청 | 실패 | 평균"
+        } else {
+            "requests | failures | mean"
+        };
+        for (phase, rows) in phases {
             if rows.is_empty() {
                 continue;
             }
-            let _ = writeln!(
-                md,
-                "\n| {phase} | requests | failures | mean |\n|---|---|---|---|"
-            );
+            let _ = writeln!(md, "\n| {phase} | {columns} |\n|---|---|---|---|");
             for e in rows {
                 let _ = writeln!(
                     md,
@@ -407,16 +443,18 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
         }
     }
     if let Some(t) = &report.totals {
+        let (requests, failures) = (t.requests, t.failures);
+        let (p50, p95, p99) = (opt_ms(t.p50_ms), opt_ms(t.p95_ms), opt_ms(t.p99_ms));
+        let max = format!("{:.0} ms", t.max_ms);
+        let totals = crate::t!(
+            "{requests} requests, {failures} failures, p50 {p50}, p95 {p95}, p99 {p99}, max {max} (Locust's `--json-file`)";
+            "요청 {requests}건, 실패 {failures}건, p50 {p50}, p95 {p95}, p99 {p99}, 최대 {max} (Locust `--json-file` 기준)"
+        );
         let _ = writeln!(
             md,
-            "\n## {}\n\n{} requests, {} failures, p50 {}, p95 {}, p99 {}, max {:.0} ms (Locust's --json-file)",
+            "\n## {}\n\n{}",
             if ko { "전체" } else { "Totals" },
-            t.requests,
-            t.failures,
-            opt_ms(t.p50_ms),
-            opt_ms(t.p95_ms),
-            opt_ms(t.p99_ms),
-            t.max_ms
+            totals.get(lang)
         );
     }
     if !report.comparison.is_empty() {
@@ -434,7 +472,7 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
         }
     }
     if !report.files.is_empty() {
-        let _ = writeln!(md, "\n## Files\n");
+        let _ = writeln!(md, "\n## {}\n", if ko { "파일" } else { "Files" });
         for f in &report.files {
             let _ = writeln!(md, "- {f}");
         }

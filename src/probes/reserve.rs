@@ -87,10 +87,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         }
     };
     if answer.get("applies").and_then(Value::as_bool) == Some(false) {
-        let reason = answer.get("reason").and_then(Value::as_str).unwrap_or("");
-        return Ok(Outcome::skip(
-            t!("does not apply: {reason}"; "해당 없음: {reason}"),
-        ));
+        return Ok(Outcome::skip(not_applying(&answer)));
     }
     let outcome = judge(&answer, false, input);
     Ok(match refused {
@@ -238,4 +235,31 @@ fn server_error(answer: &Value, url: &str, project: Option<&std::path::Path>) ->
 
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or("").to_string()
+}
+
+/// Why the reservation cannot be tried, from the helper's `code` and facts.
+fn not_applying(answer: &Value) -> crate::i18n::Text {
+    let code = answer.get("code").and_then(Value::as_str).unwrap_or("");
+    let path = answer.get("path").and_then(Value::as_str).unwrap_or("?");
+    match code {
+        "no_stock_model" => t!("does not apply: no stock model"; "해당 없음: 재고 모델이 없음"),
+        "sqlite_missing" => t!(
+            "does not apply: the SQLite database {path} does not exist: run python manage.py migrate";
+            "해당 없음: SQLite 데이터베이스 {path}가 없음 — `python manage.py migrate`를 실행하세요"
+        ),
+        "no_reserve_url" => t!(
+            "does not apply: no URL with 'reserve' in the URLconf";
+            "해당 없음: URLconf에 'reserve'가 들어간 URL이 없음"
+        ),
+        "no_rest_framework" => t!(
+            "does not apply: Django REST framework is not installed";
+            "해당 없음: Django REST framework가 설치되지 않음"
+        ),
+        "no_stock_row" => t!(
+            "does not apply: no product with stock to reserve";
+            "해당 없음: 예약할 재고가 있는 상품이 없음"
+        ),
+        "no_user" => t!("does not apply: no user to reserve as"; "해당 없음: 예약에 쓸 사용자가 없음"),
+        other => t!("does not apply ({other})"; "해당 없음 ({other})"),
+    }
 }

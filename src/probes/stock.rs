@@ -22,9 +22,9 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         }
     };
     if !model.present {
-        let why = model.reason.unwrap_or_default();
+        // The helper's only reason (code `no_available_stock_field`), worded here.
         return Ok(Outcome::skip(
-            t!("does not apply: this project has no stock model ({why})"; "해당 없음: 재고 모델이 없는 프로젝트 ({why})"),
+            t!("does not apply: this project has no stock model (no model with available_stock)"; "해당 없음: 재고 모델이 없는 프로젝트 (available_stock 필드가 있는 모델이 없음)"),
         ));
     }
     let db = match database::shared(ctx).await {

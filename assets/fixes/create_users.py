@@ -23,7 +23,9 @@ field = User.USERNAME_FIELD
 existing = set(User.objects.filter(**{field + "__in": names}).values_list(field, flat=True)) \
     if len(names) <= 5000 else set(User.objects.values_list(field, flat=True))
 missing = [name for name in names if name not in existing]
-print("%d of %d accounts exist; creating %d" % (len(names) - len(missing), len(names), len(missing)))
+# Progress and summary are JSON lines: doctor words them in the reader's language.
+print(json.dumps({"total": len(names), "existing": len(names) - len(missing),
+                  "creating": len(missing)}))
 sys.stdout.flush()
 
 password_hash = make_password(os.environ["DOCTOR_FIX_PASSWORD"])
@@ -40,7 +42,7 @@ with transaction.atomic():
             users.append(user)
         User.objects.bulk_create(users, batch_size=batch)
         created += len(chunk)
-        print("created %d/%d" % (created, len(missing)))
+        print(json.dumps({"done": created, "of": len(missing)}))
         sys.stdout.flush()
     # Inside the transaction, default=str: a failing summary keeps nothing half-done.
     print(json.dumps({"created": created, "already_existed": len(names) - len(missing)},

@@ -178,7 +178,8 @@ async fn apply_fix(
     secrets: &[String],
 ) -> Result<FixRun, String> {
     let ctx = Context::new(config.clone());
-    let plan = crate::fixes::plan(&registry, &ctx, id).await?;
+    let mut plan = crate::fixes::plan(&registry, &ctx, id).await?;
+    plan.lang = lang;
     outln!("doctor fix {}: {}", plan.id, plan.title.get(lang));
     outln!(
         "{}",
@@ -229,7 +230,12 @@ async fn apply_fix(
     match format {
         Format::Json => outln!(
             "{:#}",
-            report::json::render(&results, lang, serde_json::json!({ "fix": plan.id }), code)
+            report::json::render(
+                &results,
+                lang,
+                serde_json::json!({ "fix": plan.id, "answer": applied.answer }),
+                code
+            )
         ),
         Format::Text => out!(
             "{}",

@@ -2,7 +2,9 @@
 //! diagnosis, and stopped by `stop_all` on every way out of doctor.
 
 use super::{Applied, Exit};
+use crate::i18n::Lang;
 use crate::process::Group;
+use crate::t;
 use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ pub async fn start(
     mut command: tokio::process::Command,
     address: &str,
     progress: Option<&mpsc::UnboundedSender<String>>,
+    lang: Lang,
 ) -> Result<Applied, String> {
     let say = |line: String| {
         if let Some(progress) = progress {
@@ -32,22 +35,24 @@ pub async fn start(
     let err = file.try_clone().map_err(|e| e.to_string())?;
     let mut group = Group::spawn(&mut command, Stdio::from(file), Stdio::from(err))
         .map_err(|e| format!("cannot start the server: {e}"))?;
-    let mut output = vec![say(format!(
-        "started pid {} — log {}",
-        group.pid(),
-        log.display()
-    ))];
+    let (pid, shown_log) = (group.pid(), log.display());
+    let mut output = vec![say(
+        t!("started pid {pid} — log {shown_log}"; "pid {pid}로 시작 — 로그 {shown_log}")
+            .get(lang)
+            .to_string(),
+    )];
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if tokio::net::TcpStream::connect(address).await.is_ok() {
-            output.push(say(format!(
-                "listening on {address}; doctor stops it when it exits"
-            )));
+            output.push(say(t!("listening on {address}; doctor stops it when it exits"; "{address}에서 대기 중 — doctor가 끝날 때 중지함")
+                .get(lang)
+                .to_string()));
             RUNNING.lock().expect("server list").push(group);
             return Ok(Applied {
                 success: true,
                 exit: Exit::default(),
                 output,
+                answer: None,
             });
         }
         if let Some(status) = group.exited() {
@@ -66,17 +71,19 @@ pub async fn start(
                 success: false,
                 exit: status.into(),
                 output,
+                answer: None,
             });
         }
         if Instant::now() > deadline {
             group.stop(Duration::from_secs(2)).await;
-            output.push(say(format!(
-                "nothing answered on {address} within 30 s; stopped it"
-            )));
+            output.push(say(t!("nothing answered on {address} within 30 s; stopped it"; "30초 안에 {address}에서 응답이 없어 중지함")
+                .get(lang)
+                .to_string()));
             return Ok(Applied {
                 success: false,
                 exit: Exit::default(),
                 output,
+                answer: None,
             });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -39,13 +39,16 @@ fn shell_script(
         .chain([
             "manage.py".into(),
             "shell".into(),
+            // Quiet: Django's banner ("12 objects imported automatically") is not the fix's.
+            "-v".into(),
+            "0".into(),
             "-c".into(),
             script.into(),
         ])
         .collect();
     let mut shown = vec![
         format!(
-            "{} manage.py shell -c SCRIPT   (DOCTOR_FIX_ARGS={args}{extra})",
+            "{} manage.py shell -v 0 -c SCRIPT   (DOCTOR_FIX_ARGS={args}{extra})",
             python.join(" ")
         ),
         "SCRIPT:".to_string(),

@@ -3,13 +3,14 @@
 
 use crate::checks::model::FixAction;
 use crate::checks::registry::Registry;
-use crate::i18n::Text;
+use crate::i18n::{Lang, Text};
 use crate::probes::Context;
 use std::path::PathBuf;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
+mod answer;
 mod background;
 mod builtin;
 mod exit;
@@ -34,6 +35,9 @@ pub struct Plan {
     serves_at: Option<String>,
     /// Checks to run again afterwards: this one and every check that needs it.
     pub rerun: Vec<String>,
+    /// The language the fix's answers are worded in (LANG by default; `doctor fix --lang` and
+    /// the TUI set theirs).
+    pub lang: Lang,
 }
 
 impl Plan {
@@ -48,8 +52,10 @@ pub struct Applied {
     pub success: bool,
     /// How the program ended (default for a server that is still running).
     pub exit: Exit,
-    /// The program's output, passwords masked.
+    /// The program's output, passwords masked, its JSON answers worded in the plan's language.
     pub output: Vec<String>,
+    /// The fix's last JSON answer as it printed it (the details behind the worded line).
+    pub answer: Option<serde_json::Value>,
 }
 
 /// `stock.seed` → the plan, or why it cannot be made.
@@ -152,6 +158,7 @@ pub async fn plan(registry: &Registry, ctx: &Context, fix_id: &str) -> Result<Pl
         secret_env,
         serves_at,
         rerun: dependents(registry, check_id),
+        lang: Lang::from_env(),
     })
 }
 
@@ -185,7 +192,7 @@ pub async fn apply(
             .args(&plan.argv[1..])
             .current_dir(&plan.cwd)
             .envs(plan.env.iter().map(|(k, v)| (k, v)));
-        return background::start(command, address, progress.as_ref()).await;
+        return background::start(command, address, progress.as_ref(), plan.lang).await;
     }
     command
         .args(&plan.argv[1..])
@@ -216,8 +223,13 @@ pub async fn apply(
     }
     drop(tx);
     let mut output = Vec::new();
+    let mut last_answer = None;
     while let Some(line) = rx.recv().await {
-        let line = mask_secrets(&line, secrets);
+        if answer::is_noise(&line) {
+            continue;
+        }
+        let (line, raw) = answer::shown(&mask_secrets(&line, secrets), plan.lang);
+        last_answer = raw.or(last_answer);
         if let Some(progress) = &progress {
             let _ = progress.send(line.clone());
         }
@@ -231,6 +243,7 @@ pub async fn apply(
         success: status.success(),
         exit: status.into(),
         output,
+        answer: last_answer,
     })
 }
 

@@ -289,7 +289,7 @@ fn seeds_stock_from_the_tui_and_exits_cleanly() {
 
     tmux.keys(&["f"]);
     tmux.wait_for("the confirmation", |s| {
-        s.contains("Run this fix?") && s.contains("manage.py shell -c SCRIPT")
+        s.contains("Run this fix?") && s.contains("manage.py shell") && s.contains("SCRIPT")
     });
     tmux.keys(&["y"]);
     let done = tmux.wait_for("the fix and the re-check", |s| {
@@ -340,6 +340,11 @@ fn staged_run_from_the_tui_stops_locust_when_quitting_mid_run() {
         s.contains("Checks") && !s.contains("RUN ")
     });
     tmux.keys(&["s"]);
+    // The plan first (prefilled from run.toml), then Enter starts the load.
+    tmux.wait_for("the plan", |s| {
+        s.contains("Staged run: plan") && s.contains("2, 4")
+    });
+    tmux.keys(&["Enter"]);
     // The dashboard: Locust is running users against the sample.
     tmux.wait_for("users on the dashboard", |s| {
         s.contains("doctor run") && s.contains("users 2/2")
@@ -349,5 +354,40 @@ fn staged_run_from_the_tui_stops_locust_when_quitting_mid_run() {
         .unwrap_or(0);
     assert!(runs_before > 0, "the run has its folder");
     // q mid-run: Locust stops gracefully, its group is stopped, doctor exits 0, nothing is left.
+    session.quit_cleanly(&svc);
+}
+
+#[test]
+fn s_without_stock_shows_what_blocks_then_the_plan_after_the_fix() {
+    let svc = SampleService::start(ServiceOptions::default().users(true).stock(false));
+    let session = Session::start(&svc);
+    let tmux = &session.tmux;
+    tmux.wait_for("the stock check to fail", |s| stock_marked(s, "✗"));
+    tmux.keys(&["s"]);
+    let blocked = tmux.wait_for("the blocked screen", |s| {
+        s.contains("Load cannot start") && s.contains("(stock)")
+    });
+    assert!(
+        blocked.contains("start anyway") && !blocked.contains("CouldNotStart"),
+        "{blocked}"
+    );
+    assert!(!blocked.contains("doctor run"), "no dashboard:\n{blocked}");
+    tmux.wait_for("the stock fix's key", |s| {
+        s.contains("[f] Seed the guide's test product")
+    });
+    tmux.keys(&["f"]);
+    tmux.wait_for("the confirmation", |s| s.contains("Run this fix?"));
+    tmux.keys(&["y"]);
+    tmux.wait_for("the fix and the re-check", |s| {
+        s.contains("✓ Done") && s.contains("Checked again:") && !s.contains("Checking again")
+    });
+    tmux.keys(&["Enter"]);
+    let plan = tmux.wait_for("the plan", |s| s.contains("Staged run: plan"));
+    assert!(
+        plan.contains("100, 500, 1000") && plan.contains(&svc.base_url),
+        "{plan}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the checklist", |s| !s.contains("Staged run: plan"));
     session.quit_cleanly(&svc);
 }

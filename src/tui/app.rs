@@ -319,6 +319,13 @@ impl App {
             }
             Action::RunDone { run } => {
                 self.progress.retain(|_, (r, _)| *r != run);
+                // The blocked screen waited for checks only: once they pass, the plan.
+                if matches!(self.overlay, Some(Overlay::Blocked { .. }))
+                    && self.blocking_failures().is_empty()
+                    && self.blocking_pending().is_empty()
+                {
+                    self.overlay = Some(Overlay::RunPlan(RunForm::new(&self.run_settings)));
+                }
                 if let Some(Overlay::FixOutput(pane)) = &mut self.overlay
                     && pane.recheck_run == Some(run)
                 {

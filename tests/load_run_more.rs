@@ -313,7 +313,8 @@ fn text_output_without_a_terminal_is_korean_with_progress_lines_and_verdicts() {
     );
     // The report on stdout, in Korean too.
     assert!(
-        stdout.contains("- 대상: ") && stdout.contains("- 결과: 모든 단계가 목표 달성 (종료 코드 0)"),
+        stdout.contains("- 대상: ")
+            && stdout.contains("- 결과: 모든 단계가 목표 달성 (종료 코드 0)"),
         "{stdout}"
     );
     assert!(stdout.contains("보고서: "), "{stdout}");

@@ -259,7 +259,9 @@ fn not_applying(answer: &Value) -> crate::i18n::Text {
             "does not apply: no product with stock to reserve";
             "해당 없음: 예약할 재고가 있는 상품이 없음"
         ),
-        "no_user" => t!("does not apply: no user to reserve as"; "해당 없음: 예약에 쓸 사용자가 없음"),
+        "no_user" => {
+            t!("does not apply: no user to reserve as"; "해당 없음: 예약에 쓸 사용자가 없음")
+        }
         other => t!("does not apply ({other})"; "해당 없음 ({other})"),
     }
 }

@@ -86,8 +86,10 @@ pub enum Effect {
     PlanFix {
         fix_id: String,
     },
+    /// Apply a confirmed fix; its lines are worded in `lang`.
     ApplyFix {
         fix_id: String,
+        lang: crate::i18n::Lang,
     },
     /// Start the staged Locust run with the project's configuration (its report in `lang`).
     StartLoad {

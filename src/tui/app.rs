@@ -588,6 +588,7 @@ impl App {
                 Action::Yes | Action::Enter => {
                     effects.push(Effect::ApplyFix {
                         fix_id: plan.id.clone(),
+                        lang: self.lang,
                     });
                     Some(Overlay::FixOutput(FixPane {
                         fix_id: plan.id,

@@ -201,8 +201,16 @@ impl Worker {
                     let _ = tx.send(Action::PlanReady(planned));
                 });
             }
-            Effect::ApplyFix { fix_id } => {
-                let plan = self.plans.lock().expect("plans lock").remove(&fix_id);
+            Effect::ApplyFix { fix_id, lang } => {
+                let plan =
+                    self.plans
+                        .lock()
+                        .expect("plans lock")
+                        .remove(&fix_id)
+                        .map(|mut plan| {
+                            plan.lang = lang;
+                            plan
+                        });
                 let secrets = self.secrets.clone();
                 self.tasks.spawn(async move {
                     let exit = match plan {

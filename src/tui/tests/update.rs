@@ -75,7 +75,8 @@ fn fix_plans_then_confirm_applies_then_rechecks() {
     assert_eq!(
         app.update(Action::Yes),
         vec![Effect::ApplyFix {
-            fix_id: "stock.seed".into()
+            fix_id: "stock.seed".into(),
+            lang: app.lang,
         }]
     );
     app.update(Action::FixLine("created 1 product".into()));

@@ -363,11 +363,18 @@ impl App {
                         crate::load::live::RunEvent::Finished(report) => {
                             load.done = true;
                             load.stopping = false;
-                            let why = report.message.clone().unwrap_or_default();
+                            let why = report
+                                .message
+                                .as_deref()
+                                .map(|m| crate::load::report::words::message(m, report, self.lang))
+                                .unwrap_or_default();
+                            let exit = match self.lang {
+                                crate::i18n::Lang::Ko => format!("종료 코드 {}", report.exit_code),
+                                crate::i18n::Lang::En => format!("exit {}", report.exit_code),
+                            };
                             self.message = Some(Message::Info(format!(
-                                "{} (exit {}) {why} — {}",
+                                "{} ({exit}) {why} — {}",
                                 report.outcome.words(self.lang),
-                                report.exit_code,
                                 report.run_dir.display()
                             )));
                         }

@@ -142,6 +142,13 @@ pub fn section_title(lang: Lang, section: &str) -> String {
 
 /// Names and identifiers that may stand in Korean text as they are: products, tools, units.
 const ALLOWED_WORDS: &[&str] = &[
+    // Keys as the help and footers name them.
+    "enter",
+    "tab",
+    "esc",
+    "space",
+    "backspace",
+    "ctrl",
     "django",
     "locust",
     "debug",

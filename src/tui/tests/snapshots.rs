@@ -191,7 +191,7 @@ fn ko_screens() -> Vec<(&'static str, App)> {
     let mut output = confirm.clone();
     output.update(Action::Yes);
     output.update(Action::FixLine(
-        "상품 1개 생성, 재고 10000 — created product 1 with 10000 in stock".into(),
+        "상품 1개 생성, 예약 가능 재고 10,000개".into(),
     ));
     let mut blocked = fixtures::failing(lang);
     blocked.update(Action::StartRun);
@@ -233,6 +233,30 @@ fn korean_keeps_right_borders() {
             let terminal = screen(&app, width, height);
             assert_borders(&terminal, &format!("{name} at {width}×{height}"));
         }
+    }
+}
+
+/// Every Korean screen, read back from the buffer: no English prose outside code, paths,
+/// identifiers and names (the same detector as the text and Markdown outputs).
+#[test]
+fn korean_screens_have_no_english_prose() {
+    for (name, app) in ko_screens() {
+        let terminal = screen(&app, 120, 40);
+        let buffer = terminal.backend().buffer();
+        let area = buffer.area;
+        // Each stretch between box-drawing characters is its own line: panes sit side by side.
+        let text: String = (0..area.height)
+            .flat_map(|y| {
+                let row: String = (0..area.width)
+                    .map(|x| buffer[(x, y)].symbol().to_string())
+                    .collect();
+                row.split(|c| ('\u{2500}'..='\u{257F}').contains(&c))
+                    .map(|part| part.trim().to_string() + "\n")
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let found = crate::i18n::english_fragments(&text);
+        assert!(found.is_empty(), "{name}: {found:?}\n{text}");
     }
 }
 

@@ -121,10 +121,13 @@ pub async fn plan(registry: &Registry, ctx: &Context, fix_id: &str) -> Result<Pl
                         .await
                         .map(|(p, _)| p.names.len())
                         .unwrap_or(100);
-                    shown.push(format!(
-                        "(the project's own command: if it hashes each password with PBKDF2, ~0.25 s a user, {users} users take about {} s; users.bulk hashes once)",
-                        users / 4
-                    ));
+                    let secs = users / 4;
+                    let note = crate::t!(
+                        "(the project's own command: if it hashes each password with PBKDF2, ~0.25 s a user, {users} users take about {secs} s; users.bulk hashes once)";
+                        "(프로젝트 자체 명령: 비밀번호마다 PBKDF2 해시를 만들면 사용자당 약 0.25초, {users}명에 약 {secs}초; users.bulk는 해시를 한 번만 만듦)"
+                    );
+                    // Worded like the plan's answers: LANG until `doctor fix --lang` sets it.
+                    shown.push(note.get(Lang::from_env()).to_string());
                 }
             }
             (argv.clone(), shown)

@@ -128,20 +128,27 @@ async fn drive(
                 summary: r.summary.clone(),
             });
             if ids.contains(&r.id) && matches!(r.status, Status::Fail | Status::Error) {
-                blocking.push(format!("{}: {}", r.id, r.summary.en));
+                blocking.push((r.id.clone(), r.summary.clone()));
             }
         }
         if !blocking.is_empty() {
+            let listed = |pick: fn(&crate::i18n::Text) -> &String| {
+                blocking
+                    .iter()
+                    .map(|(id, summary)| format!("{id}: {}", pick(summary)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let (en, ko) = (listed(|t| &t.en), listed(|t| &t.ko));
             if plan.force {
                 say(
-                    t!("checks failed, going on because of --force: {}", blocking.join("; "); "점검 실패, --force로 계속: {}", blocking.join("; ")),
+                    t!("checks failed, going on because of --force: {en}"; "점검 실패, --force로 계속: {ko}"),
                 );
             } else {
                 return Err((
                     Outcome::CouldNotStart,
                     Some(format!(
-                        "a blocking check failed, no load was sent (use --force to run anyway): {}",
-                        blocking.join("; ")
+                        "a blocking check failed, no load was sent (use --force to run anyway): {en}"
                     )),
                 ));
             }

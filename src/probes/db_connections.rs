@@ -16,7 +16,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         Err(reason) => {
             return Ok(Outcome::fail(
                 "database_unavailable",
-                t!("{reason}"; "{reason}"),
+                t!("{reason}"; "DB에 연결할 수 없음: \"{reason}\""),
             ));
         }
     };
@@ -30,7 +30,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         Err(reason) => {
             return Ok(Outcome::fail(
                 "database_unavailable",
-                t!("{reason}"; "{reason}"),
+                t!("{reason}"; "DB에 연결할 수 없음: \"{reason}\""),
             ));
         }
     };

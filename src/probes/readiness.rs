@@ -38,7 +38,7 @@ async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcom
             Err(reason) => {
                 return Ok(Outcome::fail(
                     "django_unavailable",
-                    t!("{reason}"; "{reason}"),
+                    t!("{reason}"; "Django의 답을 받을 수 없음: \"{reason}\""),
                 ));
             }
         };
@@ -61,7 +61,7 @@ async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcom
         Err(reason) => {
             return Ok(Outcome::fail(
                 "django_unavailable",
-                t!("{reason}"; "{reason}"),
+                t!("{reason}"; "Django의 답을 받을 수 없음: \"{reason}\""),
             ));
         }
     };

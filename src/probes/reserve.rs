@@ -82,7 +82,10 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         Ok(a) => a.clone(),
         Err(reason) => {
             return Ok(super::database::not_migrated(&reason).unwrap_or_else(|| {
-                Outcome::fail("django_unavailable", t!("{reason}"; "{reason}"))
+                Outcome::fail(
+                    "django_unavailable",
+                    t!("{reason}"; "Django의 답을 받을 수 없음: \"{reason}\""),
+                )
             }));
         }
     };

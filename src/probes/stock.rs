@@ -17,7 +17,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         Err(reason) => {
             return Ok(Outcome::fail(
                 "django_unavailable",
-                t!("{reason}"; "{reason}"),
+                t!("{reason}"; "Django의 답을 받을 수 없음: \"{reason}\""),
             ));
         }
     };
@@ -32,7 +32,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         Err(reason) => {
             return Ok(Outcome::fail(
                 "database_unavailable",
-                t!("{reason}"; "{reason}"),
+                t!("{reason}"; "DB에 연결할 수 없음: \"{reason}\""),
             ));
         }
     };

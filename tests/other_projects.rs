@@ -172,7 +172,7 @@ fn email_login_project_without_stock_passes_what_applies() {
     assert!(
         evidence(&json, "auth", "login")
             .unwrap_or("")
-            .contains("form body"),
+            .contains("body=form"),
         "{json:#}"
     );
 

@@ -143,7 +143,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             base.with(
                 "login",
                 format!(
-                    "POST {path} ({} body, user {who})",
+                    "POST {path} body={} user={who}",
                     match spec.format {
                         BodyKind::Json => "json",
                         BodyKind::Form => "form",

@@ -1,61 +1,13 @@
-//! Korean output without English fragments: `--check all`, a blocked and a tiny real
-//! `doctor run`, its saved report.md, and `doctor fix` — the real binary against the real sample
-//! service with faults on, read by `doctor::i18n::english_fragments`.
+//! Korean output without English fragments: `--check all`, a blocked `doctor run` and its saved
+//! report.md, and `doctor fix` — the real binary against the real sample service with faults on,
+//! read by `doctor::i18n::english_fragments`. A real Korean run: tests/load_run_more.rs.
 
 mod common;
 
+use common::korean::assert_korean;
 use common::load::config;
 use common::{SampleService, ServiceOptions};
-use doctor::i18n::english_fragments;
 use std::path::Path;
-
-/// Words that are never Korean output, even alone: enum names, Rust's debug forms, English
-/// status words and units.
-const NEVER: &[&str] = &[
-    "Some(",
-    "None",
-    "CouldNotStart",
-    "Completed",
-    "Stopped",
-    "exit 0",
-    "exit 1",
-    "exit 2",
-    "exit 3",
-    "- fail",
-    "- pass",
-    "- warn",
-    "- skip",
-];
-
-/// Every English fragment of `text` (and every NEVER word), with the line it stands in.
-fn english_in(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for line in text.lines() {
-        let fragments = english_fragments(line);
-        let mut never: Vec<&str> = NEVER.iter().copied().filter(|w| line.contains(w)).collect();
-        // Durations: "5 min" is "5분" in Korean.
-        if line
-            .match_indices(" min")
-            .any(|(i, _)| line[..i].ends_with(|c: char| c.is_ascii_digit()))
-        {
-            never.push("N min");
-        }
-        if !fragments.is_empty() || !never.is_empty() {
-            found.push(format!("{fragments:?} {never:?} in: {line}"));
-        }
-    }
-    found
-}
-
-#[track_caller]
-fn assert_korean(what: &str, text: &str) {
-    let found = english_in(text);
-    assert!(
-        found.is_empty(),
-        "English in {what}:\n{}\n--- the whole text:\n{text}",
-        found.join("\n")
-    );
-}
 
 /// The fix's plan (the command and the script it runs) is code: shown as it is.
 fn without_plan(text: &str) -> String {
@@ -119,33 +71,6 @@ fn check_all_and_a_blocked_run_speak_korean_only() {
         .unwrap_or_else(|| panic!("no report path printed:\n{stdout}"));
     let saved = std::fs::read_to_string(Path::new(report.trim())).expect("report.md");
     assert_korean("report.md of the blocked run", &saved);
-}
-
-#[test]
-fn a_tiny_run_in_korean_speaks_korean_only() {
-    let service = SampleService::start(ServiceOptions::default());
-    let cfg = config(&service, "p95_ms = 60000\n");
-    let (code, stdout, stderr) = service.doctor(&[
-        "--config",
-        cfg.to_str().unwrap(),
-        "--lang",
-        "ko",
-        "run",
-        "--stages",
-        "2",
-        "--stage-time",
-        "5s",
-        "--spawn-rate",
-        "5",
-    ]);
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert_korean("doctor run --lang ko", &format!("{stdout}\n{stderr}"));
-    let report = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("보고서: "))
-        .unwrap_or_else(|| panic!("no report path printed:\n{stdout}"));
-    let saved = std::fs::read_to_string(Path::new(report.trim())).expect("report.md");
-    assert_korean("report.md of the run", &saved);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::korean::assert_korean;
 use common::load::*;
 use common::{Postgres, SampleService, ServiceOptions, run_doctor, sample_dir};
 use serde_json::Value;
@@ -318,4 +319,12 @@ fn text_output_without_a_terminal_is_korean_with_progress_lines_and_verdicts() {
         "{stdout}"
     );
     assert!(stdout.contains("보고서: "), "{stdout}");
+    // No English prose anywhere: progress, verdicts, the report on stdout and the saved one.
+    assert_korean("doctor run --lang ko", &format!("{stdout}\n{stderr}"));
+    let report = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("보고서: "))
+        .unwrap_or_else(|| panic!("no report path printed:\n{stdout}"));
+    let saved = std::fs::read_to_string(report.trim()).expect("report.md");
+    assert_korean("report.md of the run", &saved);
 }

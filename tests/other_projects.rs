@@ -28,26 +28,17 @@ struct Shop {
 
 impl Shop {
     fn start(members: bool) -> Shop {
-        let dir = tempfile::Builder::new()
-            .prefix("doctor-email-shop-")
-            .tempdir()
-            .expect("tempdir");
-        let database_url = format!("sqlite:///{}", dir.path().join("db.sqlite3").display());
         // The fixture has no venv of its own: doctor is told to use the sample's.
-        let config = dir.path().join("doctor.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[django]\npython = [{:?}]\n",
-                python().display().to_string()
-            ),
-        )
-        .expect("write doctor.toml");
-
-        let shop = |args: &[&str]| shop_manage(args, &database_url);
-        shop(&["migrate", "--noinput", "-v", "0"]);
+        let FixtureDb {
+            database_url,
+            config,
+            dir,
+        } = FixtureDb::migrated(&shop_dir(), "doctor-email-shop-");
         if members {
-            shop(&["make_members", "--count", "20", "--password", "shop-pass-1"]);
+            shop_manage(
+                &["make_members", "--count", "20", "--password", "shop-pass-1"],
+                &database_url,
+            );
         }
 
         let log = dir.path().join("runserver.log");
@@ -64,7 +55,7 @@ impl Shop {
                 return Shop {
                     base_url: format!("http://127.0.0.1:{port}"),
                     database_url,
-                    config: config.display().to_string(),
+                    config: config.clone(),
                     server,
                     _dir: dir,
                 };

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use tempfile::TempDir;
 
 fn shop_dir() -> PathBuf {
@@ -22,38 +22,11 @@ struct UuidShop {
 
 impl UuidShop {
     fn migrated() -> UuidShop {
-        let dir = tempfile::Builder::new()
-            .prefix("doctor-uuid-shop-")
-            .tempdir()
-            .expect("tempdir");
-        let database_url = format!("sqlite:///{}", dir.path().join("db.sqlite3").display());
-        let config = dir.path().join("doctor.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[django]\npython = [{:?}]\n",
-                python().display().to_string()
-            ),
-        )
-        .expect("write doctor.toml");
-        let out = Command::new(python())
-            .args(["manage.py", "migrate", "--noinput", "-v", "0"])
-            .current_dir(shop_dir())
-            .env_remove("DJANGO_SETTINGS_MODULE")
-            .env("DATABASE_URL", &database_url)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run migrate");
-        assert!(
-            out.status.success(),
-            "migrate failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let db = FixtureDb::migrated(&shop_dir(), "doctor-uuid-shop-");
         UuidShop {
-            database_url,
-            config: config.display().to_string(),
-            _dir: dir,
+            database_url: db.database_url,
+            config: db.config,
+            _dir: db.dir,
         }
     }
 

@@ -239,6 +239,44 @@ impl ServiceOptions {
     }
 }
 
+/// A Django fixture project of our own (no venv of its own) migrated into a temporary SQLite
+/// file, with a doctor.toml that names the sample venv's Python.
+pub struct FixtureDb {
+    pub database_url: String,
+    /// The doctor.toml, for `--config`.
+    pub config: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl FixtureDb {
+    pub fn migrated(project: &Path, prefix: &str) -> FixtureDb {
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir()
+            .expect("tempdir");
+        let database_url = format!("sqlite:///{}", dir.path().join("db.sqlite3").display());
+        let config = dir.path().join("doctor.toml");
+        fs::write(
+            &config,
+            format!(
+                "[django]\npython = [{:?}]\n",
+                python().display().to_string()
+            ),
+        )
+        .expect("write doctor.toml");
+        manage_in(
+            project,
+            &["migrate", "--noinput", "-v", "0"],
+            &[("DATABASE_URL", database_url.as_str())],
+        );
+        FixtureDb {
+            database_url,
+            config: config.display().to_string(),
+            dir,
+        }
+    }
+}
+
 /// Runs `manage.py ARGS` of the sample with the venv Python; panics with its output on failure.
 pub fn manage(args: &[&str], env: &[(String, String)]) -> String {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -738,4 +776,5 @@ pub fn spawn_doctor(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Child {
     }
     cmd.spawn().expect("start doctor")
 }
+pub mod korean;
 pub mod load;

@@ -363,9 +363,14 @@ fn s_without_stock_shows_what_blocks_then_the_plan_after_the_fix() {
     let session = Session::start(&svc);
     let tmux = &session.tmux;
     tmux.wait_for("the stock check to fail", |s| stock_marked(s, "✗"));
+    // Every check done: while some still run, the blocked screen says it is still checking.
+    tmux.wait_for("every check to finish", |s| {
+        !s.contains(" running") && !s.contains(" waiting")
+    });
     tmux.keys(&["s"]);
+    // Waited for whole: a capture taken mid-redraw may show only part of the dialog.
     let blocked = tmux.wait_for("the blocked screen", |s| {
-        s.contains("Load cannot start") && s.contains("(stock)")
+        s.contains("Load cannot start") && s.contains("(stock)") && s.contains("start anyway")
     });
     assert!(
         blocked.contains("start anyway") && !blocked.contains("CouldNotStart"),
@@ -382,7 +387,9 @@ fn s_without_stock_shows_what_blocks_then_the_plan_after_the_fix() {
         s.contains("✓ Done") && s.contains("Checked again:") && !s.contains("Checking again")
     });
     tmux.keys(&["Enter"]);
-    let plan = tmux.wait_for("the plan", |s| s.contains("Staged run: plan"));
+    let plan = tmux.wait_for("the plan", |s| {
+        s.contains("Staged run: plan") && s.contains("100, 500, 1000")
+    });
     assert!(
         plan.contains("100, 500, 1000") && plan.contains(&svc.base_url),
         "{plan}"

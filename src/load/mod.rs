@@ -15,6 +15,7 @@ pub mod plan;
 pub mod report;
 pub mod state_dir;
 pub mod stats;
+pub mod timeline;
 pub mod verdict;
 
 use crate::checks::registry::Registry;
@@ -654,6 +655,10 @@ async fn stages(
             interrupted,
             measure,
             verdict,
+            start_s: stage_start.duration_since(run_start).as_secs_f64(),
+            end_s: run_start.elapsed().as_secs_f64(),
+            profile: None,
+            waits: None,
         };
         let passed = stage.verdict.passed;
         let fatal = stage.measure.server_gone.is_some()

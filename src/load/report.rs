@@ -78,6 +78,13 @@ pub struct StageReport {
     pub workers: Option<Vec<WorkerRow>>,
     pub interrupted: bool,
     pub verdict: Verdict,
+    /// Seconds since the run started when the stage began and ended.
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Where the server spent its time (None: not sampled, see `profile_note`).
+    pub profile: Option<crate::profile::StageProfile>,
+    /// What the database waited on (PostgreSQL only).
+    pub waits: Option<crate::db_waits::StageWaits>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -97,6 +104,10 @@ pub struct RunReport {
     /// Locust's own final numbers (its --json-file).
     pub totals: Option<Final>,
     pub comparison: Vec<Text>,
+    /// Second by second, per endpoint (the HTML report's charts).
+    pub timeline: Vec<super::timeline::SecondPoint>,
+    /// Why the server was not profiled, when it was not (ptrace refused, no server here…).
+    pub profile_note: Option<Text>,
     pub web_url: Option<String>,
     /// Locust's master and workers (all stopped when the report is written).
     pub locust_pids: Vec<u32>,
@@ -154,6 +165,8 @@ impl RunReport {
             stages: Vec::new(),
             totals: None,
             comparison: Vec::new(),
+            timeline: Vec::new(),
+            profile_note: None,
             web_url: None,
             locust_pids: Vec::new(),
             files: Vec::new(),

@@ -21,6 +21,11 @@ if ! command -v tmux >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q tmux
 fi
 tmux -V
+step "chromium (report.html rendered headless in tests/report_html.rs)"
+if ! command -v chromium >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+fi
+chromium --version
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"

@@ -17,6 +17,21 @@ pub struct StageWaits {
     pub pool_max: Option<i64>,
     /// Connections sat at a limit (server or pool) in at least a third of the samples.
     pub at_limit_share: f64,
+    /// Most sessions of the app's database at one sample.
+    #[serde(default)]
+    pub sessions_peak: u32,
+    /// Share of samples with the server's connections at `max_connections` − reserved − 1.
+    #[serde(default)]
+    pub server_at_limit_share: f64,
+    /// Share of samples with the app's sessions at `pool_max` (0 without a pool).
+    #[serde(default)]
+    pub pool_at_limit_share: f64,
+    /// `superuser_reserved_connections` + `reserved_connections`, as last read.
+    #[serde(default)]
+    pub reserved_connections: Option<i64>,
+    /// The slowest sample query (milliseconds): what the sampler itself cost.
+    #[serde(default)]
+    pub sample_ms_max: f64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -33,4 +48,14 @@ pub struct WaitGroup {
     pub peak: u32,
     /// Sum over samples of sessions waiting like this.
     pub session_samples: u64,
+    /// The waiting sessions' state: `active` for a lock or disk wait, `idle in transaction`
+    /// for a session that holds its transaction open while the app does something else.
+    #[serde(default)]
+    pub state: String,
+    /// The blocking session's state (`idle in transaction`: the app holds the lock).
+    #[serde(default)]
+    pub blocking_state: Option<String>,
+    /// The app's sessions at the sample where this group peaked.
+    #[serde(default)]
+    pub peak_of_sessions: u32,
 }

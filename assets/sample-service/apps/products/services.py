@@ -1,3 +1,5 @@
+import os
+import time
 from dataclasses import dataclass
 from typing import Optional
 
@@ -29,6 +31,11 @@ def reserve_stock(user, product_id, quantity):
                 error_message=f"product {product_id} not found or inactive",
                 error_code="PRODUCT_NOT_FOUND",
             )
+        # Real reservations work while holding the row (a payment call, an audit write); the demo
+        # and doctor's tests set SAMPLE_RESERVE_HOLD_MS to show a hot-row lock (0: no hold).
+        hold_ms = int(os.environ.get("SAMPLE_RESERVE_HOLD_MS") or 0)
+        if hold_ms:
+            time.sleep(hold_ms / 1000)
         if stock.available_stock < quantity:
             return ReservationResult(
                 success=False,

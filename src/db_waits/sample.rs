@@ -1,0 +1,189 @@
+//! One look at PostgreSQL's `pg_stat_activity`: the app database's sessions, what each waits
+//! on and behind whom, and the server's connections against their limit. Facts only.
+
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+/// The sampler's own session: one connection, read-only, short timeouts.
+pub struct WaitSampler {
+    pool: PgPool,
+    db_name: String,
+}
+
+/// One session of the app's database at one sample (the sampler's own session left out).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Session {
+    pub pid: i32,
+    /// `active`, `idle`, `idle in transaction`…
+    pub state: Option<String>,
+    pub wait_event_type: Option<String>,
+    pub wait_event: Option<String>,
+    /// Its current (or, when idle, last) statement, cut to 1000 characters by the server.
+    pub query: String,
+    /// Sessions holding what it waits for (`pg_blocking_pids`).
+    pub blocking_pids: Vec<i32>,
+    /// The first blocking session's statement and state: often `idle in transaction`, i.e. the
+    /// app holds the lock while it does something else.
+    pub blocking_query: Option<String>,
+    pub blocking_state: Option<String>,
+    /// Seconds since its transaction began, when it is in one.
+    pub xact_s: Option<f64>,
+}
+
+/// What the sampler saw at one moment.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct WaitSample {
+    pub sessions: Vec<Session>,
+    /// Client connections to the whole server (all databases, the sampler included).
+    pub connections: i64,
+    pub max_connections: i64,
+    /// `superuser_reserved_connections` plus `reserved_connections` (PostgreSQL 16+).
+    pub reserved_connections: i64,
+    /// How long the query took, as seen by the sampler (milliseconds).
+    pub took_ms: f64,
+}
+
+/// Sessions of one database plus the server's connection figures, in one statement. A single
+/// row with a NULL pid comes back when the database has no other session.
+const SAMPLE_SQL: &str = "\
+WITH limits AS (
+    SELECT
+        (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') AS connections,
+        CAST(current_setting('max_connections') AS bigint) AS max_connections,
+        CAST(current_setting('superuser_reserved_connections') AS bigint)
+          + COALESCE(CAST(NULLIF(current_setting('reserved_connections', true), '') AS bigint), 0)
+          AS reserved_connections
+), sessions AS (
+    SELECT a.pid, a.state, a.wait_event_type, a.wait_event,
+           left(a.query, 1000) AS query,
+           bp.blocking AS blocking_pids,
+           left(b.query, 1000) AS blocking_query,
+           b.state AS blocking_state,
+           CAST(EXTRACT(EPOCH FROM clock_timestamp() - a.xact_start) AS float8) AS xact_s
+    FROM pg_stat_activity a
+    CROSS JOIN LATERAL (SELECT pg_blocking_pids(a.pid) AS blocking) bp
+    LEFT JOIN pg_stat_activity b ON b.pid = bp.blocking[1]
+    WHERE a.datname = $1
+      AND a.backend_type = 'client backend'
+      AND a.pid <> pg_backend_pid()
+)
+SELECT limits.connections, limits.max_connections, limits.reserved_connections,
+       sessions.pid, sessions.state, sessions.wait_event_type, sessions.wait_event,
+       sessions.query, sessions.blocking_pids, sessions.blocking_query,
+       sessions.blocking_state, sessions.xact_s
+FROM limits LEFT JOIN sessions ON true
+ORDER BY sessions.pid";
+
+impl WaitSampler {
+    /// Opens the sampler's one connection to `database_url`; `db_name` is the app's database
+    /// (`pg_stat_activity.datname`).
+    pub async fn connect(database_url: &str, db_name: &str) -> Result<WaitSampler> {
+        let options = PgConnectOptions::from_str(database_url)
+            .with_context(|| {
+                format!(
+                    "not a PostgreSQL URL: {}",
+                    crate::config::secret::redact_url(database_url)
+                )
+            })?
+            .application_name("doctor db_waits")
+            // Read-only, and never held up for long: the sampler must not add to the load.
+            .options([
+                ("default_transaction_read_only", "on"),
+                ("statement_timeout", "2000"),
+                ("lock_timeout", "500"),
+            ])
+            .statement_cache_capacity(4);
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(3))
+            .idle_timeout(None::<Duration>)
+            .test_before_acquire(false)
+            .connect_with(options)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open {}",
+                    crate::config::secret::redact_url(database_url)
+                )
+            })?;
+        Ok(WaitSampler {
+            pool,
+            db_name: db_name.to_string(),
+        })
+    }
+
+    /// The database name from a `postgres://…/NAME?…` URL.
+    pub fn db_name_of(database_url: &str) -> Option<String> {
+        let rest = database_url.split_once("://")?.1;
+        let path = rest.split_once('/')?.1;
+        let name = path.split(['?', '#']).next()?;
+        (!name.is_empty()).then(|| name.to_string())
+    }
+
+    pub fn db_name(&self) -> &str {
+        &self.db_name
+    }
+
+    /// One sample.
+    pub async fn sample(&self) -> Result<WaitSample> {
+        let started = Instant::now();
+        let rows = sqlx::query(SAMPLE_SQL)
+            .bind(&self.db_name)
+            .fetch_all(&self.pool)
+            .await
+            .context("pg_stat_activity")?;
+        let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let mut sample = WaitSample {
+            took_ms,
+            ..WaitSample::default()
+        };
+        for row in &rows {
+            sample.connections = row.try_get("connections")?;
+            sample.max_connections = row.try_get("max_connections")?;
+            sample.reserved_connections = row.try_get("reserved_connections")?;
+            let Some(pid) = row.try_get::<Option<i32>, _>("pid")? else {
+                continue;
+            };
+            sample.sessions.push(Session {
+                pid,
+                state: row.try_get("state")?,
+                wait_event_type: row.try_get("wait_event_type")?,
+                wait_event: row.try_get("wait_event")?,
+                query: row
+                    .try_get::<Option<String>, _>("query")?
+                    .unwrap_or_default(),
+                blocking_pids: row
+                    .try_get::<Option<Vec<i32>>, _>("blocking_pids")?
+                    .unwrap_or_default(),
+                blocking_query: row.try_get("blocking_query")?,
+                blocking_state: row.try_get("blocking_state")?,
+                xact_s: row.try_get("xact_s")?,
+            });
+        }
+        Ok(sample)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_name_from_url() {
+        assert_eq!(
+            WaitSampler::db_name_of("postgres://u:p@127.0.0.1:5432/shop?sslmode=disable"),
+            Some("shop".to_string())
+        );
+        assert_eq!(WaitSampler::db_name_of("postgres://u@h:1/"), None);
+        assert_eq!(WaitSampler::db_name_of("postgres://u@h:1"), None);
+    }
+}

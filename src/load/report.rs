@@ -11,6 +11,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
+pub mod html;
 pub mod words;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]

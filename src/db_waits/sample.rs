@@ -5,6 +5,7 @@ use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,15 @@ pub struct Session {
     pub blocking_state: Option<String>,
     /// Seconds since its transaction began, when it is in one.
     pub xact_s: Option<f64>,
+    /// The end of the chain of blockers within the database: the session that holds what the
+    /// queue waits for (a `tuple` waiter is blocked by the session first in line, itself waiting
+    /// on the holder's `transactionid`). Its statement and state.
+    #[serde(default)]
+    pub root_blocker: Option<i32>,
+    #[serde(default)]
+    pub root_blocking_query: Option<String>,
+    #[serde(default)]
+    pub root_blocking_state: Option<String>,
 }
 
 /// What the sampler saw at one moment.
@@ -163,8 +173,10 @@ impl WaitSampler {
                 blocking_query: row.try_get("blocking_query")?,
                 blocking_state: row.try_get("blocking_state")?,
                 xact_s: row.try_get("xact_s")?,
+                ..Session::default()
             });
         }
+        resolve_root_blockers(&mut sample.sessions);
         Ok(sample)
     }
 
@@ -173,9 +185,89 @@ impl WaitSampler {
     }
 }
 
+/// Follows each blocked session's blockers, through sessions that are blocked themselves, to
+/// one that is not: the holder. Blockers outside the sampled sessions end the walk.
+pub fn resolve_root_blockers(sessions: &mut [Session]) {
+    let by_pid: HashMap<i32, usize> = sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.pid, i))
+        .collect();
+    let roots: Vec<Option<usize>> = (0..sessions.len())
+        .map(|start| {
+            let mut current = start;
+            let mut seen = HashSet::from([sessions[start].pid]);
+            loop {
+                // An unblocked blocker first: it is the holder.
+                let next = sessions[current]
+                    .blocking_pids
+                    .iter()
+                    .filter_map(|pid| by_pid.get(pid).copied())
+                    .min_by_key(|&i| !sessions[i].blocking_pids.is_empty());
+                match next {
+                    None => return (current != start).then_some(current),
+                    Some(i) if !seen.insert(sessions[i].pid) => return Some(i),
+                    Some(i) if sessions[i].blocking_pids.is_empty() => return Some(i),
+                    Some(i) => current = i,
+                }
+            }
+        })
+        .collect();
+    for (i, root) in roots.into_iter().enumerate() {
+        let holder = root.map(|r| {
+            let s = &sessions[r];
+            (s.pid, s.query.clone(), s.state.clone())
+        });
+        let session = &mut sessions[i];
+        session.root_blocker = holder.as_ref().map(|h| h.0);
+        session.root_blocking_query = holder.as_ref().map(|h| h.1.clone());
+        session.root_blocking_state = holder.and_then(|h| h.2);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn session(pid: i32, state: &str, query: &str, blocking: &[i32]) -> Session {
+        Session {
+            pid,
+            state: Some(state.to_string()),
+            query: query.to_string(),
+            blocking_pids: blocking.to_vec(),
+            ..Session::default()
+        }
+    }
+
+    #[test]
+    fn a_queue_leads_to_its_holder() {
+        // 1 holds the row; 2 waits on 1's transaction holding the tuple lock; 3 and 4 wait on
+        // 2's tuple lock; 5 and 6 block each other (a deadlock about to be broken); 7 waits on
+        // a session of another database.
+        let mut sessions = vec![
+            session(1, "idle in transaction", "SELECT 1 FOR UPDATE", &[]),
+            session(2, "active", "SELECT 2 FOR UPDATE", &[1]),
+            session(3, "active", "SELECT 3 FOR UPDATE", &[2]),
+            session(4, "active", "SELECT 4 FOR UPDATE", &[2, 1]),
+            session(5, "active", "UPDATE 5", &[6]),
+            session(6, "active", "UPDATE 6", &[5]),
+            session(7, "active", "UPDATE 7", &[99]),
+        ];
+        resolve_root_blockers(&mut sessions);
+        let roots: Vec<Option<i32>> = sessions.iter().map(|s| s.root_blocker).collect();
+        assert_eq!(
+            roots,
+            vec![None, Some(1), Some(1), Some(1), Some(5), Some(6), None]
+        );
+        assert_eq!(
+            sessions[2].root_blocking_query.as_deref(),
+            Some("SELECT 1 FOR UPDATE")
+        );
+        assert_eq!(
+            sessions[2].root_blocking_state.as_deref(),
+            Some("idle in transaction")
+        );
+    }
 
     #[test]
     fn database_name_from_url() {

@@ -84,7 +84,11 @@ pub fn summarize(samples: &[WaitSample], pool_max: Option<i64>) -> StageWaits {
                 session.wait_event_type.clone().unwrap_or_default(),
                 session.wait_event.clone().unwrap_or_default(),
                 normalize_query(&session.query),
-                session.blocking_query.as_deref().map(normalize_query),
+                session
+                    .root_blocking_query
+                    .as_deref()
+                    .or(session.blocking_query.as_deref())
+                    .map(normalize_query),
             );
             if !groups.contains_key(&key) {
                 order.push(key.clone());
@@ -96,7 +100,10 @@ pub fn summarize(samples: &[WaitSample], pool_max: Option<i64>) -> StageWaits {
                         query: key.2.clone(),
                         blocking_query: key.3.clone(),
                         state: session.state.clone().unwrap_or_default(),
-                        blocking_state: session.blocking_state.clone(),
+                        blocking_state: session
+                            .root_blocking_state
+                            .clone()
+                            .or_else(|| session.blocking_state.clone()),
                         ..WaitGroup::default()
                     },
                 );
@@ -123,17 +130,17 @@ pub fn summarize(samples: &[WaitSample], pool_max: Option<i64>) -> StageWaits {
         waits.pool_at_limit_share = f64::from(pool_at_limit) / n;
         waits.at_limit_share = f64::from(any_limit) / n;
     }
-    // Most seen first; waits on the database before transactions held open by the app; first
-    // seen breaks ties (a stable order for equal counts).
+    // Waits on the database first (a transaction held open by the app explains a lock, it is
+    // not what the server waits on), most seen first; first seen breaks ties.
     let mut list: Vec<WaitGroup> = order
         .into_iter()
         .filter_map(|k| groups.remove(&k))
         .collect();
     list.sort_by_key(|g| {
         (
+            g.wait_event_type == "Client",
             std::cmp::Reverse(g.session_samples),
             std::cmp::Reverse(g.peak),
-            g.wait_event_type == "Client",
         )
     });
     waits.groups = list;
@@ -255,6 +262,15 @@ pub fn cut(text: &str, max: usize) -> String {
     let tail_len = max.saturating_sub(head_len + 3);
     let head: String = text.chars().take(head_len).collect();
     let tail: String = text.chars().skip(count - tail_len).collect();
+    // At word boundaries when one is near.
+    let head = match head.rfind(' ') {
+        Some(at) if at > head.len() / 2 => &head[..at],
+        _ => head.as_str(),
+    };
+    let tail = match tail.find(' ') {
+        Some(at) if at < tail.len() / 2 => &tail[at + 1..],
+        _ => tail.as_str(),
+    };
     format!("{} … {}", head.trim_end(), tail.trim_start())
 }
 

@@ -42,7 +42,9 @@ pub struct WaitGroup {
     pub wait_event: String,
     /// The waiting statement, whitespace collapsed and cut to ~200 characters.
     pub query: String,
-    /// What the blocking session was running (its last statement), when one blocked it.
+    /// What the blocking session was running (its last statement), when one blocked it: the
+    /// holder at the end of the queue when the sampler could follow it (a `tuple` waiter is
+    /// blocked by the session first in line, the holder is the one that session waits for).
     pub blocking_query: Option<String>,
     /// Most sessions waiting like this at one sample.
     pub peak: u32,
@@ -52,7 +54,7 @@ pub struct WaitGroup {
     /// for a session that holds its transaction open while the app does something else.
     #[serde(default)]
     pub state: String,
-    /// The blocking session's state (`idle in transaction`: the app holds the lock).
+    /// That blocking session's state (`idle in transaction`: the app holds the lock).
     #[serde(default)]
     pub blocking_state: Option<String>,
     /// The app's sessions at the sample where this group peaked.

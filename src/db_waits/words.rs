@@ -10,7 +10,7 @@ pub const LIMIT_SHARE: f64 = 1.0 / 3.0;
 
 /// Queries shown in a sentence are cut to about this many characters (the end kept: that is
 /// where `FOR UPDATE` and `LIMIT` stand).
-const SHOWN_CHARS: usize = 90;
+const SHOWN_CHARS: usize = 100;
 
 /// What a wait is on, in plain words: English (with its article) and Korean (with the object
 /// particle that follows the parenthesized event name).

@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 pub struct StageProfile {
     /// The processes sampled (runserver's serving child, each gunicorn/uvicorn worker).
     pub pids: Vec<u32>,
-    /// Sampling rounds (one round reads every thread of every process once).
+    /// Sampling rounds (one round reads every thread of every process once; the processes
+    /// are read side by side, so this is the most rounds any one of them had).
     pub rounds: u64,
     /// Thread samples that were running Python code (py-spy's "active").
     pub busy_samples: u64,
-    /// Share of rounds in which at least one server thread was busy (0..=1).
+    /// Share of rounds in which at least one server thread was busy (0..=1); with several
+    /// processes, the average over them (how busy a gunicorn worker was).
     pub busy_share: f64,
     /// Functions by self time (innermost frame), busiest first, project and library apart.
     pub top_self: Vec<FuncStat>,
@@ -25,6 +27,19 @@ pub struct StageProfile {
     /// Files written beside the report (file names inside the run folder).
     pub flame_graph: Option<String>,
     pub collapsed: Option<String>,
+    /// Each sampled process: rounds and busy samples (gunicorn workers side by side).
+    #[serde(default)]
+    pub per_pid: Vec<PidStat>,
+}
+
+/// One sampled process.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PidStat {
+    pub pid: u32,
+    pub rounds: u64,
+    pub busy_samples: u64,
+    /// Idle samples waiting on the database.
+    pub wait_samples: u64,
 }
 
 /// A function and where it is.

@@ -272,6 +272,25 @@ fn a_hot_stock_row_shows_as_a_row_lock_with_its_holder() {
         svc.log()
     );
 
+    // What the sampler's own server process used (utime + stime, clock ticks of 10 ms).
+    let backend = rt.block_on(sampler.backend_pid()).expect("backend pid");
+    let stat = std::fs::read_to_string(format!("/proc/{backend}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(") ")
+        .map(|(_, rest)| rest.split(' ').collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    println!(
+        "sampler backend {backend}: cpu {} ms (utime {} + stime {} ticks)",
+        (ticks(11) + ticks(12)) * 10,
+        ticks(11),
+        ticks(12)
+    );
     let samples = &with.samples;
     let took: Vec<f64> = samples.iter().map(|s| s.took_ms).collect();
     println!(

@@ -180,6 +180,13 @@ impl WaitSampler {
         Ok(sample)
     }
 
+    /// The sampler's own server process (to measure what sampling costs the server).
+    pub async fn backend_pid(&self) -> Result<i32> {
+        Ok(sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

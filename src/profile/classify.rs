@@ -96,13 +96,34 @@ fn is_django_handler(frame: &Frame) -> bool {
     frame.file.contains("/django/core/handlers/")
 }
 
-/// Index (innermost first) of the view's frame: the first frame past Django's
-/// `_get_response` that is not a decorator or dispatch.
+/// Index (innermost first) of the view's frame: the callback Django's `_get_response`
+/// called, past its decorators and dispatch. Its other callees (URL resolving, a
+/// middleware's `process_view`, rendering) are no view.
 pub fn view_index(stack: &Stack) -> Option<usize> {
     let handler = stack.frames.iter().rposition(|f| {
         in_file(f, "django/core/handlers/base.py") && bare_name(&f.function) == "_get_response"
     })?;
+    let callee = stack.frames.get(handler.checked_sub(1)?)?;
+    let not_a_view = is_django_handler(callee)
+        || callee.file.contains("/django/template/")
+        || matches!(
+            bare_name(&callee.function),
+            "process_view" | "process_template_response" | "process_exception" | "render"
+        );
+    if not_a_view {
+        return None;
+    }
     (0..handler).rev().find(|&i| !is_dispatch(&stack.frames[i]))
+}
+
+/// py-spy calls a thread idle when its innermost frame is a known blocking call, matching
+/// the bare name; on Python 3.11+ it reads qualified names (`_PollLikeSelector.select`) and
+/// misses them. The same test on the bare name.
+pub fn looks_idle(innermost: &str, file: &str) -> bool {
+    let name = bare_name(innermost);
+    (name == "wait" && file.ends_with("threading.py"))
+        || (name == "select" && file.ends_with("selectors.py"))
+        || (name == "accept" && file.ends_with("socket.py"))
 }
 
 /// A database driver an idle thread can wait in, from the frame's file.
@@ -543,6 +564,35 @@ pub(crate) mod tests {
         let wait = wait_stack();
         let i = view_index(&wait).unwrap();
         assert_eq!(wait.frames[i].function, "ReserveView.post");
+        // Resolving the URL (importing urls.py on the first request) is no view.
+        let mut resolving = login_stack();
+        let handler = resolving
+            .frames
+            .iter()
+            .position(|f| f.function == "BaseHandler._get_response")
+            .unwrap();
+        resolving.frames.drain(..handler);
+        resolving.frames.insert(
+            0,
+            f(
+                "BaseHandler.resolve_request",
+                "django/core/handlers/base.py",
+                313,
+            ),
+        );
+        resolving
+            .frames
+            .insert(0, f("URLResolver.resolve", "django/urls/resolvers.py", 666));
+        assert_eq!(view_index(&resolving), None);
+        assert!(looks_idle(
+            "_PollLikeSelector.select",
+            "/usr/lib/python3.11/selectors.py"
+        ));
+        assert!(looks_idle(
+            "Condition.wait",
+            "/usr/lib/python3.11/threading.py"
+        ));
+        assert!(!looks_idle("pbkdf2", "/x/django/utils/crypto.py"));
         // A thread outside any request (runserver's accept loop) has no view.
         let accept = Stack {
             frames: vec![f("BaseServer.serve_forever", "socketserver.py", 233)],

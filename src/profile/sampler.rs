@@ -1,7 +1,7 @@
 //! py-spy as a library: one OS thread per server process (reading a process's stacks
 //! blocks), each reading every thread's Python stack at a fixed rate.
 
-use super::classify::wait_driver;
+use super::classify::{looks_idle, wait_driver};
 use super::stack::{Batch, Frame, Stack};
 use crate::i18n::Text;
 use crate::t;
@@ -373,8 +373,10 @@ fn keep(traces: &[StackTrace], cwd: Option<&Path>) -> (Vec<Stack>, Vec<Stack>) {
         if trace.frames.is_empty() {
             continue;
         }
+        let top = &trace.frames[0];
+        let active = trace.active && !looks_idle(&top.name, &top.filename);
         let wanted =
-            trace.active || wait_driver(trace.frames.iter().map(|f| f.filename.as_str())).is_some();
+            active || wait_driver(trace.frames.iter().map(|f| f.filename.as_str())).is_some();
         if !wanted {
             continue;
         }
@@ -388,9 +390,9 @@ fn keep(traces: &[StackTrace], cwd: Option<&Path>) -> (Vec<Stack>, Vec<Stack>) {
                     line: f.line.max(0) as u32,
                 })
                 .collect(),
-            active: trace.active,
+            active,
         };
-        if trace.active {
+        if active {
             busy.push(stack);
         } else {
             waits.push(stack);

@@ -94,7 +94,7 @@ pub fn scale(values: &[f64], clip: bool) -> (f64, f64, Option<f64>) {
 
 /// A round axis end at or above `max` and its tick step (about five ticks of 1, 2 or 5 × 10ⁿ).
 pub fn nice_axis(max: f64) -> (f64, f64) {
-    if !(max > 0.0) || !max.is_finite() {
+    if max.is_nan() || max <= 0.0 || max.is_infinite() {
         return (1.0, 0.25);
     }
     let rough = max / 5.0;
@@ -125,7 +125,7 @@ pub fn number(v: f64, step: f64) -> String {
         let digits = n.abs().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
@@ -247,13 +247,13 @@ pub fn line_chart(c: &LineChart) -> Drawn {
     let (mut top, mut step, clip_at) = scale(&values, c.clip);
     // The target line joins the scale when it is near the data; far above, it is only named.
     let mut hline_above = false;
-    if let Some(h) = &c.hline {
-        if h.value > top {
-            if h.value <= top * 3.0 || values.is_empty() {
-                (top, step) = nice_axis(h.value * 1.08);
-            } else {
-                hline_above = true;
-            }
+    if let Some(h) = &c.hline
+        && h.value > top
+    {
+        if h.value <= top * 3.0 || values.is_empty() {
+            (top, step) = nice_axis(h.value * 1.08);
+        } else {
+            hline_above = true;
         }
     }
     let f = Frame {

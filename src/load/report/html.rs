@@ -484,14 +484,19 @@ impl Timeline {
 }
 
 /// The legend under a chart.
-fn legend(series: &[Series]) -> String {
+fn legend(series: &[Series], words: &[&str]) -> String {
     let mut out = String::from("<ul class=\"legend\">");
     for s in series {
+        // Endpoints are names (code); the total and the rest are words.
+        let label = if words.contains(&s.label.as_str()) {
+            esc(&s.label)
+        } else {
+            format!("<code>{}</code>", esc(&s.label))
+        };
         let _ = write!(
             out,
-            "<li>{}<code>{}</code></li>",
+            "<li>{}{label}</li>",
             charts::swatch(s.color, s.width, s.dashed),
-            esc(&s.label)
         );
     }
     out.push_str("</ul>");
@@ -527,8 +532,13 @@ fn over_time(h: &mut String, report: &RunReport, tl: &Timeline, lang: Lang) {
     let rest = tl.endpoints.len() - shown;
 
     // Requests per second: the total and each endpoint.
+    let total_label = tr(lang, "all endpoints", "전체");
+    let others_label = match lang {
+        Lang::Ko => format!("나머지 엔드포인트 {rest}개"),
+        Lang::En => format!("{rest} other endpoints"),
+    };
     let mut series = vec![Series {
-        label: tr(lang, "all endpoints", "전체").into(),
+        label: total_label.into(),
         color: "#1f2430",
         width: 2.6,
         dashed: false,
@@ -551,10 +561,7 @@ fn over_time(h: &mut String, report: &RunReport, tl: &Timeline, lang: Lang) {
             }
         }
         series.push(Series {
-            label: match lang {
-                Lang::Ko => format!("나머지 엔드포인트 {rest}개"),
-                Lang::En => format!("{rest} other endpoints"),
-            },
+            label: others_label.clone(),
             color: "#9aa3b2",
             width: 1.4,
             dashed: true,
@@ -592,7 +599,7 @@ fn over_time(h: &mut String, report: &RunReport, tl: &Timeline, lang: Lang) {
         h,
         rps_title,
         &drawn.svg,
-        &legend(&series),
+        &legend(&series, &[total_label, &others_label]),
         &[tr(
             lang,
             "Requests completed in each second, all endpoints (thick line) and each endpoint. Dashed vertical lines: a new stage starts (its user count above).",
@@ -710,7 +717,7 @@ fn over_time(h: &mut String, report: &RunReport, tl: &Timeline, lang: Lang) {
                 Lang::En => format!("Only the {shown} busiest endpoints are drawn."),
             });
         }
-        figure(h, title, &drawn.svg, &legend(&series), &notes);
+        figure(h, title, &drawn.svg, &legend(&series, &[]), &notes);
     }
     h.push_str("</section>\n");
 }
@@ -753,7 +760,7 @@ fn failures(h: &mut String, report: &RunReport, tl: &Timeline, lang: Lang) {
                 }
             }
         }
-        rows.sort_by(|a, b| b.1.cmp(&a.1));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     }
     let total_failures: u64 = rows.iter().map(|r| r.2).sum();
     if rows.is_empty() {
@@ -1095,11 +1102,11 @@ fn profile(h: &mut String, report: &RunReport, p: &StageProfile, lang: Lang) {
         "<p>{}</p>",
         esc(&match lang {
             Lang::Ko => format!(
-                "프로세스 {pids}개를 {rounds}회 샘플링: 서버 스레드가 바빴던 비율 {busy} (Python 코드 실행 샘플 {}개).",
+                "서버 프로세스 {pids}개를 {rounds}회 샘플링: Python 코드를 실행하며 바빴던 비율 {busy} (프로세스 평균, 바쁜 샘플 {}개).",
                 p.busy_samples
             ),
             Lang::En => format!(
-                "{rounds} sampling rounds of {pids} server process(es): a server thread was busy in {busy} of them ({} samples running Python code).",
+                "{pids} server process(es) sampled in {rounds} rounds: busy running Python in {busy} of them (average per process; {} busy samples).",
                 p.busy_samples
             ),
         })
@@ -1229,32 +1236,35 @@ fn db_waits(h: &mut String, waits: Option<&StageWaits>, lang: Lang) {
         );
         return;
     };
-    let connections = w
-        .connections_peak
-        .map(|(u, x)| format!("{u}/{x}"))
-        .unwrap_or_else(|| "-".into());
-    let pool = w
-        .pool_max
-        .map(|p| p.to_string())
-        .unwrap_or_else(|| "-".into());
-    let (samples, sessions, waiting, limit) = (
-        w.samples,
-        w.peak_sessions,
-        w.peak_waiting,
-        share(w.at_limit_share),
-    );
-    let _ = writeln!(
-        h,
-        "<p>{}</p>",
-        esc(&match lang {
-            Lang::Ko => format!(
-                "샘플 {samples}개. 가장 바쁜 순간 세션 {sessions}개 중 {waiting}개 대기. 최대 연결 {connections}, 풀 최대 {pool}, 연결 한도에 닿은 비율 {limit}."
-            ),
-            Lang::En => format!(
-                "{samples} samples. At the busiest, {waiting} of {sessions} sessions waited. Connections at peak {connections}, pool max {pool}, at a limit in {limit} of the samples."
-            ),
-        })
-    );
+    let (samples, sessions, waiting) = (w.samples, w.peak_sessions, w.peak_waiting);
+    let mut facts = vec![match lang {
+        Lang::Ko => {
+            format!("샘플 {samples}개: 가장 바쁜 순간 세션 {sessions}개 중 {waiting}개 대기")
+        }
+        Lang::En => {
+            format!("{samples} samples: at the busiest, {waiting} of {sessions} sessions waited")
+        }
+    }];
+    if let Some((used, max)) = w.connections_peak {
+        facts.push(match lang {
+            Lang::Ko => format!("최대 연결 {used}/{max}"),
+            Lang::En => format!("connections at peak {used}/{max}"),
+        });
+    }
+    if let Some(pool) = w.pool_max {
+        facts.push(match lang {
+            Lang::Ko => format!("앱 연결 풀 최대 {pool}"),
+            Lang::En => format!("the app's pool holds {pool}"),
+        });
+    }
+    if w.at_limit_share > 0.0 {
+        let limit = share(w.at_limit_share);
+        facts.push(match lang {
+            Lang::Ko => format!("샘플의 {limit}에서 연결이 한도에 닿음"),
+            Lang::En => format!("connections at a limit in {limit} of the samples"),
+        });
+    }
+    let _ = writeln!(h, "<p>{}.</p>", esc(&facts.join(", ")));
     if w.groups.is_empty() {
         let _ = writeln!(
             h,
@@ -1401,24 +1411,28 @@ mod tests {
     use crate::load::timeline::SecondPoint;
     use crate::load::verdict::{StageMeasure, judge};
 
+    /// A plan as `doctor run --stages 100,500 --stage-time 20s` makes it (through
+    /// `Plan::build`, so fields added to Plan later need no change here).
     fn plan() -> Plan {
-        Plan {
-            stages: vec![100, 500],
-            spawn_rate: 50.0,
-            stage_secs: 20.0,
-            workers: None,
-            expect_workers: None,
-            targets: Targets::default(),
+        let project = std::env::temp_dir().join("doctor-html-unit");
+        std::fs::create_dir_all(&project).unwrap();
+        // Its own (empty) doctor.toml: none found further up can change the plan.
+        std::fs::write(project.join("doctor.toml"), "").unwrap();
+        let config = crate::config::Config::load_with_env(
+            &project,
+            &crate::config::Overrides::default(),
+            &|_| None,
+        )
+        .unwrap();
+        let flags = crate::load::plan::RunFlags {
+            stages: Some("100,500".into()),
+            stage_time: Some("20s".into()),
+            spawn_rate: Some(50.0),
             keep_going: true,
-            force: false,
-            allow_remote: false,
-            base_url: "http://127.0.0.1:8000".into(),
-            locustfile: "/srv/shop/locustfile.py".into(),
-            python: vec!["python3".into()],
-            project_dir: std::env::temp_dir().join("doctor-html-unit"),
-            progress_secs: 5.0,
-            lang: Lang::En,
-        }
+            locustfile: Some("/srv/shop/locustfile.py".into()),
+            ..Default::default()
+        };
+        Plan::build(&config, &flags, &project).unwrap()
     }
 
     fn stage(index: usize, users: u32, start: f64, p95: f64) -> StageReport {

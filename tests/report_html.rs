@@ -1,0 +1,735 @@
+//! report.html opened in a real browser: a realistic three-stage run (100/500/1000 users, 90 s of
+//! timeline over three endpoints with one huge p95, profiles with a real inferno flame graph,
+//! lock waits) is written with `save_html`, then rendered by headless Chromium (Debian's
+//! `chromium`, installed by scripts/test.sh): it must exit 0, take a screenshot, show the charts
+//! and stage headings in its DOM, and log no console message or uncaught error. A second test
+//! feeds the console detector a page that does log errors, so it cannot pass by never matching.
+
+#[path = "common/korean.rs"]
+mod korean;
+
+use doctor::config::{Config, Overrides};
+use doctor::db_waits::{StageWaits, WaitGroup};
+use doctor::i18n::{Lang, Text};
+use doctor::load::plan::{Plan, RunFlags, Targets};
+use doctor::load::report::html::{base64, save_html};
+use doctor::load::report::{Outcome, RunReport, StageReport};
+use doctor::load::stats::{ErrorRow, Final};
+use doctor::load::timeline::SecondPoint;
+use doctor::load::verdict::{EndpointPhase, StageMeasure, judge};
+use doctor::profile::{FuncStat, SkewFactor, SkewShare, StageProfile, WaitSite};
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use std::fs::{self, File};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+const USERS: [u32; 3] = [100, 500, 1000];
+const STAGE_SECS: f64 = 30.0;
+const ENDPOINTS: [(&str, &str); 3] = [
+    ("GET", "/api/products/"),
+    ("POST", "/api/orders/reserve/"),
+    ("POST", "/api/token/"),
+];
+/// The one slow second: reserve's p95 at t = 75 s.
+const OUTLIER_MS: f64 = 48_000.0;
+
+/// A scratch folder kept under target/tmp, so the page and screenshots can be looked at after a
+/// run (`target/tmp/report_html/<test>/`).
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("report_html")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The plan of `doctor run --stages 100,500,1000 --stage-time 30s --workers 2 --keep-going`
+/// (through `Plan::build`, so fields added to Plan later need no change here).
+fn plan(project: &Path) -> Plan {
+    // Its own (empty) doctor.toml: none found further up can change the plan.
+    fs::write(project.join("doctor.toml"), "").unwrap();
+    let config = Config::load_with_env(project, &Overrides::default(), &|_| None).unwrap();
+    let flags = RunFlags {
+        stages: Some("100,500,1000".into()),
+        stage_time: Some("30s".into()),
+        spawn_rate: Some(50.0),
+        workers: Some(2),
+        keep_going: true,
+        locustfile: Some(project.join("locustfile.py")),
+        ..Default::default()
+    };
+    Plan::build(&config, &flags, project).unwrap()
+}
+
+/// Deterministic jitter in -1..1.
+fn jitter(seed: u64) -> f64 {
+    let x = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    ((x >> 33) % 2001) as f64 / 1000.0 - 1.0
+}
+
+/// 90 seconds × 3 endpoints: throughput that grows and then flattens, response times that
+/// grow with the users, failures of reserve in the last stage, and one 48 s p95.
+fn timeline() -> Vec<SecondPoint> {
+    let mut points = Vec::new();
+    for t in 0..90u64 {
+        let stage = (t / 30) as usize;
+        let into = (t % 30) as f64;
+        // Users ramp up at 50/s at the start of each stage.
+        let before = if stage == 0 { 0 } else { USERS[stage - 1] };
+        let users = (before as f64 + 50.0 * (into + 1.0)).min(USERS[stage] as f64);
+        // The server saturates near 380 requests/s.
+        let capacity = 380.0;
+        let offered = users * 0.55;
+        let total = offered.min(capacity) * (1.0 + 0.06 * jitter(t));
+        let pressure = (offered / capacity).min(3.0);
+        for (i, (method, name)) in ENDPOINTS.iter().enumerate() {
+            let mix = [0.62, 0.3, 0.08][i];
+            let requests = (total * mix).round() as u64;
+            let base = [45.0, 110.0, 240.0][i];
+            let p95 = base
+                * (1.0 + pressure * pressure * [2.0, 6.0, 1.4][i])
+                * (1.0 + 0.12 * jitter(t * 7 + i as u64));
+            let p95 = if t == 75 && i == 1 { OUTLIER_MS } else { p95 };
+            let failures = match (stage, i) {
+                (2, 1) => (requests as f64 * 0.06 * (1.0 + jitter(t * 3))).round() as u64,
+                (2, 2) if t % 4 == 0 => 2,
+                _ => 0,
+            };
+            points.push(SecondPoint {
+                t_s: t as f64,
+                stage,
+                method: method.to_string(),
+                name: name.to_string(),
+                requests,
+                failures,
+                p50_ms: Some((p95 / 2.6).round()),
+                p95_ms: Some(p95.round()),
+            });
+        }
+    }
+    points
+}
+
+fn func(function: &str, file: &str, line: u32, project: bool, share: f64, view: &str) -> FuncStat {
+    FuncStat {
+        function: function.into(),
+        file: file.into(),
+        line,
+        project,
+        samples: (share * 4000.0) as u64,
+        share,
+        view: Some(view.into()),
+    }
+}
+
+/// A real flame graph (inferno) of the reserve view waiting on its stock row.
+fn flame_graph(dir: &Path, name: &str, title: &str) {
+    let lines = [
+        "gunicorn/workers/sync.py:handle;django/core/handlers/base.py:_get_response;apps/products/views.py:ReserveView.post;apps/products/services.py:reserve_stock;django/db/models/query.py:select_for_update;psycopg/cursor.py:execute 1240",
+        "gunicorn/workers/sync.py:handle;django/core/handlers/base.py:_get_response;apps/products/views.py:ReserveView.post;apps/products/serializers.py:ReservationResultSerializer.data 310",
+        "gunicorn/workers/sync.py:handle;django/core/handlers/base.py:_get_response;rest_framework_simplejwt/views.py:TokenObtainPairView.post;django/contrib/auth/hashers.py:check_password;django/utils/crypto.py:pbkdf2 980",
+        "gunicorn/workers/sync.py:handle;django/core/handlers/base.py:_get_response;apps/products/views.py:ProductList.get;rest_framework/serializers.py:ListSerializer.to_representation 540",
+        "gunicorn/workers/sync.py:handle;django/core/handlers/base.py:_get_response;apps/products/views.py:ProductList.get;django/db/backends/utils.py:execute;psycopg/cursor.py:execute 420",
+    ];
+    let mut options = inferno::flamegraph::Options::default();
+    options.title = title.to_string();
+    let file = File::create(dir.join(name)).unwrap();
+    inferno::flamegraph::from_lines(&mut options, lines.iter().copied(), file).unwrap();
+}
+
+fn stage(index: usize, points: &[SecondPoint], targets: &Targets) -> StageReport {
+    let users = USERS[index];
+    let mine: Vec<&SecondPoint> = points.iter().filter(|p| p.stage == index).collect();
+    let mut steady: Vec<EndpointPhase> = Vec::new();
+    let mut spawning: Vec<EndpointPhase> = Vec::new();
+    let ramp_secs = ((users - if index == 0 { 0 } else { USERS[index - 1] }) as f64 / 50.0).ceil();
+    for p in &mine {
+        let phase = if p.t_s - index as f64 * STAGE_SECS < ramp_secs {
+            &mut spawning
+        } else {
+            &mut steady
+        };
+        let mean = p.p50_ms.unwrap_or(0.0) * 1.1;
+        match phase
+            .iter_mut()
+            .find(|e| e.name == p.name && e.method == p.method)
+        {
+            Some(e) => {
+                let n = e.requests + p.requests;
+                e.mean_ms = (e.mean_ms * e.requests as f64 + mean * p.requests as f64) / n as f64;
+                e.requests = n;
+                e.failures += p.failures;
+            }
+            None => phase.push(EndpointPhase {
+                method: p.method.clone(),
+                name: p.name.clone(),
+                requests: p.requests,
+                failures: p.failures,
+                mean_ms: mean,
+            }),
+        }
+    }
+    let requests: u64 = mine.iter().map(|p| p.requests).sum();
+    let failures: u64 = mine.iter().map(|p| p.failures).sum();
+    let p95 = [180.0, 640.0, 2480.0][index];
+    let mut errors = Vec::new();
+    if index == 2 {
+        errors.push(ErrorRow {
+            method: Some("POST".into()),
+            name: "/api/orders/reserve/".into(),
+            error: "HTTPError('409 Client Error: Conflict for url: /api/orders/reserve/ — {\"detail\": \"out of stock\"}')".into(),
+            occurrences: failures - 30,
+        });
+        errors.push(ErrorRow {
+            method: Some("POST".into()),
+            name: "/api/token/".into(),
+            error: "CatchResponseError('401 <token_not_valid>')".into(),
+            occurrences: 30,
+        });
+    }
+    let measure = StageMeasure {
+        users,
+        spawn_rate: 50.0,
+        secs: STAGE_SECS,
+        requests,
+        failures,
+        p95_ms: Some(p95),
+        cpu_avg: Some([31.0, 64.0, 93.0][index]),
+        memory_max: Some([41.0, 47.0, 55.0][index]),
+        server_cpu_avg: Some([28.0, 71.0, 98.0][index]),
+        locust_cpu_max: Some([12.0, 35.0, 61.0][index]),
+        db_connections_max: Some(([8, 26, 40][index], 100)),
+        spawning,
+        steady,
+        errors,
+        login_path: "/api/token/".into(),
+        ..Default::default()
+    };
+    let mut verdict = judge(&measure, targets);
+    if index == 2 {
+        verdict.causes.push(Text::new(
+            "reserve_stock (apps/products/services.py:41) holds the product's stock row locked while it serializes the response: 31 sessions queued behind it at peak",
+            "reserve_stock (apps/products/services.py:41)가 응답을 직렬화하는 동안 재고 행 잠금을 유지함: 최대 31개 세션이 대기",
+        ));
+        verdict.patterns.push(Text::new(
+            "throughput flat at ~380 req/s from 700 users while p95 grew ×4: the server is saturated — move the serializer out of the transaction",
+            "사용자 700명부터 처리량이 초당 약 380에서 멈추고 p95는 4배 증가: 서버 포화 — 시리얼라이저를 트랜잭션 밖으로 옮길 것",
+        ));
+    }
+    let rps = requests as f64 / STAGE_SECS;
+    let start_s = index as f64 * STAGE_SECS;
+    StageReport {
+        index,
+        users_reached: users as u64,
+        rps,
+        rpm: rps * 60.0,
+        p50_ms: Some(p95 / 2.7),
+        p95_max_window_ms: Some(p95 * 1.2),
+        cumulative_p99_ms: Some(p95 * 1.9),
+        server_cpu_max: Some([40.0, 88.0, 100.0][index]),
+        server_rss_max_mb: Some([182, 240, 311][index]),
+        tcp_states_end: [("ESTABLISHED".to_string(), 40 + index * 200)].into(),
+        workers: None,
+        interrupted: false,
+        verdict,
+        start_s,
+        end_s: start_s + STAGE_SECS,
+        profile: None,
+        waits: None,
+        measure,
+    }
+}
+
+/// A stage's profile (built from JSON, so fields added later with a default need no change here).
+fn profile(index: usize, flame: &str) -> StageProfile {
+    let top_self = vec![
+        func(
+            "pbkdf2",
+            "django/utils/crypto.py",
+            87,
+            false,
+            0.31,
+            "TokenObtainPairView.post",
+        ),
+        func(
+            "execute",
+            "psycopg/cursor.py",
+            723,
+            false,
+            0.22,
+            "ReserveView.post",
+        ),
+        func(
+            "reserve_stock",
+            "apps/products/services.py",
+            41,
+            true,
+            0.12,
+            "ReserveView.post",
+        ),
+        func(
+            "to_representation",
+            "rest_framework/serializers.py",
+            522,
+            false,
+            0.09,
+            "ProductList.get",
+        ),
+    ];
+    let top_total = vec![
+        func(
+            "post",
+            "apps/products/views.py",
+            58,
+            true,
+            0.48,
+            "ReserveView.post",
+        ),
+        func(
+            "reserve_stock",
+            "apps/products/services.py",
+            41,
+            true,
+            0.39,
+            "ReserveView.post",
+        ),
+        func(
+            "check_password",
+            "django/contrib/auth/hashers.py",
+            80,
+            false,
+            0.31,
+            "TokenObtainPairView.post",
+        ),
+    ];
+    let waits = vec![WaitSite {
+        function: "reserve_stock".into(),
+        file: "apps/products/services.py".into(),
+        line: 44,
+        driver: "psycopg".into(),
+        samples: 2210,
+        threads_avg: 11.4,
+        view: Some("ReserveView.post".into()),
+    }];
+    let skew = if index == 2 {
+        vec![SkewShare {
+            factor: SkewFactor::DebugSql,
+            share: 0.06,
+            top: Some(func(
+                "execute",
+                "django/db/backends/utils.py",
+                98,
+                false,
+                0.06,
+                "ProductList.get",
+            )),
+        }]
+    } else {
+        Vec::new()
+    };
+    serde_json::from_value(serde_json::json!({
+        "pids": [41210, 41211],
+        "rounds": 2900,
+        "busy_samples": 4000 + 1000 * index as u64,
+        "busy_share": ([0.3, 0.74, 0.97])[index],
+        "top_self": top_self,
+        "top_total": top_total,
+        "waits": waits,
+        "skew": skew,
+        "flame_graph": flame,
+        "collapsed": null,
+    }))
+    .unwrap()
+}
+
+fn waits() -> StageWaits {
+    StageWaits {
+        samples: 30,
+        peak_sessions: 40,
+        peak_waiting: 31,
+        groups: vec![
+            WaitGroup {
+                wait_event_type: "Lock".into(),
+                wait_event: "transactionid".into(),
+                query: "SELECT \"products_productstock\".\"id\", \"products_productstock\".\"quantity\" FROM \"products_productstock\" WHERE \"products_productstock\".\"product_id\" = 42 FOR UPDATE".into(),
+                blocking_query: Some("UPDATE \"products_productstock\" SET \"quantity\" = 17 WHERE \"products_productstock\".\"id\" = 42".into()),
+                peak: 31,
+                session_samples: 612,
+            },
+            WaitGroup {
+                wait_event_type: "Client".into(),
+                wait_event: "ClientRead".into(),
+                query: "COMMIT".into(),
+                blocking_query: None,
+                peak: 6,
+                session_samples: 88,
+            },
+        ],
+        connections_peak: Some((40, 100)),
+        pool_max: None,
+        at_limit_share: 0.0,
+    }
+}
+
+/// The report of a realistic run, its folder (with two flame graphs) under `dir`.
+fn realistic_report(dir: &Path) -> RunReport {
+    let plan = plan(dir);
+    let mut report = RunReport::new(&plan);
+    report.run_dir = dir.join("run");
+    fs::create_dir_all(&report.run_dir).unwrap();
+    report.finish(Outcome::Missed, None);
+    report.duration_s = 92.0;
+    report.web_url = Some("http://127.0.0.1:8089".into());
+    report.timeline = timeline();
+    report.stages = (0..3)
+        .map(|i| stage(i, &report.timeline, &plan.targets))
+        .collect();
+    for i in [1, 2] {
+        let name = format!("flame-stage{}.svg", i + 1);
+        flame_graph(&report.run_dir, &name, &format!("stage {}", i + 1));
+        report.stages[i].profile = Some(profile(i, &name));
+    }
+    report.stages[2].waits = Some(waits());
+    report.stages[1].waits = Some(StageWaits {
+        samples: 30,
+        peak_sessions: 26,
+        connections_peak: Some((26, 100)),
+        ..Default::default()
+    });
+    report.totals = Some(Final {
+        requests: report.stages.iter().map(|s| s.measure.requests).sum(),
+        failures: report.stages.iter().map(|s| s.measure.failures).sum(),
+        p50_ms: Some(120.0),
+        p95_ms: Some(1900.0),
+        p99_ms: Some(4100.0),
+        max_ms: 48_210.0,
+    });
+    report.files = vec![
+        "flame-stage2.svg".into(),
+        "flame-stage3.svg".into(),
+        "locust.log".into(),
+        "report.html".into(),
+        "report.json".into(),
+        "report.md".into(),
+    ];
+    report
+}
+
+fn chromium() -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join("chromium"))
+            .find(|p| p.is_file())
+    });
+    match found {
+        Some(p) => p,
+        None => panic!(
+            "chromium is not installed: run scripts/test.sh (it installs Debian's chromium), or: apt-get install -y --no-install-recommends chromium"
+        ),
+    }
+}
+
+struct Browser {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Headless Chromium on `page` with `args`, in its own process group (killed by that id after
+/// 60 s, and its leftovers when it exits), with a fresh profile folder.
+fn run_chromium(dir: &Path, page: &Path, args: &[String]) -> Browser {
+    let profile = tempfile::tempdir().unwrap();
+    let (out_path, err_path) = (dir.join("chromium.stdout"), dir.join("chromium.stderr"));
+    let mut child = Command::new(chromium())
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_path).unwrap())
+        .stderr(File::create(&err_path).unwrap())
+        .process_group(0)
+        .spawn()
+        .expect("start chromium");
+    let group = Pid::from_raw(child.id() as i32);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = killpg(group, Signal::SIGKILL);
+            let _ = child.wait();
+            panic!(
+                "chromium did not finish within 60 s (killed); stderr:\n{}",
+                fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // Helpers it left behind (its process group): gone too.
+    let _ = killpg(group, Signal::SIGKILL);
+    Browser {
+        status,
+        stdout: fs::read_to_string(&out_path).unwrap_or_default(),
+        stderr: fs::read_to_string(&err_path).unwrap_or_default(),
+    }
+}
+
+/// What the page said on its console: Chromium logs every console message and uncaught error
+/// as `…:INFO:CONSOLE:12] "message", source: file:///… (12)` (older: `CONSOLE(12)`), whatever
+/// its level; report.html logs nothing, so every such line is an error.
+fn console_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("console.error"))
+        .collect()
+}
+
+/// Width and height from a PNG's IHDR.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "not a PNG ({} bytes)",
+        bytes.len()
+    );
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// Screenshot and DOM of `page`; asserts a clean render and returns the DOM.
+fn render_in_chromium(dir: &Path, page: &Path, shot: &str) -> String {
+    let png = dir.join(shot);
+    let run = run_chromium(
+        dir,
+        page,
+        &[
+            format!("--screenshot={}", png.display()),
+            "--window-size=1280,2400".into(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "chromium --screenshot: {:?}\n{}",
+        run.status,
+        run.stderr
+    );
+    assert_eq!(
+        console_lines(&run.stderr),
+        Vec::<&str>::new(),
+        "console output"
+    );
+    let bytes = fs::read(&png).unwrap_or_else(|e| panic!("no screenshot {}: {e}", png.display()));
+    assert_eq!(png_size(&bytes), (1280, 2400));
+    assert!(
+        bytes.len() > 60_000,
+        "a nearly empty screenshot: {} bytes",
+        bytes.len()
+    );
+    eprintln!("screenshot: {}", png.display());
+
+    let run = run_chromium(dir, page, &["--dump-dom".into()]);
+    assert!(
+        run.status.success(),
+        "chromium --dump-dom: {:?}\n{}",
+        run.status,
+        run.stderr
+    );
+    assert_eq!(
+        console_lines(&run.stderr),
+        Vec::<&str>::new(),
+        "console output"
+    );
+    assert!(run.stdout.contains("</html>"), "no DOM: {}", run.stdout);
+    run.stdout
+}
+
+/// The text a reader sees in a DOM: no tags, no style sheet, no `<code>` (names, paths, SQL).
+fn visible_text(dom: &str) -> String {
+    let dom = match (dom.find("<style>"), dom.find("</style>")) {
+        (Some(a), Some(b)) => format!("{}{}", &dom[..a], &dom[b..]),
+        _ => dom.to_string(),
+    };
+    let (mut text, mut tag, mut in_tag, mut code) = (String::new(), String::new(), false, 0i32);
+    for c in dom.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                tag.clear();
+            }
+            '>' if in_tag => {
+                in_tag = false;
+                if tag.starts_with("code") {
+                    code += 1;
+                } else if tag.starts_with("/code") {
+                    code -= 1;
+                }
+                text.push(if tag.starts_with('/') || tag.starts_with("br") {
+                    '\n'
+                } else {
+                    ' '
+                });
+            }
+            c if in_tag => tag.push(c),
+            c if code == 0 => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn report_html_renders_in_chromium_in_both_languages() {
+    let dir = scratch("realistic");
+    let report = realistic_report(&dir);
+    let flame = fs::read(report.run_dir.join("flame-stage3.svg")).unwrap();
+    assert!(flame.len() > 2000, "inferno wrote a flame graph");
+
+    for (lang, shot, headings) in [
+        (
+            Lang::En,
+            "report-en.png",
+            [
+                "Stage 1 (100 users)",
+                "Stage 2 (500 users)",
+                "Stage 3 (1000 users)",
+                "Requests per second",
+            ],
+        ),
+        (
+            Lang::Ko,
+            "report-ko.png",
+            [
+                "단계 1 (사용자 100명)",
+                "단계 2 (사용자 500명)",
+                "단계 3 (사용자 1000명)",
+                "초당 요청 수",
+            ],
+        ),
+    ] {
+        let name = save_html(&report, lang).unwrap();
+        assert_eq!(name, "report.html");
+        let page = report.run_dir.join(&name);
+        let kept = dir.join(format!(
+            "report-{}.html",
+            if lang == Lang::Ko { "ko" } else { "en" }
+        ));
+        fs::copy(&page, &kept).unwrap();
+        let dom = render_in_chromium(&dir, &kept, shot);
+
+        // Four charts: requests/s, p95, p50, failures per second.
+        assert_eq!(
+            dom.matches("<svg class=\"chart\"").count(),
+            4,
+            "charts in the DOM"
+        );
+        for h in headings {
+            assert!(dom.contains(h), "{h} missing from the DOM");
+        }
+        // The huge p95 is clipped and said so; the p95 target line is drawn.
+        let (clipped, target) = match lang {
+            Lang::Ko => (
+                "위쪽 가장자리에 표시됨 (최대 48,000 ms)",
+                "p95 목표 2,000 ms",
+            ),
+            Lang::En => (
+                "drawn at the top edge (the highest was 48,000 ms)",
+                "p95 target 2,000 ms",
+            ),
+        };
+        assert!(dom.contains(clipped), "clipping caption missing");
+        assert!(dom.contains(target), "p95 target line missing");
+        // Stage boundaries labelled with their users.
+        let stage_label = match lang {
+            Lang::Ko => "사용자 500명</text>",
+            Lang::En => "500 users</text>",
+        };
+        assert!(dom.contains(stage_label));
+        // The flame graphs are inside the page, byte for byte.
+        assert!(dom.contains(&format!("data:image/svg+xml;base64,{}", base64(&flame))));
+        // The lock wait's SQL is there, escaped.
+        assert!(dom.contains("FOR UPDATE"));
+        // Nothing is fetched from anywhere.
+        for bad in ["src=\"http", "href=\"http", "src=\"//", "@import", "url("] {
+            assert!(!dom.contains(bad), "{bad} in the page");
+        }
+        if lang == Lang::Ko {
+            korean::assert_korean("the Korean report.html", &visible_text(&dom));
+        }
+    }
+}
+
+#[test]
+fn the_console_detector_sees_errors() {
+    let dir = scratch("console");
+    let page = dir.join("errors.html");
+    fs::write(
+        &page,
+        "<!DOCTYPE html><html><body><p>x</p><script>console.error('detector-check'); undefinedFunction();</script></body></html>",
+    )
+    .unwrap();
+    let run = run_chromium(&dir, &page, &["--dump-dom".into()]);
+    assert!(run.status.success(), "{:?}\n{}", run.status, run.stderr);
+    let lines = console_lines(&run.stderr);
+    assert!(
+        lines.iter().any(|l| l.contains("detector-check")),
+        "console.error not seen: {}",
+        run.stderr
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("Uncaught ReferenceError")),
+        "uncaught error not seen: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_run_without_timeline_or_profile_says_why() {
+    let dir = scratch("empty");
+    let mut report = realistic_report(&dir);
+    report.timeline.clear();
+    for s in &mut report.stages {
+        s.profile = None;
+        s.waits = None;
+    }
+    report.profile_note = Some(Text::new(
+        "not profiled: ptrace is not permitted (kernel.yama.ptrace_scope = 1)",
+        "프로파일링 안 함: ptrace 권한 없음 (kernel.yama.ptrace_scope = 1)",
+    ));
+    save_html(&report, Lang::En).unwrap();
+    let page = report.run_dir.join("report.html");
+    let run = run_chromium(&dir, &page, &["--dump-dom".into()]);
+    assert!(run.status.success());
+    assert_eq!(console_lines(&run.stderr), Vec::<&str>::new());
+    assert!(
+        !run.stdout.contains("<svg class=\"chart\""),
+        "no empty charts"
+    );
+    assert!(
+        run.stdout
+            .contains("No second-by-second timeline was recorded for this run")
+    );
+    assert_eq!(
+        run.stdout
+            .matches("not profiled: ptrace is not permitted")
+            .count(),
+        3,
+        "the note under each stage"
+    );
+}

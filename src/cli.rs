@@ -105,4 +105,7 @@ pub struct RunArgs {
     /// The locustfile (default: [locust] locustfile or the one found in the project).
     #[arg(long, value_name = "PATH")]
     pub locustfile: Option<PathBuf>,
+    /// How often per second py-spy samples the server's stacks (0: no profile).
+    #[arg(long, value_name = "HZ")]
+    pub profile_hz: Option<u32>,
 }

@@ -28,6 +28,7 @@ pub async fn run_command(
         force: args.force,
         allow_remote: args.allow_remote,
         locustfile: args.locustfile.clone(),
+        profile_hz: args.profile_hz,
     };
     // Usage and configuration errors (also a non-loopback target) end here, exit 2.
     let mut plan = Plan::build(&config, &flags, cwd)?;
@@ -91,7 +92,8 @@ pub async fn run_command(
                             .collect::<Vec<_>>()
                             .join("; ")
                     );
-                    for p in v.problems.iter().chain(&v.causes).chain(&v.patterns) {
+                    let all = v.problems.iter().chain(&v.causes).chain(&v.patterns);
+                    for p in all.chain(&v.bottleneck).chain(&v.skews) {
                         eprintln!("  - {}", p.get(lang));
                     }
                 }

@@ -58,7 +58,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
     let [gauges, charts, bottom] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(6),
-        Constraint::Length(4),
+        Constraint::Length(5),
     ])
     .areas(inner);
 
@@ -80,11 +80,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
     let (l, r) = (rows(left), rows(right));
     let t = &state.targets;
     let target_users = tick.target_users.max(1);
-    let rps = state.current_rps().unwrap_or(0.0);
-    let rpm = rps * 60.0;
-    let p95 = tick.p95_ms.unwrap_or(0.0);
-    let fail = tick.failure_ratio.unwrap_or(0.0);
     let res = &tick.resources;
+    // The stage so far (the verdict's own numbers) with the last 5 s beside it; "-" where
+    // nothing was measured yet, never a made-up 0.
+    let recent = |v: Option<f64>, f: &dyn Fn(f64) -> String| {
+        v.map(|v| format!(" · {} {}", tr(lang, "5 s", "5초"), f(v)))
+            .unwrap_or_default()
+    };
+    let rpm = tick.stage_rpm;
+    let p95 = tick.stage_p95_ms;
+    let fail = tick.stage_failure_ratio;
+    let dash = || "-".to_string();
     let items = [
         (
             l[0],
@@ -100,29 +106,38 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
         (
             l[1],
             format!(
-                "{} {rpm:.0} ({rps:.1}/s) ≥ {:.0}",
+                "{} {} ≥ {:.0}{}",
                 tr(lang, "req/min", "분당 요청"),
-                t.requests_per_min
+                rpm.map(|v| format!("{v:.0}")).unwrap_or_else(dash),
+                t.requests_per_min,
+                recent(tick.recent_rps, &|v| format!("{:.0}", v * 60.0)),
             ),
-            rpm / t.requests_per_min.max(1.0),
-            rpm < t.requests_per_min && tick.users > 0,
+            rpm.unwrap_or(0.0) / t.requests_per_min.max(1.0),
+            rpm.is_some_and(|v| v < t.requests_per_min) && tick.stage_elapsed_s >= 10.0,
         ),
         (
             l[2],
-            format!("p95 {p95:.0} ms ≤ {:.0} ms", t.p95_ms),
-            p95 / t.p95_ms.max(1.0),
-            p95 > t.p95_ms,
+            format!(
+                "p95 {} ≤ {:.0} ms{}",
+                p95.map(|v| format!("{v:.0} ms")).unwrap_or_else(dash),
+                t.p95_ms,
+                recent(tick.recent_p95_ms, &|v| format!("{v:.0} ms")),
+            ),
+            p95.unwrap_or(0.0) / t.p95_ms.max(1.0),
+            p95.is_some_and(|v| v > t.p95_ms),
         ),
         (
             r[0],
             format!(
-                "{} {:.2}% ≤ {:.2}%",
+                "{} {} ≤ {:.2}%{}",
                 tr(lang, "errors", "실패율"),
-                fail * 100.0,
-                t.error_ratio * 100.0
+                fail.map(|v| format!("{:.2}%", v * 100.0))
+                    .unwrap_or_else(dash),
+                t.error_ratio * 100.0,
+                recent(tick.recent_failure_ratio, &|v| format!("{:.2}%", v * 100.0)),
             ),
-            fail / t.error_ratio.max(1e-9),
-            fail > t.error_ratio,
+            fail.unwrap_or(0.0) / t.error_ratio.max(1e-9),
+            fail.is_some_and(|v| v > t.error_ratio),
         ),
         (
             r[1],
@@ -209,6 +224,26 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
             states.join(", ")
         )));
     }
+    if let Some(waiting) = crate::report::run::waiting_words(&tick, lang) {
+        lines.insert(
+            0,
+            Line::from(Span::styled(waiting, Style::default().fg(Color::Red))),
+        );
+    }
+    if let Some(hot) = &tick.hot_spot {
+        lines.push(Line::from(format!(
+            "{}: {} ({}:{}) {:.0}%{}",
+            tr(lang, "server hot spot, last 5 s", "서버 핫스팟, 최근 5초"),
+            hot.function,
+            hot.file,
+            hot.line,
+            hot.share * 100.0,
+            hot.view
+                .as_ref()
+                .map(|v| format!(" · {v}"))
+                .unwrap_or_default()
+        )));
+    }
     let error = tick
         .top_errors
         .first()
@@ -243,12 +278,13 @@ fn chart(
     end_x: f64,
     target: Option<f64>,
 ) {
-    let top = points
-        .iter()
-        .map(|p| p.1)
-        .chain(target)
-        .fold(1.0_f64, f64::max)
-        * 1.1;
+    let (top, clipped) = y_top(points, target);
+    let shown: Vec<(f64, f64)> = points.iter().map(|(x, y)| (*x, y.min(top))).collect();
+    let name = if clipped {
+        format!("{name} ▲ {top:.0}")
+    } else {
+        name.to_string()
+    };
     let boundaries: Vec<[(f64, f64); 2]> = stage_starts
         .iter()
         .skip(1)
@@ -259,11 +295,11 @@ fn chart(
         .unwrap_or_default();
     let mut datasets = vec![
         Dataset::default()
-            .name(name.to_string())
+            .name(name.clone())
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
             .style(Style::default().fg(Color::Cyan))
-            .data(points),
+            .data(&shown),
     ];
     for b in &boundaries {
         datasets.push(
@@ -285,11 +321,7 @@ fn chart(
     }
     let chart = Chart::new(datasets)
         .legend_position(None)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(name.to_string()),
-        )
+        .block(Block::default().borders(Borders::ALL).title(name))
         .x_axis(
             Axis::default()
                 .bounds([0.0, end_x])
@@ -301,6 +333,31 @@ fn chart(
                 .labels(vec!["0".to_string(), format!("{top:.0}")]),
         );
     frame.render_widget(chart, area);
+}
+
+/// The latency chart's ceiling: the data's 95th percentile × 1.5 (and the target) when one
+/// outlier would flatten the rest against the bottom; `true` when points above it are clipped (the
+/// title then shows ▲ and the ceiling).
+fn y_top(points: &[(f64, f64)], target: Option<f64>) -> (f64, bool) {
+    let max_of = |max: f64| (max.max(target.unwrap_or(0.0)).max(1.0) * 1.1, false);
+    if target.is_none() {
+        // Rates rise stage by stage: their top is real, never clipped.
+        return max_of(points.iter().map(|p| p.1).fold(0.0_f64, f64::max));
+    }
+    let max = points.iter().map(|p| p.1).fold(0.0_f64, f64::max);
+    let mut values: Vec<f64> = points.iter().map(|p| p.1).collect();
+    values.sort_by(f64::total_cmp);
+    let p95 = values
+        .get((values.len() as f64 * 0.95) as usize)
+        .or(values.last())
+        .copied()
+        .unwrap_or(0.0);
+    let ceiling = (p95 * 1.5).max(target.unwrap_or(0.0) * 1.1).max(1.0);
+    if max > ceiling * 1.5 {
+        (ceiling, true)
+    } else {
+        max_of(max)
+    }
 }
 
 #[cfg(test)]
@@ -333,8 +390,8 @@ mod tests {
                 stage_elapsed_s: t,
                 users: (i * 25).min(100),
                 target_users: 100,
-                rps: Some((t * 2.0).min(60.0)),
-                p95_ms: Some(if i < 5 { 1800.0 } else { 300.0 }),
+                recent_rps: Some((t * 2.0).min(60.0)),
+                recent_p95_ms: Some(if i < 5 { 1800.0 } else { 300.0 }),
                 ..Default::default()
             })));
         }
@@ -350,9 +407,25 @@ mod tests {
             users: 400,
             target_users: 500,
             state: "spawning".into(),
-            rps: Some(210.0),
-            failure_ratio: Some(0.02),
-            p95_ms: Some(2400.0),
+            stage_rpm: Some(11_400.0),
+            stage_requests: 2850,
+            stage_failures: 57,
+            stage_failure_ratio: Some(0.02),
+            stage_p95_ms: Some(2400.0),
+            // No answer for 15 s: nothing in the last 5 s to rate.
+            recent_rps: Some(0.0),
+            recent_failure_ratio: None,
+            recent_p95_ms: None,
+            in_flight: Some(204),
+            silent_s: Some(15.0),
+            hot_spot: Some(crate::profile::FuncStat {
+                function: "pbkdf2".into(),
+                file: "django/utils/crypto.py".into(),
+                line: 77,
+                share: 0.61,
+                view: Some("TokenViewBase.post".into()),
+                ..Default::default()
+            }),
             top_errors: vec![crate::load::stats::ErrorRow {
                 method: Some("POST".into()),
                 name: "/api/products/[id]/reserve/".into(),
@@ -389,6 +462,33 @@ mod tests {
     #[test]
     fn dashboard_ko() {
         insta::assert_snapshot!(draw(Lang::Ko).backend());
+    }
+
+    #[test]
+    fn one_outlier_does_not_flatten_the_chart() {
+        let mut points: Vec<(f64, f64)> = (0..60).map(|i| (i as f64, 300.0)).collect();
+        points.push((60.0, 90_000.0));
+        let (top, clipped) = y_top(&points, Some(2000.0));
+        assert!(clipped);
+        assert!(top < 5000.0, "{top}");
+        let (_, clipped) = y_top(&points[..60], Some(2000.0));
+        assert!(!clipped);
+    }
+
+    #[test]
+    fn a_failing_stage_never_shows_zero_failures() {
+        // The stage so far failed 2 %; the last seconds had none: the gauge shows the stage.
+        let text = format!("{:?}", draw(Lang::En).backend());
+        assert!(text.contains("errors 2.00%"), "{text}");
+        assert!(!text.contains("errors 0.00%"), "{text}");
+        assert!(
+            text.contains("204 requests waiting, none answered for 15 s"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pbkdf2 (django/utils/crypto.py:77) 61%"),
+            "{text}"
+        );
     }
 
     #[test]

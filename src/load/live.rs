@@ -8,6 +8,9 @@ use super::stats::{ErrorRow, WorkerRow};
 use crate::i18n::Text;
 use std::path::PathBuf;
 
+/// What the live view shows, about twice a second. The stage's figures are the stage so far
+/// by the same definition the verdict and the report use (see `numbers`); beside them the
+/// last few complete seconds.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Tick {
     pub elapsed_s: f64,
@@ -16,11 +19,27 @@ pub struct Tick {
     pub users: u64,
     pub target_users: u32,
     pub state: String,
-    /// None when Locust's cached answer had not changed since the previous poll.
-    pub rps: Option<f64>,
-    pub failure_ratio: Option<f64>,
-    pub p50_ms: Option<f64>,
-    pub p95_ms: Option<f64>,
+    pub stage_requests: u64,
+    pub stage_failures: u64,
+    /// None in the stage's first second (no rate yet).
+    pub stage_rpm: Option<f64>,
+    /// None while nothing was answered: never a false 0 %.
+    pub stage_failure_ratio: Option<f64>,
+    pub stage_p50_ms: Option<f64>,
+    pub stage_p95_ms: Option<f64>,
+    /// The last 5 complete seconds.
+    pub recent_rps: Option<f64>,
+    pub recent_failure_ratio: Option<f64>,
+    pub recent_p95_ms: Option<f64>,
+    /// Requests sent and not answered yet (None: unknown).
+    pub in_flight: Option<u64>,
+    /// Seconds since the last answer, while users run.
+    pub silent_s: Option<f64>,
+    /// How old the counts were when this tick was made (ms).
+    pub age_ms: f64,
+    /// The server's busiest function over the last few seconds.
+    pub hot_spot: Option<crate::profile::FuncStat>,
+    /// The whole run so far (Locust's table).
     pub requests: u64,
     pub failures: u64,
     pub top_errors: Vec<ErrorRow>,
@@ -28,6 +47,8 @@ pub struct Tick {
     pub db_connections: Option<(i64, i64)>,
     pub workers: Option<Vec<WorkerRow>>,
     pub exceptions: u64,
+    /// The stage's last tick, after it closed: its numbers are the verdict's.
+    pub closed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -58,9 +79,9 @@ pub struct LiveState {
     pub run_dir: Option<PathBuf>,
     pub stage: Option<usize>,
     pub last: Option<Tick>,
-    /// (seconds since start, requests/s) over the whole run.
+    /// (seconds since start, requests/s of the last complete seconds) over the whole run.
     pub rps: Vec<(f64, f64)>,
-    /// (seconds since start, window p95 in ms).
+    /// (seconds since start, p95 of the last complete seconds, ms).
     pub p95: Vec<(f64, f64)>,
     /// Where each stage began (seconds since start) and its users.
     pub stage_starts: Vec<(f64, u32)>,
@@ -95,11 +116,13 @@ impl LiveState {
                 self.stage_starts.push((*at_s, *users));
             }
             RunEvent::Tick(tick) => {
-                if let Some(rps) = tick.rps {
-                    self.rps.push((tick.elapsed_s, rps));
-                }
-                if let Some(p95) = tick.p95_ms {
-                    self.p95.push((tick.elapsed_s, p95));
+                if !tick.closed {
+                    if let Some(rps) = tick.recent_rps {
+                        self.rps.push((tick.elapsed_s, rps));
+                    }
+                    if let Some(p95) = tick.recent_p95_ms {
+                        self.p95.push((tick.elapsed_s, p95));
+                    }
                 }
                 self.last = Some((**tick).clone());
             }
@@ -111,8 +134,8 @@ impl LiveState {
         }
     }
 
-    /// The latest requests/s (the last poll with new numbers).
+    /// Requests/s of the last complete seconds.
     pub fn current_rps(&self) -> Option<f64> {
-        self.rps.last().map(|p| p.1)
+        self.last.as_ref().and_then(|t| t.recent_rps)
     }
 }

@@ -1,6 +1,7 @@
 //! The project's Locust: started once with its web UI on loopback, in its own process group
 //! (with explicit workers in theirs), driven through its web API: swarm, poll, exceptions, stop.
 
+use super::listener::LiveAnswer;
 use super::stats::{ExceptionRow, ExceptionsResponse, StatsResponse};
 use crate::process::Group;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,17 @@ pub struct LaunchOptions<'a> {
     pub expect_workers: Option<u32>,
     /// Bind the master for remote workers on all interfaces (only with --allow-remote).
     pub master_public: bool,
+    /// doctor's listener, loaded beside the locustfile (see `listener`).
+    pub listener: &'a Path,
+}
+
+/// `-f`'s value: the project's locustfile and doctor's listener (Locust merges their users;
+/// the listener defines none).
+fn locustfiles(opts: &LaunchOptions<'_>) -> std::ffi::OsString {
+    let mut value = opts.locustfile.as_os_str().to_owned();
+    value.push(",");
+    value.push(opts.listener.as_os_str());
+    value
 }
 
 pub struct Locust {
@@ -27,6 +39,13 @@ pub struct Locust {
     pub master_port: Option<u16>,
     pub log: PathBuf,
     pub json_file: PathBuf,
+    pub api: Api,
+}
+
+/// Locust's web API (cheap to clone: collectors each hold one).
+#[derive(Clone)]
+pub struct Api {
+    web_url: String,
     http: reqwest::Client,
 }
 
@@ -79,7 +98,7 @@ impl Locust {
             };
             let mut cmd = base_command(opts.python, opts.cwd)?;
             cmd.arg("-f")
-                .arg(opts.locustfile)
+                .arg(locustfiles(&opts))
                 .args(["--host", opts.host])
                 .args([
                     "--web-host",
@@ -114,12 +133,15 @@ impl Locust {
                 master_port,
                 log: log.clone(),
                 json_file: json_file.clone(),
-                http: reqwest::Client::builder()
-                    .no_proxy()
-                    .connect_timeout(Duration::from_secs(2))
-                    .timeout(Duration::from_secs(10))
-                    .build()
-                    .map_err(|e| e.to_string())?,
+                api: Api {
+                    web_url: format!("http://127.0.0.1:{web_port}"),
+                    http: reqwest::Client::builder()
+                        .no_proxy()
+                        .connect_timeout(Duration::from_secs(2))
+                        .timeout(Duration::from_secs(10))
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                },
             };
             match locust.wait_ready(Duration::from_secs(60)).await {
                 Ok(()) => {
@@ -127,7 +149,7 @@ impl Locust {
                         for _ in 0..n {
                             let mut cmd = base_command(opts.python, opts.cwd)?;
                             cmd.arg("-f")
-                                .arg(opts.locustfile)
+                                .arg(locustfiles(&opts))
                                 .args(["--worker", "--master-host", "127.0.0.1"])
                                 .args(["--master-port", &port.to_string()]);
                             let (out, err) = log_files(&log)?;
@@ -161,7 +183,7 @@ impl Locust {
                     "Locust exited before its web UI came up ({status})"
                 ));
             }
-            if self.stats().await.is_ok() {
+            if self.api.stats().await.is_ok() {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -186,11 +208,35 @@ impl Locust {
             .collect()
     }
 
+    pub fn has_local_workers(&self) -> bool {
+        !self.workers.is_empty()
+    }
+
     /// The master's exit status, once it has exited.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.master.exited()
     }
 
+    /// Stop the test, then end Locust with SIGTERM (it writes --json-file on the way out),
+    /// SIGKILL after `grace`; workers after the master.
+    pub async fn stop(&mut self, grace: Duration) {
+        if self.master.exited().is_none() {
+            let _ = self
+                .api
+                .http
+                .post(format!("{}/stop", self.web_url))
+                .timeout(Duration::from_secs(3))
+                .send()
+                .await;
+        }
+        self.master.stop(grace).await;
+        for worker in &mut self.workers {
+            worker.stop(Duration::from_secs(3)).await;
+        }
+    }
+}
+
+impl Api {
     pub async fn stats(&self) -> Result<StatsResponse, String> {
         let response = self
             .http
@@ -240,21 +286,21 @@ impl Locust {
         Ok(())
     }
 
-    /// Stop the test, then end Locust with SIGTERM (it writes --json-file on the way out),
-    /// SIGKILL after `grace`; workers after the master.
-    pub async fn stop(&mut self, grace: Duration) {
-        if self.master.exited().is_none() {
-            let _ = self
-                .http
-                .post(format!("{}/stop", self.web_url))
-                .timeout(Duration::from_secs(3))
-                .send()
-                .await;
+    /// doctor's listener: every second after `after` (epoch second), uncached.
+    pub async fn live(&self, after: i64) -> Result<LiveAnswer, String> {
+        let response = self
+            .http
+            .get(format!("{}/doctor/live?after={after}", self.web_url))
+            .send()
+            .await
+            .map_err(|e| crate::probes::http::error_chain(&e))?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Err("Locust did not load doctor's listener (/doctor/live answered 404)".into());
         }
-        self.master.stop(grace).await;
-        for worker in &mut self.workers {
-            worker.stop(Duration::from_secs(3)).await;
-        }
+        response
+            .json::<LiveAnswer>()
+            .await
+            .map_err(|e| format!("/doctor/live: {e}"))
     }
 }
 

@@ -25,6 +25,16 @@ pub struct Resources {
     pub locust_processes: usize,
     pub listening: bool,
     pub tcp_states: BTreeMap<String, usize>,
+    /// All of Locust's processes together (% of one core).
+    pub locust_cpu_total: Option<f32>,
+    /// doctor itself (% of one core) and its resident memory.
+    pub doctor_cpu_percent: Option<f32>,
+    pub doctor_rss_mb: Option<u64>,
+    /// The machine's CPU (% of all cores) used by anything but the server, Locust and doctor:
+    /// before the first stage, what other processes already hold.
+    pub other_cpu_percent: Option<f32>,
+    /// PostgreSQL connections in use and max_connections (read every few samples).
+    pub db_connections: Option<(i64, i64)>,
 }
 
 pub struct Monitor {
@@ -82,6 +92,8 @@ impl Monitor {
             let locust: Vec<u32> = crate::process::group_members(&locust_pgids);
             let mut pids: BTreeSet<u32> = locust.iter().copied().collect();
             pids.extend(out.server_pid);
+            let me = std::process::id();
+            pids.insert(me);
             let wanted: Vec<Pid> = pids.iter().map(|p| Pid::from_u32(*p)).collect();
             system.refresh_processes_specifics(
                 ProcessesToUpdate::Some(&wanted),
@@ -104,6 +116,21 @@ impl Monitor {
                 .iter()
                 .filter_map(|p| system.process(Pid::from_u32(*p)).map(|p| p.cpu_usage()))
                 .reduce(f32::max);
+            out.locust_cpu_total = (!locust.is_empty()).then(|| {
+                locust
+                    .iter()
+                    .filter_map(|p| system.process(Pid::from_u32(*p)).map(|p| p.cpu_usage()))
+                    .sum()
+            });
+            if let Some(process) = system.process(Pid::from_u32(me)) {
+                out.doctor_cpu_percent = Some(process.cpu_usage());
+                out.doctor_rss_mb = Some(process.memory() / 1_048_576);
+            }
+            let cores = system.cpus().len().max(1) as f32;
+            let known = out.server_cpu_percent.unwrap_or(0.0)
+                + out.locust_cpu_total.unwrap_or(0.0)
+                + out.doctor_cpu_percent.unwrap_or(0.0);
+            out.other_cpu_percent = Some((out.cpu_percent - known / cores).max(0.0));
             out
         })
         .await

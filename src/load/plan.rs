@@ -29,6 +29,10 @@ impl Default for Targets {
     }
 }
 
+/// py-spy's rate: enough samples for a stage's hot spots, little cost on a small machine
+/// (see scripts/bench-profiler.sh).
+pub const DEFAULT_PROFILE_HZ: u32 = 67;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     pub stages: Vec<u32>,
@@ -51,6 +55,8 @@ pub struct Plan {
     pub progress_secs: f64,
     /// The language of the saved Markdown report (the caller's `--lang`).
     pub lang: crate::i18n::Lang,
+    /// Samples per second of the server's stacks (0: not profiled).
+    pub profile_hz: u32,
 }
 
 /// What the command line says about a run (None: from doctor.toml or the default).
@@ -65,6 +71,7 @@ pub struct RunFlags {
     pub force: bool,
     pub allow_remote: bool,
     pub locustfile: Option<PathBuf>,
+    pub profile_hz: Option<u32>,
 }
 
 pub fn parse_stages(text: &str) -> Result<Vec<u32>, String> {
@@ -142,6 +149,7 @@ impl Plan {
             keep_going: flags.keep_going,
             force: flags.force,
             allow_remote,
+            profile_hz: flags.profile_hz.unwrap_or(DEFAULT_PROFILE_HZ),
             base_url: config.base_url.value.clone(),
             locustfile,
             python: config.python.value.clone(),

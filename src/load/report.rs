@@ -89,6 +89,12 @@ pub struct StageReport {
 }
 
 #[derive(Clone, Debug, Serialize)]
+pub struct ProfilerCost {
+    pub cpu_s: f64,
+    pub wall_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
     pub id: String,
     pub started_at: String,
@@ -109,6 +115,14 @@ pub struct RunReport {
     pub timeline: Vec<super::timeline::SecondPoint>,
     /// Why the server was not profiled, when it was not (ptrace refused, no server here…).
     pub profile_note: Option<Text>,
+    /// The profiler's own CPU time over the time it sampled.
+    pub profiler_cpu: Option<ProfilerCost>,
+    /// Before the first stage: the CPU (% of all cores) other processes already held.
+    pub other_cpu_before: Option<f32>,
+    /// How old the live numbers were when shown (ms): median and worst.
+    pub live_age_ms: Option<(f64, f64)>,
+    #[serde(skip)]
+    pub live_ages_ms: Vec<f64>,
     pub web_url: Option<String>,
     /// Locust's master and workers (all stopped when the report is written).
     pub locust_pids: Vec<u32>,
@@ -168,6 +182,10 @@ impl RunReport {
             comparison: Vec::new(),
             timeline: Vec::new(),
             profile_note: None,
+            profiler_cpu: None,
+            other_cpu_before: None,
+            live_age_ms: None,
+            live_ages_ms: Vec::new(),
             web_url: None,
             locust_pids: Vec::new(),
             files: Vec::new(),
@@ -176,7 +194,17 @@ impl RunReport {
         }
     }
 
+    /// When the run started (the stages' seconds are counted from here).
+    pub fn started_time(&self) -> SystemTime {
+        self.started.unwrap_or_else(SystemTime::now)
+    }
+
     pub fn finish(&mut self, outcome: Outcome, message: Option<String>) {
+        if !self.live_ages_ms.is_empty() {
+            let mut ages = self.live_ages_ms.clone();
+            ages.sort_by(f64::total_cmp);
+            self.live_age_ms = Some((ages[ages.len() / 2], ages[ages.len() - 1]));
+        }
         self.outcome = outcome;
         self.exit_code = outcome.exit_code();
         self.message = message;
@@ -370,6 +398,37 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
                 p.get(lang)
             );
         }
+        for b in &s.verdict.bottleneck {
+            let _ = writeln!(
+                md,
+                "- {}: {}",
+                if ko { "병목" } else { "where the time went" },
+                b.get(lang)
+            );
+        }
+        for k in &s.verdict.skews {
+            let _ = writeln!(
+                md,
+                "- {}: {}",
+                if ko {
+                    "결과 왜곡"
+                } else {
+                    "skews the result"
+                },
+                k.get(lang)
+            );
+        }
+        if let Some(flame) = s.profile.as_ref().and_then(|p| p.flame_graph.as_ref()) {
+            let _ = writeln!(
+                md,
+                "- {}: [{flame}]({flame})",
+                if ko {
+                    "플레임 그래프"
+                } else {
+                    "flame graph"
+                }
+            );
+        }
         let (cpu, mem, scpu, smax) = (
             opt_pct(m.cpu_avg),
             opt_pct(m.memory_max),
@@ -506,7 +565,7 @@ pub fn save(report: &mut RunReport) {
         .flatten()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .chain(["report.json".to_string(), "report.md".to_string()])
+        .chain(["report.json", "report.md", "report.html"].map(String::from))
         .collect();
     files.sort();
     files.dedup();
@@ -515,6 +574,7 @@ pub fn save(report: &mut RunReport) {
         let _ = std::fs::write(dir.join("report.json"), json);
     }
     let _ = std::fs::write(dir.join("report.md"), markdown(report, report.plan.lang));
+    let _ = html::save_html(report, report.plan.lang);
 }
 
 #[cfg(test)]

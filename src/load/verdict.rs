@@ -113,6 +113,10 @@ pub struct Verdict {
     pub causes: Vec<Text>,
     /// Recognised patterns, with their figures and what to do.
     pub patterns: Vec<Text>,
+    /// Where the server spent its time and what it waited on (see `bottleneck`).
+    pub bottleneck: Vec<Text>,
+    /// What skewed the result, with its measured share.
+    pub skews: Vec<Text>,
 }
 
 impl Verdict {

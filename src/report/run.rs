@@ -4,39 +4,77 @@
 use crate::i18n::Lang;
 use crate::load::{LiveState, Tick};
 
+/// "204 requests waiting, none answered for 15 s" once answers stop for 3 s or more.
+pub fn waiting_words(tick: &Tick, lang: Lang) -> Option<String> {
+    let silent = tick.silent_s.filter(|s| *s >= 3.0)?;
+    let waiting = tick.in_flight.unwrap_or(0);
+    Some(if lang == Lang::Ko {
+        format!("대기 중인 요청 {waiting}개, {silent:.0}초 동안 응답 없음")
+    } else {
+        format!("{waiting} requests waiting, none answered for {silent:.0} s")
+    })
+}
+
 pub fn ms(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.0} ms"))
         .unwrap_or_else(|| "-".into())
 }
 
-/// One progress line: users, rates, latency, failures, resources, top error.
+pub fn pct(v: Option<f64>) -> String {
+    v.map(|v| format!("{:.2}%", v * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// One progress line: the stage so far (the verdict's own definition) with the last seconds
+/// beside it, what is waiting, the server's hot spot, resources, the top error.
 pub fn progress_line(state: &LiveState, tick: &Tick, lang: Lang) -> String {
     let ko = lang == Lang::Ko;
     let t = &state.targets;
-    let rps = state.current_rps().unwrap_or(0.0);
     let r = &tick.resources;
+    let rpm = tick
+        .stage_rpm
+        .map(|v| format!("{v:.0}"))
+        .unwrap_or_else(|| "-".into());
+    let recent = tick
+        .recent_rps
+        .map(|v| format!("{v:.1}/s"))
+        .unwrap_or_else(|| "-".into());
     let mut line = format!(
-        "[{:02}:{:02}] {} {}/{} · {} {}/{} · {rps:.1} req/s ({:.0}/min, ≥ {:.0}) · p50 {} p95 {} (≤ {:.0} ms) · {} {:.2}% (≤ {:.2}%) · CPU {:.0}% {} {:.0}%",
-        tick.elapsed_s as u64 / 60,
-        tick.elapsed_s as u64 % 60,
+        "[{:02}:{:02}] {} {}/{} · {} {}/{} · {rpm}/{} (≥ {:.0}; {} {recent}) · p50 {} p95 {} (≤ {:.0} ms) · {} {} (≤ {:.2}%) · CPU {:.0}% {} {:.0}%",
+        tick.elapsed_s.max(0.0) as u64 / 60,
+        tick.elapsed_s.max(0.0) as u64 % 60,
         if ko { "단계" } else { "stage" },
         tick.stage + 1,
         state.stages.len(),
         if ko { "사용자" } else { "users" },
         tick.users,
         tick.target_users,
-        rps * 60.0,
+        if ko { "분" } else { "min" },
         t.requests_per_min,
-        ms(tick.p50_ms),
-        ms(tick.p95_ms),
+        if ko { "최근 5초" } else { "last 5 s" },
+        ms(tick.stage_p50_ms),
+        ms(tick.stage_p95_ms),
         t.p95_ms,
         if ko { "실패" } else { "fail" },
-        tick.failure_ratio.unwrap_or(0.0) * 100.0,
+        pct(tick.stage_failure_ratio),
         t.error_ratio * 100.0,
         r.cpu_percent,
         if ko { "메모리" } else { "mem" },
         r.memory_percent,
     );
+    if let Some(waiting) = waiting_words(tick, lang) {
+        line += &format!(" · {waiting}");
+    }
+    if let Some(hot) = &tick.hot_spot {
+        line += &format!(
+            " · {} {} ({}:{}) {:.0}%",
+            if ko { "핫스팟" } else { "hot spot" },
+            hot.function,
+            hot.file,
+            hot.line,
+            hot.share * 100.0
+        );
+    }
     if let (Some(pid), Some(cpu), Some(rss)) = (r.server_pid, r.server_cpu_percent, r.server_rss_mb)
     {
         line += &format!(

@@ -1,0 +1,173 @@
+"""doctor's listener, loaded by Locust beside the project's locustfile:
+
+    locust -f locustfile.py,doctor_listener.py ...
+
+It defines no users. It counts every request Locust records, per second and endpoint (count,
+failures, response-time histogram), counts requests in flight, and serves the counts uncached
+at /doctor/live on Locust's web UI (which caches /stats/requests for 2 s). Workers send their
+counts to the master with their regular reports; the master adds them up.
+"""
+
+import threading
+import time
+
+from locust import events
+
+_lock = threading.Lock()
+# second (epoch, int) -> {(method, name): [requests, failures, sum_ms, {bucket_ms: count}]}
+_seconds = {}
+# Seconds not yet sent to the master (workers only).
+_unsent = {}
+_in_flight = 0
+_last_answer = 0.0
+# The master's view of each worker's in-flight count and last answer.
+_workers = {}
+
+
+def _bucket(ms):
+    """Locust's own rounding of response times, so percentiles agree with its tables."""
+    ms = int(round(ms))
+    if ms < 100:
+        return ms
+    if ms < 1000:
+        return int(round(ms, -1))
+    if ms < 10000:
+        return int(round(ms, -2))
+    return int(round(ms, -3))
+
+
+def _add(table, second, key, requests, failures, sum_ms, hist):
+    row = table.setdefault(second, {}).setdefault(key, [0, 0, 0.0, {}])
+    row[0] += requests
+    row[1] += failures
+    row[2] += sum_ms
+    for bucket, count in hist.items():
+        row[3][bucket] = row[3].get(bucket, 0) + count
+
+
+@events.request.add_listener
+def _on_request(request_type, name, response_time, exception=None, **_kw):
+    global _last_answer
+    now = time.time()
+    second = int(now)
+    key = (request_type or "", name or "")
+    hist = {_bucket(response_time or 0): 1}
+    failed = 1 if exception else 0
+    with _lock:
+        _last_answer = now
+        _add(_seconds, second, key, 1, failed, float(response_time or 0), hist)
+        _add(_unsent, second, key, 1, failed, float(response_time or 0), hist)
+
+
+def _count_in_flight(cls):
+    """Wrap a client's `request` so requests waiting for an answer can be counted."""
+    original = getattr(cls, "request", None)
+    if original is None or getattr(original, "_doctor_wrapped", False):
+        return
+
+    def request(self, *args, **kwargs):
+        global _in_flight
+        with _lock:
+            _in_flight += 1
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            with _lock:
+                _in_flight -= 1
+
+    request._doctor_wrapped = True
+    cls.request = request
+
+
+try:
+    from locust.clients import HttpSession
+
+    _count_in_flight(HttpSession)
+except Exception:  # an older or newer Locust: in-flight is then unknown
+    pass
+try:
+    from locust.contrib.fasthttp import FastHttpSession
+
+    _count_in_flight(FastHttpSession)
+except Exception:
+    pass
+
+
+def _encode(table):
+    return [
+        [second, [[m, n, r, f, s, {str(b): c for b, c in h.items()}] for (m, n), (r, f, s, h) in rows.items()]]
+        for second, rows in table.items()
+    ]
+
+
+@events.report_to_master.add_listener
+def _on_report_to_master(client_id, data, **_kw):
+    global _unsent
+    with _lock:
+        data["doctor_live"] = {
+            "seconds": _encode(_unsent),
+            "in_flight": _in_flight,
+            "last_answer": _last_answer,
+        }
+        _unsent = {}
+
+
+@events.worker_report.add_listener
+def _on_worker_report(client_id, data, **_kw):
+    live = data.get("doctor_live")
+    if not live:
+        return
+    with _lock:
+        for second, rows in live["seconds"]:
+            for method, name, requests, failures, sum_ms, hist in rows:
+                hist = {int(b): c for b, c in hist.items()}
+                _add(_seconds, second, (method, name), requests, failures, sum_ms, hist)
+        _workers[client_id] = (live["in_flight"], live["last_answer"])
+
+
+def _snapshot(after):
+    with _lock:
+        seconds = [
+            {
+                "t": second,
+                "endpoints": [
+                    {
+                        "method": method,
+                        "name": name,
+                        "requests": r,
+                        "failures": f,
+                        "sum_ms": s,
+                        "hist": {str(b): c for b, c in h.items()},
+                    }
+                    for (method, name), (r, f, s, h) in rows.items()
+                ],
+            }
+            for second, rows in sorted(_seconds.items())
+            if second > after
+        ]
+        in_flight = _in_flight + sum(v[0] for v in _workers.values())
+        last_answer = max([_last_answer] + [v[1] for v in _workers.values()])
+    return {
+        "now": time.time(),
+        "seconds": seconds,
+        "in_flight": in_flight,
+        "last_answer": last_answer or None,
+    }
+
+
+@events.init.add_listener
+def _on_init(environment, **_kw):
+    web_ui = getattr(environment, "web_ui", None)
+    if web_ui is None:
+        return
+
+    @web_ui.app.route("/doctor/live")
+    def doctor_live():
+        from flask import jsonify, request
+
+        after = request.args.get("after", default=0, type=int)
+        answer = _snapshot(after)
+        runner = environment.runner
+        answer["users"] = getattr(runner, "user_count", 0) if runner else 0
+        answer["state"] = str(getattr(runner, "state", "")) if runner else ""
+        return jsonify(answer)

@@ -1,0 +1,143 @@
+//! Where a stage's time went, in words with figures: the server's hot spot and the view it
+//! ran under, the project's own hottest line, where request threads waited on the database
+//! and on what (PostgreSQL's view joined to the project line the profile shows), and what
+//! skews the result (Silk, debug-toolbar, logging, DEBUG, runserver, CPU other processes
+//! held before the load). Pure: it reads what the stage measured.
+
+use super::report::{CheckLine, StageReport};
+use crate::i18n::Text;
+use crate::profile::{SkewFactor, StageProfile};
+use crate::t;
+
+/// Request threads waiting on the database at one line, on average, worth a sentence.
+const MIN_WAITING: f64 = 0.5;
+/// Other processes holding this much of the machine's CPU before the load skew a run.
+const OTHER_CPU_PERCENT: f32 = 20.0;
+
+/// Fill the stage verdict's `bottleneck` and `skews`.
+pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &[CheckLine]) {
+    let login_path = stage.measure.login_path.clone();
+    let mut bottleneck = Vec::new();
+    let mut skews = Vec::new();
+    if let Some(profile) = &stage.profile {
+        bottleneck.extend(crate::profile::hot_spot_sentence(profile, &login_path));
+        bottleneck.extend(crate::profile::project_sentence(profile));
+        let waited = profile
+            .waits
+            .iter()
+            .filter(|w| w.threads_avg >= MIN_WAITING);
+        bottleneck.extend(waited.take(2).map(crate::profile::wait_sentence));
+        skews.extend(crate::profile::skew_sentences(profile));
+    }
+    if let Some(waits) = &stage.waits {
+        let line = stage.profile.as_ref().and_then(project_wait_line);
+        if waits.peak_waiting > 0 || !waits.groups.is_empty() {
+            bottleneck.extend(crate::db_waits::words::sentences(waits, line.as_deref(), 2));
+        }
+        bottleneck.extend(crate::db_waits::words::limit_sentences(waits));
+    }
+    skews.extend(unmeasured_skews(stage.profile.as_ref(), checks));
+    if let Some(other) = other_cpu_before.filter(|c| *c >= OTHER_CPU_PERCENT) {
+        skews.push(t!(
+            "before any load, other processes already held {other:.0} % of the machine's CPU: the server and Locust had that much less";
+            "부하 전에 이미 다른 프로세스가 머신 CPU의 {other:.0} %를 쓰고 있었음: 서버와 Locust가 그만큼 덜 썼음"
+        ));
+    }
+    stage.verdict.bottleneck = bottleneck;
+    stage.verdict.skews = skews;
+}
+
+/// "reserve_stock (apps/products/services.py:22)": the project line where request threads
+/// waited on the database most.
+fn project_wait_line(profile: &StageProfile) -> Option<String> {
+    profile
+        .waits
+        .first()
+        .map(|w| format!("{} ({}:{})", w.function, w.file, w.line))
+}
+
+/// The skew checks that warned, for factors the profile did not measure: named, with why
+/// their share is unknown.
+fn unmeasured_skews(profile: Option<&StageProfile>, checks: &[CheckLine]) -> Vec<Text> {
+    let measured = |factor: SkewFactor| {
+        profile.is_some_and(|p| p.skew.iter().any(|s| s.factor == factor && s.share >= 0.05))
+    };
+    let mut out = Vec::new();
+    for check in checks {
+        if !matches!(check.status.as_str(), "warn" | "fail") {
+            continue;
+        }
+        let factor = match check.id.as_str() {
+            "silk" => SkewFactor::Silk,
+            "debug_toolbar" => SkewFactor::DebugToolbar,
+            "logging" => SkewFactor::Logging,
+            "debug" => SkewFactor::DebugSql,
+            "devserver" => SkewFactor::Runserver,
+            _ => continue,
+        };
+        if measured(factor) {
+            continue;
+        }
+        let (id, en, ko) = (&check.id, &check.summary.en, &check.summary.ko);
+        out.push(match profile {
+            Some(_) => t!(
+                "{en} (check {id}); under this load it took under 5 % of the server's busy time";
+                "{ko} ({id} 점검); 이번 부하에서는 서버가 바쁜 시간의 5 % 미만"
+            ),
+            None => t!(
+                "{en} (check {id}); its share of the server's time was not measured (no profile)";
+                "{ko} ({id} 점검); 서버 시간 중 차지한 몫은 측정하지 못함 (프로파일 없음)"
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{SkewShare, WaitSite};
+
+    fn check(id: &str, status: &str) -> CheckLine {
+        CheckLine {
+            id: id.into(),
+            status: status.into(),
+            summary: t!("Silk is on"; "Silk가 켜져 있음"),
+        }
+    }
+
+    #[test]
+    fn a_skew_check_is_named_when_the_profile_did_not_measure_it() {
+        let checks = [check("silk", "warn"), check("debug", "pass")];
+        let none = unmeasured_skews(None, &checks);
+        assert_eq!(none.len(), 1);
+        assert!(none[0].en.contains("not measured"), "{}", none[0].en);
+        let profile = StageProfile {
+            skew: vec![SkewShare {
+                factor: SkewFactor::Silk,
+                share: 0.23,
+                top: None,
+            }],
+            ..Default::default()
+        };
+        // Measured: the profile's sentence says it, with its share; not repeated here.
+        assert!(unmeasured_skews(Some(&profile), &checks).is_empty());
+    }
+
+    #[test]
+    fn the_wait_line_is_the_projects() {
+        let profile = StageProfile {
+            waits: vec![WaitSite {
+                function: "reserve_stock".into(),
+                file: "apps/products/services.py".into(),
+                line: 22,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            project_wait_line(&profile).as_deref(),
+            Some("reserve_stock (apps/products/services.py:22)")
+        );
+    }
+}

@@ -1,0 +1,366 @@
+//! The stage coordinator: it keeps time, asks Locust to swarm, hands every collector's
+//! samples to the stage's state, sends the live ticks, and closes each stage into its report.
+//! Collecting lives in `collect`, adding up in `stage_state`, judging in `verdict`.
+
+use super::collect::{self, Collectors, Sample};
+use super::locust::{self, Locust};
+use super::numbers::Seconds;
+use super::report::{Outcome, RunReport};
+use super::stage_state::{Ends, StageSpec, StageState, epoch};
+use super::stats::StatsResponse;
+use super::{RunContext, RunEvent, Stop, cancelled, verdict};
+use crate::i18n::Text;
+use crate::t;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::{mpsc::UnboundedSender, watch};
+
+/// After a stage's last second: wait this long for its last answers to be counted.
+const GRACE: Duration = Duration::from_millis(700);
+/// Before the first stage: how long the machine is watched without load.
+const BASELINE: Duration = Duration::from_secs(2);
+
+struct Coordinator<'a> {
+    ctx: &'a RunContext,
+    events: &'a UnboundedSender<RunEvent>,
+    cancel: &'a mut watch::Receiver<bool>,
+    seconds: Seconds,
+    server_seen: bool,
+    not_listening: u32,
+    lost_seen: Vec<String>,
+    run_start: f64,
+}
+
+impl Coordinator<'_> {
+    fn say(&self, text: Text) {
+        let _ = self.events.send(RunEvent::Message(text));
+    }
+}
+
+pub(super) async fn run_stages(
+    ctx: &RunContext,
+    events: &UnboundedSender<RunEvent>,
+    cancel: &mut watch::Receiver<bool>,
+    report: &mut RunReport,
+    locust: &mut Locust,
+) -> Result<(), Stop> {
+    let plan = report.plan.clone();
+    let mut co = Coordinator {
+        ctx,
+        events,
+        cancel,
+        seconds: Seconds::default(),
+        server_seen: false,
+        not_listening: 0,
+        lost_seen: Vec::new(),
+        run_start: epoch(report.started_time()),
+    };
+    wait_for_workers(&mut co, locust, plan.workers.or(plan.expect_workers)).await?;
+    let port = crate::probes::url_port(&plan.base_url);
+    let (mut collectors, spawner) = Collectors::new();
+    collectors.add(collect::counters::spawn(&spawner, locust.api.clone()));
+    collectors.add(collect::locust_state::spawn(&spawner, locust.api.clone()));
+    collectors.add(collect::resources::spawn(
+        &spawner,
+        port,
+        locust.pgids(),
+        ctx.probes.clone(),
+    ));
+    if let Some(port) = port.filter(|_| plan.profile_hz > 0) {
+        collectors.add(collect::profile::spawn(&spawner, port, plan.profile_hz));
+    }
+    if let Some(task) = collect::db_waits::spawn(&spawner, &ctx.probes).await {
+        collectors.add(task);
+    }
+    let result = stages(&mut co, &mut collectors, report, locust).await;
+    collectors.stop().await;
+    // The collectors' last words (the profiler's cost, notes) after they stopped.
+    while let Ok(sample) = collectors.samples.try_recv() {
+        note_run_sample(&co, report, &sample);
+    }
+    report.timeline = report
+        .stages
+        .iter()
+        .flat_map(|s| {
+            let from = (co.run_start + s.start_s).round() as i64;
+            let to = (co.run_start + s.end_s).round() as i64;
+            co.seconds.points(co.run_start, from, to, s.index)
+        })
+        .collect();
+    result
+}
+
+/// Samples that speak about the run rather than a stage.
+fn note_run_sample(co: &Coordinator, report: &mut RunReport, sample: &Sample) {
+    match sample {
+        Sample::Note(text) => {
+            if report.profile_note.is_none() {
+                report.profile_note = Some(text.clone());
+            }
+            co.say(text.clone());
+        }
+        Sample::ProfilerCost { cpu_s, wall_s } => {
+            report.profiler_cpu = Some(super::report::ProfilerCost {
+                cpu_s: *cpu_s,
+                wall_s: *wall_s,
+            });
+        }
+        _ => {}
+    }
+}
+
+async fn stages(
+    co: &mut Coordinator<'_>,
+    collectors: &mut Collectors,
+    report: &mut RunReport,
+    locust: &mut Locust,
+) -> Result<(), Stop> {
+    let plan = report.plan.clone();
+    let db_vendor = super::monitor::vendor(&co.ctx.probes).await;
+    let login_path = co.ctx.probes.config.login_path.value.clone();
+    let mut before = locust.api.stats().await.unwrap_or_default();
+    let mut exceptions_before = Vec::new();
+    // The machine without load: what other processes already hold.
+    let baseline_until = Instant::now() + BASELINE;
+    let mut idle_cpu = Vec::new();
+    let mut last_resources = super::monitor::Resources::default();
+    while Instant::now() < baseline_until {
+        tokio::select! {
+            Some(sample) = collectors.samples.recv() => {
+                match &sample {
+                    Sample::Resources(r) => {
+                        idle_cpu.extend(r.other_cpu_percent);
+                        last_resources = (**r).clone();
+                    }
+                    other => note_run_sample(co, report, other),
+                }
+            }
+            _ = tokio::time::sleep_until(baseline_until.into()) => {}
+            _ = cancelled(co.cancel) => return Err(aborted("interrupted before the first stage")),
+        }
+    }
+    report.other_cpu_before =
+        (!idle_cpu.is_empty()).then(|| idle_cpu.iter().sum::<f32>() / idle_cpu.len() as f32);
+    // Stages are whole seconds of Locust's clock, back to back: every answer belongs to
+    // exactly one stage.
+    let mut from = next_second();
+    for (index, &users) in plan.stages.iter().enumerate() {
+        sleep_until_epoch(from as f64).await;
+        if let Err(e) = locust.api.swarm(users, plan.spawn_rate).await {
+            return Err((Outcome::CouldNotStart, Some(e)));
+        }
+        let spec = StageSpec {
+            index,
+            users,
+            spawn_rate: plan.spawn_rate,
+            from,
+            to: from + plan.stage_time().as_secs().max(1) as i64,
+            run_start: co.run_start,
+            db_vendor,
+            login_path: login_path.clone(),
+            project_dir: plan.project_dir.clone(),
+        };
+        let _ = co.events.send(RunEvent::StageStarted {
+            index,
+            users,
+            at_s: from as f64 - co.run_start,
+        });
+        let mut state = StageState::new(spec, &before, &exceptions_before, last_resources.clone());
+        let (to, ends) = one_stage(co, collectors, &mut state, locust, report).await;
+        let mut stage = state.close(&co.seconds, to, ends.clone());
+        stage.verdict = verdict::judge(&stage.measure, &plan.targets);
+        super::bottleneck::explain(&mut stage, report.other_cpu_before, &report.checks);
+        if let Some(profile) = stage.profile.as_mut() {
+            let stem = format!("stage-{}-{}u", index + 1, users);
+            let title = format!("stage {} · {users} users", index + 1);
+            if let Ok((collapsed, svg)) = crate::profile::write_flame_graph(
+                &report.run_dir,
+                &stem,
+                &title,
+                &state.profile().collapsed(&plan.project_dir),
+            ) {
+                profile.collapsed = Some(collapsed);
+                profile.flame_graph = Some(svg);
+            }
+        }
+        report.live_ages_ms.extend(state.ages_ms.iter().copied());
+        let _ = co.events.send(RunEvent::Tick(Box::new(
+            state.closing_tick(&co.seconds, to),
+        )));
+        let passed = stage.verdict.passed;
+        let fatal = ends.server_gone.is_some()
+            || ends.locust_crash.is_some()
+            || !stage.measure.exceptions.is_empty();
+        let _ = co
+            .events
+            .send(RunEvent::StageFinished(Box::new(stage.clone())));
+        report.stages.push(stage);
+        before = state.stats.clone();
+        last_resources = state.last_resources();
+        exceptions_before = state.exceptions_now().to_vec();
+        if ends.interrupted {
+            return Err(aborted(
+                "interrupted (Ctrl-C or SIGTERM): Locust stopped, partial report saved",
+            ));
+        }
+        if ends.locust_crash.is_some() {
+            return Ok(());
+        }
+        if !passed && (fatal || !plan.keep_going) {
+            if index + 1 < plan.stages.len() {
+                co.say(t!("stage {} ({users} users) missed its targets: not raising the load (use --keep-going to continue)", index + 1; "{}단계 ({users}명) 목표 미달: 부하를 더 올리지 않음 (--keep-going으로 계속)", index + 1));
+            }
+            return Ok(());
+        }
+        from = to;
+    }
+    Ok(())
+}
+
+/// Feed one stage's samples to its state until its last second is counted or something
+/// ends it early; returns the second it ends at and how.
+async fn one_stage(
+    co: &mut Coordinator<'_>,
+    collectors: &mut Collectors,
+    state: &mut StageState,
+    locust: &mut Locust,
+    report: &mut RunReport,
+) -> (i64, Ends) {
+    let planned_end = state.spec.to;
+    let deadline = epoch_instant(planned_end as f64) + GRACE;
+    let mut ends = Ends::default();
+    let started = Instant::now();
+    loop {
+        let sample = tokio::select! {
+            Some(sample) = collectors.samples.recv() => sample,
+            _ = tokio::time::sleep_until(deadline.into()) => break,
+            _ = cancelled(co.cancel) => { ends.interrupted = true; break; }
+        };
+        let now = epoch(SystemTime::now());
+        state.apply(&sample, &mut co.seconds, now);
+        match &sample {
+            Sample::Counters { .. } => {
+                let tick = state.tick(&co.seconds, now);
+                let _ = co.events.send(RunEvent::Tick(Box::new(tick)));
+            }
+            Sample::Resources(r) => {
+                if r.listening {
+                    co.server_seen = true;
+                    co.not_listening = 0;
+                } else if co.server_seen {
+                    co.not_listening += 1;
+                }
+            }
+            Sample::Locust { stats, .. } => {
+                for w in stats.workers.iter().flatten() {
+                    if w.state == "missing" && !co.lost_seen.contains(&w.id) {
+                        co.lost_seen.push(w.id.clone());
+                        ends.lost_workers.push(w.id.clone());
+                    }
+                }
+            }
+            other => note_run_sample(co, report, other),
+        }
+        if let Some(status) = locust.exited() {
+            let line = locust::error_line(&locust::log_tail(&locust.log, 60))
+                .unwrap_or_else(|| format!("Locust exited ({status})"));
+            ends.locust_crash = Some(line);
+            break;
+        }
+        if co.not_listening >= 2 {
+            ends.server_gone = Some(server_gone_quote(state, locust).await);
+            break;
+        }
+        if !state.exceptions.is_empty() && started.elapsed() >= Duration::from_secs(3) {
+            // The locustfile itself is broken: more load says nothing new.
+            break;
+        }
+    }
+    let now = epoch(SystemTime::now());
+    let to = if now >= planned_end as f64 {
+        planned_end
+    } else {
+        now.floor() as i64
+    };
+    (to, ends)
+}
+
+/// What Locust saw when the server went away (its answers are cached ~2 s).
+async fn server_gone_quote(state: &StageState, locust: &Locust) -> String {
+    let start_errors = &state.stats.errors;
+    for _ in 0..4 {
+        if let Ok(now) = locust.api.stats().await {
+            let top = super::stage_state::error_deltas(start_errors, &now.errors);
+            if let Some(e) = top.first().or(now.errors.first()) {
+                return e.error.clone();
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    String::new()
+}
+
+async fn wait_for_workers(
+    co: &mut Coordinator<'_>,
+    locust: &mut Locust,
+    expected: Option<u32>,
+) -> Result<(), Stop> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    if let Some(p) = locust.master_port {
+        co.say(t!("waiting for {expected} Locust worker(s) on master port {p}"; "Locust 워커 {expected}개 대기 중 (마스터 포트 {p})"));
+    }
+    // Remote workers get longer to arrive than the ones doctor starts itself.
+    let deadline =
+        Instant::now() + Duration::from_secs(if locust.has_local_workers() { 60 } else { 120 });
+    loop {
+        let count = locust
+            .api
+            .stats()
+            .await
+            .ok()
+            .and_then(|s: StatsResponse| s.worker_count)
+            .unwrap_or(0);
+        if count >= expected as u64 {
+            co.say(t!("{count} worker(s) connected"; "워커 {count}개 연결됨"));
+            return Ok(());
+        }
+        if locust.exited().is_some() {
+            let line = locust::error_line(&locust::log_tail(&locust.log, 40)).unwrap_or_default();
+            return Err((
+                Outcome::CouldNotStart,
+                Some(format!("Locust exited while waiting for workers: {line}")),
+            ));
+        }
+        if Instant::now() > deadline {
+            return Err((
+                Outcome::CouldNotStart,
+                Some(format!(
+                    "only {count} of {expected} Locust workers connected"
+                )),
+            ));
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = cancelled(co.cancel) => return Err(aborted("interrupted while waiting for workers")),
+        }
+    }
+}
+
+fn aborted(message: &str) -> Stop {
+    (Outcome::Aborted, Some(message.to_string()))
+}
+
+fn next_second() -> i64 {
+    epoch(SystemTime::now()).floor() as i64 + 1
+}
+
+/// The Instant at which the wall clock reads `at` (epoch seconds).
+fn epoch_instant(at: f64) -> Instant {
+    let now = epoch(SystemTime::now());
+    Instant::now() + Duration::from_secs_f64((at - now).max(0.0))
+}
+
+async fn sleep_until_epoch(at: f64) {
+    tokio::time::sleep_until(epoch_instant(at).into()).await;
+}

@@ -1,0 +1,388 @@
+//! One stage's samples as they arrive, and what they add up to: the live tick of the stage
+//! so far, and the finished stage. Pure: no processes, no I/O, no clock of its own (times
+//! come in as epoch seconds), so every rule here is unit-tested without Locust.
+
+use super::collect::Sample;
+use super::live::Tick;
+use super::monitor::Resources;
+use super::numbers::{Counts, Seconds};
+use super::report::StageReport;
+use super::stats::{ErrorRow, ExceptionRow, StatsResponse};
+use super::verdict::{self, EndpointPhase, StageMeasure};
+use crate::db_waits::WaitSample;
+use crate::probes::database::Vendor;
+use crate::profile::{Batch, FuncStat, ProfileAccumulator};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+/// After the last user of a stage started: still the spawning phase for this long (logins of
+/// the last users started are still in flight when Locust reports them all spawned).
+pub const SETTLE_S: f64 = 5.0;
+/// The "last interval" beside the stage so far, and the hot spot's window.
+pub const RECENT_S: i64 = 5;
+
+/// What stays the same through a stage.
+#[derive(Clone, Debug, Default)]
+pub struct StageSpec {
+    pub index: usize,
+    pub users: u32,
+    pub spawn_rate: f64,
+    /// Epoch seconds: the stage counts the requests answered in `from..to`.
+    pub from: i64,
+    pub to: i64,
+    /// Epoch seconds when the run started (for times shown "since start").
+    pub run_start: f64,
+    pub db_vendor: Option<Vendor>,
+    pub login_path: String,
+    pub project_dir: PathBuf,
+}
+
+/// The listener's facts besides the counts.
+#[derive(Clone, Debug, Default)]
+struct Flow {
+    in_flight: Option<u64>,
+    last_answer: Option<f64>,
+    /// Locust's clock when it answered.
+    counted_at: f64,
+    users: u64,
+    state: String,
+}
+
+pub struct StageState {
+    pub spec: StageSpec,
+    start_errors: Vec<ErrorRow>,
+    exceptions_before: Vec<ExceptionRow>,
+    latest_exceptions: Vec<ExceptionRow>,
+    pub stats: StatsResponse,
+    pub exceptions: Vec<ExceptionRow>,
+    flow: Flow,
+    resources: Vec<Resources>,
+    previous: Resources,
+    /// Epoch seconds when every user of the stage ran.
+    reached_at: Option<f64>,
+    profile: ProfileAccumulator,
+    recent: VecDeque<Batch>,
+    waits: Vec<WaitSample>,
+    /// Ages (ms) of the counts when they were shown.
+    pub ages_ms: Vec<f64>,
+}
+
+impl StageState {
+    /// `before`: Locust's tables and exceptions as the previous stage left them.
+    /// `resources`: the machine's last sample, shown until this stage's first one arrives.
+    pub fn new(
+        spec: StageSpec,
+        before: &StatsResponse,
+        exceptions_before: &[ExceptionRow],
+        resources: Resources,
+    ) -> Self {
+        StageState {
+            spec,
+            start_errors: before.errors.clone(),
+            exceptions_before: exceptions_before.to_vec(),
+            latest_exceptions: exceptions_before.to_vec(),
+            stats: before.clone(),
+            exceptions: Vec::new(),
+            flow: Flow::default(),
+            resources: Vec::new(),
+            previous: resources,
+            reached_at: None,
+            profile: ProfileAccumulator::default(),
+            recent: VecDeque::new(),
+            waits: Vec::new(),
+            ages_ms: Vec::new(),
+        }
+    }
+
+    /// Take one sample (`now`: epoch seconds when it is applied).
+    pub fn apply(&mut self, sample: &Sample, seconds: &mut Seconds, now: f64) {
+        match sample {
+            Sample::Counters { answer, .. } => {
+                seconds.merge(answer);
+                self.flow = Flow {
+                    in_flight: answer.in_flight,
+                    last_answer: answer.last_answer,
+                    counted_at: answer.now,
+                    users: answer.users,
+                    state: answer.state.clone(),
+                };
+                if self.reached_at.is_none()
+                    && answer.users >= self.spec.users as u64
+                    && answer.state != "spawning"
+                {
+                    self.reached_at = Some(now);
+                }
+            }
+            Sample::Locust { stats, exceptions } => {
+                self.stats = (**stats).clone();
+                if let Some(ex) = exceptions {
+                    self.exceptions = exception_deltas(&self.exceptions_before, ex);
+                    self.latest_exceptions = ex.clone();
+                }
+            }
+            Sample::Resources(r) => self.resources.push((**r).clone()),
+            Sample::Profile(batch) => {
+                self.profile.add(batch);
+                self.recent.push_back((**batch).clone());
+                while self.recent.len() > RECENT_S as usize {
+                    self.recent.pop_front();
+                }
+            }
+            Sample::DbWaits(w) => self.waits.push((**w).clone()),
+            Sample::ProfilerCost { .. } | Sample::Note(_) => {}
+        }
+    }
+
+    /// Exceptions as Locust last listed them (the next stage's starting point).
+    pub fn exceptions_now(&self) -> &[ExceptionRow] {
+        &self.latest_exceptions
+    }
+
+    pub fn last_resources(&self) -> Resources {
+        self.resources
+            .last()
+            .cloned()
+            .unwrap_or_else(|| self.previous.clone())
+    }
+
+    /// The stage so far (`now`: epoch seconds): the same sums the finished stage will use,
+    /// the current second included as far as it is counted.
+    pub fn tick(&mut self, seconds: &Seconds, now: f64) -> Tick {
+        let spec = &self.spec;
+        let upto = (now.floor() as i64 + 1).min(spec.to);
+        let elapsed = (now - spec.from as f64).clamp(0.0, (spec.to - spec.from) as f64);
+        let age_ms = ((now - self.flow.counted_at) * 1000.0).max(0.0);
+        if self.flow.counted_at > 0.0 {
+            self.ages_ms.push(age_ms);
+        }
+        let mut tick = self.tick_over(seconds, upto, elapsed);
+        tick.elapsed_s = now - spec.run_start;
+        tick.age_ms = age_ms;
+        tick
+    }
+
+    /// The last tick of a stage closed at `to`: exactly the finished stage's numbers.
+    pub fn closing_tick(&self, seconds: &Seconds, to: i64) -> Tick {
+        let to = to.clamp(self.spec.from, self.spec.to);
+        let mut tick = self.tick_over(seconds, to, (to - self.spec.from) as f64);
+        tick.elapsed_s = to as f64 - self.spec.run_start;
+        tick.closed = true;
+        tick
+    }
+
+    fn tick_over(&self, seconds: &Seconds, upto: i64, elapsed: f64) -> Tick {
+        let spec = &self.spec;
+        let so_far = seconds.total(spec.from, upto);
+        // The last complete seconds (the current one is still being counted).
+        let recent_to = (upto - 1).max(spec.from);
+        let recent_from = (recent_to - RECENT_S).max(spec.from);
+        let recent = seconds.total(recent_from, recent_to);
+        let errors = error_deltas(&self.start_errors, &self.stats.errors);
+        let resources = self.last_resources();
+        let silent_s = self
+            .flow
+            .last_answer
+            .map(|at| (self.flow.counted_at - at).max(0.0))
+            .filter(|_| self.flow.users > 0);
+        Tick {
+            elapsed_s: 0.0,
+            stage: spec.index,
+            stage_elapsed_s: elapsed,
+            users: self.flow.users.max(self.stats.user_count),
+            target_users: spec.users,
+            state: if self.flow.state.is_empty() {
+                self.stats.state.clone()
+            } else {
+                self.flow.state.clone()
+            },
+            stage_requests: so_far.requests,
+            stage_failures: so_far.failures,
+            stage_rpm: so_far
+                .per_second(elapsed)
+                .filter(|_| elapsed >= 1.0)
+                .map(|r| r * 60.0),
+            stage_failure_ratio: so_far.failure_ratio(),
+            stage_p50_ms: so_far.p(0.5),
+            stage_p95_ms: so_far.p(0.95),
+            recent_rps: recent.per_second((recent_to - recent_from) as f64),
+            recent_failure_ratio: recent.failure_ratio(),
+            recent_p95_ms: recent.p(0.95),
+            in_flight: self.flow.in_flight,
+            silent_s,
+            age_ms: 0.0,
+            hot_spot: self.hot_spot(),
+            requests: self.stats.aggregated().num_requests,
+            failures: self.stats.aggregated().num_failures,
+            top_errors: errors.into_iter().take(3).collect(),
+            db_connections: self
+                .resources
+                .iter()
+                .filter_map(|r| r.db_connections)
+                .max_by_key(|c| c.0),
+            resources,
+            workers: self.stats.workers.clone(),
+            exceptions: self.exceptions.iter().map(|e| e.count).sum(),
+            closed: false,
+        }
+    }
+
+    /// The busiest function of the last few seconds.
+    fn hot_spot(&self) -> Option<FuncStat> {
+        let batches: Vec<Batch> = self.recent.iter().cloned().collect();
+        crate::profile::hot_spot(&batches, &self.spec.project_dir)
+    }
+
+    /// The finished stage, counting the requests answered in `from..to` (`to` is the planned
+    /// end, or the second the stage was cut short).
+    pub fn close(&self, seconds: &Seconds, to: i64, ends: Ends) -> StageReport {
+        let spec = &self.spec;
+        let to = to.clamp(spec.from, spec.to);
+        let secs = (to - spec.from) as f64;
+        let all = seconds.total(spec.from, to);
+        let steady_from = self
+            .reached_at
+            .map(|at| (at + SETTLE_S).ceil() as i64)
+            .unwrap_or(to)
+            .clamp(spec.from, to);
+        let phase = |from, to| -> Vec<EndpointPhase> {
+            seconds
+                .endpoints(from, to)
+                .into_iter()
+                .map(|((method, name), c)| EndpointPhase {
+                    method,
+                    name,
+                    requests: c.requests,
+                    failures: c.failures,
+                    mean_ms: c.mean_ms().unwrap_or(0.0),
+                })
+                .collect()
+        };
+        let avg = |values: Vec<f32>| {
+            (!values.is_empty()).then(|| values.iter().sum::<f32>() / values.len() as f32)
+        };
+        let r = &self.resources;
+        let measure = StageMeasure {
+            users: spec.users,
+            spawn_rate: spec.spawn_rate,
+            secs,
+            requests: all.requests,
+            failures: all.failures,
+            p95_ms: all.p(0.95),
+            cpu_avg: avg(r.iter().map(|r| r.cpu_percent).collect()),
+            memory_max: r.iter().map(|r| r.memory_percent).reduce(f32::max),
+            server_cpu_avg: avg(r.iter().filter_map(|r| r.server_cpu_percent).collect()),
+            locust_cpu_max: r
+                .iter()
+                .filter_map(|r| r.locust_cpu_percent)
+                .reduce(f32::max),
+            db_connections_max: r
+                .iter()
+                .filter_map(|r| r.db_connections)
+                .max_by_key(|c| c.0),
+            spawning: phase(spec.from, steady_from),
+            steady: phase(steady_from, to),
+            errors: error_deltas(&self.start_errors, &self.stats.errors),
+            exceptions: self.exceptions.clone(),
+            server_gone: ends.server_gone,
+            locust_crash: ends.locust_crash,
+            lost_workers: ends.lost_workers,
+            db_vendor: spec.db_vendor,
+            login_path: spec.login_path.clone(),
+        };
+        let profile =
+            (self.profile.total().rounds() > 0).then(|| self.profile.summary(&spec.project_dir));
+        let waits = (!self.waits.is_empty()).then(|| crate::db_waits::summarize(&self.waits, None));
+        StageReport {
+            index: spec.index,
+            users_reached: self.stats.user_count.max(self.flow.users),
+            rps: all.per_second(secs).unwrap_or(0.0),
+            rpm: measure.rpm(),
+            p50_ms: all.p(0.5),
+            p95_max_window_ms: worst_window_p95(seconds, spec.from, to),
+            cumulative_p99_ms: self.stats.aggregated().p99,
+            server_cpu_max: r
+                .iter()
+                .filter_map(|r| r.server_cpu_percent)
+                .reduce(f32::max),
+            server_rss_max_mb: r.iter().filter_map(|r| r.server_rss_mb).max(),
+            tcp_states_end: self.last_resources().tcp_states,
+            workers: self.stats.workers.clone(),
+            interrupted: ends.interrupted,
+            verdict: verdict::Verdict::default(),
+            start_s: spec.from as f64 - spec.run_start,
+            end_s: to as f64 - spec.run_start,
+            profile,
+            waits,
+            measure,
+        }
+    }
+
+    /// The accumulated profile (for the flame graph files).
+    pub fn profile(&self) -> &ProfileAccumulator {
+        &self.profile
+    }
+}
+
+/// How a stage ended besides its numbers.
+#[derive(Clone, Debug, Default)]
+pub struct Ends {
+    pub server_gone: Option<String>,
+    pub locust_crash: Option<String>,
+    pub lost_workers: Vec<String>,
+    pub interrupted: bool,
+}
+
+/// The worst p95 of any 5-second window of the stage.
+fn worst_window_p95(seconds: &Seconds, from: i64, to: i64) -> Option<f64> {
+    let each = seconds.each_second(from, to);
+    each.windows(RECENT_S as usize)
+        .filter_map(|w| {
+            let mut c = Counts::default();
+            w.iter().for_each(|(_, s)| c.add(s));
+            c.p(0.95)
+        })
+        .reduce(f64::max)
+        .or_else(|| seconds.total(from, to).p(0.95))
+}
+
+pub fn epoch(time: std::time::SystemTime) -> f64 {
+    time.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+pub fn exception_deltas(before: &[ExceptionRow], now: &[ExceptionRow]) -> Vec<ExceptionRow> {
+    now.iter()
+        .filter_map(|e| {
+            let old = before
+                .iter()
+                .find(|b| b.msg == e.msg)
+                .map(|b| b.count)
+                .unwrap_or(0);
+            (e.count > old).then(|| ExceptionRow {
+                count: e.count - old,
+                ..e.clone()
+            })
+        })
+        .collect()
+}
+
+pub fn error_deltas(start: &[ErrorRow], now: &[ErrorRow]) -> Vec<ErrorRow> {
+    let mut out: Vec<ErrorRow> = now
+        .iter()
+        .filter_map(|e| {
+            let before = start
+                .iter()
+                .find(|s| s.name == e.name && s.method == e.method && s.error == e.error)
+                .map(|s| s.occurrences)
+                .unwrap_or(0);
+            let n = e.occurrences.saturating_sub(before);
+            (n > 0).then(|| ErrorRow {
+                occurrences: n,
+                ..e.clone()
+            })
+        })
+        .collect();
+    out.sort_by_key(|e| std::cmp::Reverse(e.occurrences));
+    out
+}

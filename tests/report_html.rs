@@ -9,7 +9,7 @@
 mod korean;
 
 use doctor::config::{Config, Overrides};
-use doctor::db_waits::{StageWaits, WaitGroup};
+use doctor::db_waits::StageWaits;
 use doctor::i18n::{Lang, Text};
 use doctor::load::plan::{Plan, RunFlags, Targets};
 use doctor::load::report::html::{base64, save_html};
@@ -348,33 +348,42 @@ fn profile(index: usize, flame: &str) -> StageProfile {
     .unwrap()
 }
 
+/// The last stage's lock waits: reservers queued on the hot stock row (from JSON, like the
+/// profile).
 fn waits() -> StageWaits {
-    StageWaits {
-        samples: 30,
-        peak_sessions: 40,
-        peak_waiting: 31,
-        groups: vec![
-            WaitGroup {
-                wait_event_type: "Lock".into(),
-                wait_event: "transactionid".into(),
-                query: "SELECT \"products_productstock\".\"id\", \"products_productstock\".\"quantity\" FROM \"products_productstock\" WHERE \"products_productstock\".\"product_id\" = 42 FOR UPDATE".into(),
-                blocking_query: Some("UPDATE \"products_productstock\" SET \"quantity\" = 17 WHERE \"products_productstock\".\"id\" = 42".into()),
-                peak: 31,
-                session_samples: 612,
+    serde_json::from_value(serde_json::json!({
+        "samples": 30,
+        "peak_sessions": 40,
+        "peak_waiting": 31,
+        "sessions_peak": 40,
+        "groups": [
+            {
+                "wait_event_type": "Lock",
+                "wait_event": "transactionid",
+                "query": "SELECT \"products_productstock\".\"id\", \"products_productstock\".\"quantity\" FROM \"products_productstock\" WHERE \"products_productstock\".\"product_id\" = 42 FOR UPDATE",
+                "blocking_query": "UPDATE \"products_productstock\" SET \"quantity\" = 17 WHERE \"products_productstock\".\"id\" = 42",
+                "blocking_state": "idle in transaction",
+                "state": "active",
+                "peak": 31,
+                "peak_of_sessions": 40,
+                "session_samples": 612,
             },
-            WaitGroup {
-                wait_event_type: "Client".into(),
-                wait_event: "ClientRead".into(),
-                query: "COMMIT".into(),
-                blocking_query: None,
-                peak: 6,
-                session_samples: 88,
+            {
+                "wait_event_type": "Client",
+                "wait_event": "ClientRead",
+                "query": "COMMIT",
+                "blocking_query": null,
+                "state": "idle in transaction",
+                "peak": 6,
+                "peak_of_sessions": 38,
+                "session_samples": 88,
             },
         ],
-        connections_peak: Some((40, 100)),
-        pool_max: None,
-        at_limit_share: 0.0,
-    }
+        "connections_peak": [40, 100],
+        "pool_max": null,
+        "at_limit_share": 0.0,
+    }))
+    .unwrap()
 }
 
 /// The report of a realistic run, its folder (with two flame graphs) under `dir`.
@@ -396,12 +405,18 @@ fn realistic_report(dir: &Path) -> RunReport {
         report.stages[i].profile = Some(profile(i, &name));
     }
     report.stages[2].waits = Some(waits());
-    report.stages[1].waits = Some(StageWaits {
-        samples: 30,
-        peak_sessions: 26,
-        connections_peak: Some((26, 100)),
-        ..Default::default()
-    });
+    report.stages[1].waits = Some(
+        serde_json::from_value(serde_json::json!({
+            "samples": 30,
+            "peak_sessions": 26,
+            "peak_waiting": 0,
+            "groups": [],
+            "connections_peak": [26, 100],
+            "pool_max": null,
+            "at_limit_share": 0.0,
+        }))
+        .unwrap(),
+    );
     report.totals = Some(Final {
         requests: report.stages.iter().map(|s| s.measure.requests).sum(),
         failures: report.stages.iter().map(|s| s.measure.failures).sum(),

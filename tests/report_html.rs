@@ -344,6 +344,10 @@ fn profile(index: usize, flame: &str) -> StageProfile {
         "skew": skew,
         "flame_graph": flame,
         "collapsed": null,
+        "per_pid": [
+            {"pid": 41210, "rounds": 2900, "busy_samples": 2700 + 500 * index as u64, "wait_samples": 1180},
+            {"pid": 41211, "rounds": 2880, "busy_samples": 2300 + 500 * index as u64, "wait_samples": 1030},
+        ],
     }))
     .unwrap()
 }

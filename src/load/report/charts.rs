@@ -120,7 +120,7 @@ fn x_step(x_max: f64) -> f64 {
 
 /// A tick label: `12,000`, `250`, `2.5`, `0.25`.
 pub fn number(v: f64, step: f64) -> String {
-    if step >= 1.0 || v == 0.0 {
+    if (step >= 1.0 && step.fract() == 0.0) || v == 0.0 {
         let n = v.round() as i64;
         let digits = n.abs().to_string();
         let mut out = String::new();
@@ -131,7 +131,7 @@ pub fn number(v: f64, step: f64) -> String {
             out.push(c);
         }
         if n < 0 { format!("-{out}") } else { out }
-    } else if step >= 0.1 {
+    } else if (step * 10.0).fract().abs() < 1e-9 {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
@@ -340,14 +340,20 @@ pub fn bar_strip(
 ) -> String {
     let (title, x_title, y_title) = labels;
     let highest = bars.iter().map(|b| b.1).fold(0.0, f64::max);
-    let (top, _) = nice_axis(highest);
+    let (top, step) = nice_axis(highest);
     let f = Frame {
-        height: 170.0,
+        height: 180.0,
         x_max: x_max.max(1.0),
         top,
     };
     let mut svg = String::new();
-    frame(&mut svg, &f, bands, top / 2.0, (title, x_title, y_title));
+    // Every other tick: the strip is low.
+    let step = if top / step > 3.0 && (top / (2.0 * step)).fract() == 0.0 {
+        step * 2.0
+    } else {
+        step
+    };
+    frame(&mut svg, &f, bands, step, (title, x_title, y_title));
     let width = (f.plot_w() / f.x_max * 0.85).max(1.0);
     for (t, v) in bars.iter().filter(|b| b.1 > 0.0) {
         let (x, y) = (f.x(*t), f.y(*v));
@@ -422,7 +428,9 @@ mod tests {
         assert_eq!(nice_axis(2000.0), (2000.0, 500.0));
         assert_eq!(nice_axis(0.0), (1.0, 0.25));
         assert_eq!(number(12000.0, 1000.0), "12,000");
-        assert_eq!(number(0.5, 0.25), "0.5");
+        assert_eq!(number(0.5, 0.25), "0.50");
+        assert_eq!(number(7.5, 2.5), "7.5");
+        assert_eq!(number(8.0, 2.0), "8");
     }
 
     #[test]

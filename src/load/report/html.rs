@@ -1111,6 +1111,31 @@ fn profile(h: &mut String, report: &RunReport, p: &StageProfile, lang: Lang) {
             ),
         })
     );
+    if p.per_pid.len() > 1 {
+        let _ = write!(
+            h,
+            "<table class=\"pids\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+            tr(lang, "process", "프로세스"),
+            tr(lang, "rounds", "샘플링 횟수"),
+            tr(lang, "samples running Python", "Python 실행 샘플"),
+            tr(
+                lang,
+                "samples waiting on the database",
+                "데이터베이스 대기 샘플"
+            )
+        );
+        for pid in &p.per_pid {
+            let _ = writeln!(
+                h,
+                "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                pid.pid,
+                charts::number(pid.rounds as f64, 1.0),
+                charts::number(pid.busy_samples as f64, 1.0),
+                charts::number(pid.wait_samples as f64, 1.0)
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
     if !p.skew.is_empty() {
         let _ = writeln!(
             h,
@@ -1257,7 +1282,25 @@ fn db_waits(h: &mut String, waits: Option<&StageWaits>, lang: Lang) {
             Lang::En => format!("the app's pool holds {pool}"),
         });
     }
-    if w.at_limit_share > 0.0 {
+    // At a limit: the server's max_connections and the app's pool apart when the sampler
+    // told them apart, else the share of samples at either.
+    let limits = [
+        (
+            w.server_at_limit_share,
+            "max_connections",
+            "max_connections",
+        ),
+        (w.pool_at_limit_share, "the pool", "연결 풀"),
+    ];
+    if limits.iter().any(|l| l.0 > 0.0) {
+        for (value, en, ko) in limits.into_iter().filter(|l| l.0 > 0.0) {
+            let limit = share(value);
+            facts.push(match lang {
+                Lang::Ko => format!("샘플의 {limit}에서 연결이 한도({ko})에 닿음"),
+                Lang::En => format!("connections at {en} in {limit} of the samples"),
+            });
+        }
+    } else if w.at_limit_share > 0.0 {
         let limit = share(w.at_limit_share);
         facts.push(match lang {
             Lang::Ko => format!("샘플의 {limit}에서 연결이 한도에 닿음"),
@@ -1279,21 +1322,38 @@ fn db_waits(h: &mut String, waits: Option<&StageWaits>, lang: Lang) {
         tr(lang, "waiting on", "대기 대상"),
         tr(lang, "query", "쿼리"),
         tr(lang, "blocked by", "막은 쿼리"),
-        tr(lang, "peak", "최대"),
+        tr(lang, "peak (of sessions)", "최대 (전체 세션 중)"),
         tr(lang, "session samples", "세션 샘플")
     );
+    // PostgreSQL's own words (states, events) stay as they are, in code.
+    let state = |s: &str| {
+        if s.is_empty() {
+            String::new()
+        } else {
+            format!("<br><span class=\"dim\"><code>{}</code></span>", esc(s))
+        }
+    };
     for g in &w.groups {
+        let blocker = match &g.blocking_query {
+            Some(q) => format!(
+                "<code class=\"sql\">{}</code>{}",
+                esc(q),
+                state(g.blocking_state.as_deref().unwrap_or(""))
+            ),
+            None => "-".into(),
+        };
+        let peak = if g.peak_of_sessions > 0 {
+            format!("{} / {}", g.peak, g.peak_of_sessions)
+        } else {
+            g.peak.to_string()
+        };
         let _ = writeln!(
             h,
-            "<tr><td><code>{}/{}</code></td><td><code class=\"sql\">{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td><code>{}/{}</code>{}</td><td><code class=\"sql\">{}</code></td><td>{blocker}</td><td class=\"num\">{peak}</td><td class=\"num\">{}</td></tr>",
             esc(&g.wait_event_type),
             esc(&g.wait_event),
+            state(&g.state),
             esc(&g.query),
-            g.blocking_query
-                .as_deref()
-                .map(|q| format!("<code class=\"sql\">{}</code>", esc(q)))
-                .unwrap_or_else(|| "-".into()),
-            g.peak,
             g.session_samples
         );
     }
@@ -1384,6 +1444,7 @@ svg.chart text.tick { font-size: 12px; }
 svg.chart text.axis { font-size: 13px; fill: #5b6578; }
 svg.chart text.stage { font-size: 13px; font-weight: 600; fill: #3d4a63; }
 svg.chart text.target { font-size: 12px; fill: #b3261e; font-weight: 600; }
+svg.chart text.target, svg.chart text.stage { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
 ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 18px; padding: 0; margin: 6px 0; font-size: 13px; }
 ul.legend li { display: flex; align-items: center; gap: 6px; }
 ul.verdict { list-style: none; padding: 0; }

@@ -39,20 +39,72 @@ fn the_report_counts_are_locusts_own() {
         .iter()
         .map(|s| s["failures"].as_u64().unwrap())
         .sum();
+    // doctor's listener counted every answer: those of the stages' seconds, and those that
+    // came after the last stage while Locust stopped. Together: Locust's own totals.
+    let after = &json["after_stages"];
     assert_eq!(
-        (stage_requests, stage_failures),
+        (
+            stage_requests + after[0].as_u64().unwrap(),
+            stage_failures + after[1].as_u64().unwrap()
+        ),
         (want_requests, want_failures),
         "{json:#}"
     );
+    // The timeline is the stages' seconds, endpoint by endpoint.
+    let timeline: u64 = json["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(timeline, stage_requests);
     assert!(
         dir.join("locust_stats.csv").is_file() && dir.join("locust_stats_history.csv").is_file()
     );
     assert_eq!(saved_report(&json)["totals"], json["totals"]);
     // Progress lines without a terminal.
     assert!(
-        stderr.contains("req/s") && stderr.contains("p95"),
+        stderr.contains("/min") && stderr.contains("p95"),
         "{stderr}"
     );
+    // The three views of a finished stage agree: its closing line on the console (the live
+    // view's last tick), the verdict, and the saved report.
+    let saved = saved_report(&json);
+    for (i, stage) in stages(&json).iter().enumerate() {
+        let closing = stderr
+            .lines()
+            .find(|l| l.contains(&format!("stage {}/2 done ·", i + 1)))
+            .unwrap_or_else(|| panic!("no closing line for stage {}:\n{stderr}", i + 1));
+        let rpm = format!("{:.0}/min", stage["rpm"].as_f64().unwrap());
+        assert!(
+            closing.contains(&format!("· {rpm} (")),
+            "{rpm} in {closing}"
+        );
+        let failures = stage["failures"].as_u64().unwrap();
+        let requests = stage["requests"].as_u64().unwrap();
+        let verdict = stderr
+            .lines()
+            .find(|l| l.starts_with(&format!("doctor run: stage {} (", i + 1)))
+            .unwrap();
+        assert!(
+            verdict.contains(&format!("({failures} of {requests};")),
+            "{verdict}"
+        );
+        assert!(
+            verdict.contains(&format!(
+                "{:.0} requests/min",
+                stage["rpm"].as_f64().unwrap()
+            )),
+            "{verdict}"
+        );
+        let saved_stage = &saved["stages"][i];
+        assert_eq!(saved_stage["requests"], stage["requests"]);
+        assert_eq!(saved_stage["rpm"], stage["rpm"]);
+        assert_eq!(saved_stage["p95_ms"], stage["p95_ms"]);
+        if let Some(p95) = stage["p95_ms"].as_f64() {
+            assert!(closing.contains(&format!("p95 {p95:.0} ms")), "{closing}");
+        }
+    }
     // The history lists it.
     let (code, out, _) = run_doctor(&["--format", "json", "history"], &sample_dir(), &[]);
     assert_eq!(code, 0);

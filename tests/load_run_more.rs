@@ -288,7 +288,7 @@ fn text_output_without_a_terminal_is_korean_with_progress_lines_and_verdicts() {
         for l in &lines {
             assert!(l.contains(&format!("/{users} ·")), "{l}");
             assert!(l.contains("실패") && l.contains("메모리"), "{l}");
-            assert!(l.contains("req/s") && l.contains("p95"), "{l}");
+            assert!(l.contains("/분") && l.contains("p95"), "{l}");
         }
         // The stage's start and verdict, in Korean.
         assert!(

@@ -73,7 +73,8 @@ pub async fn run_command(
                     eprintln!("doctor run: {}", text.get(lang))
                 }
                 RunEvent::Tick(tick) => {
-                    if tick.elapsed_s - last_line >= progress_secs - 0.5 {
+                    // A stage's closing tick always prints: its numbers are the verdict's.
+                    if tick.closed || tick.elapsed_s - last_line >= progress_secs - 0.5 {
                         last_line = tick.elapsed_s;
                         eprintln!("{}", progress_line(&state, tick, lang));
                     }

@@ -286,6 +286,16 @@ impl Api {
         Ok(())
     }
 
+    /// Stop the users (Locust keeps running and answering).
+    pub async fn stop_users(&self) {
+        let _ = self
+            .http
+            .post(format!("{}/stop", self.web_url))
+            .timeout(Duration::from_secs(3))
+            .send()
+            .await;
+    }
+
     /// doctor's listener: every second after `after` (epoch second), uncached.
     pub async fn live(&self, after: i64) -> Result<LiveAnswer, String> {
         let response = self

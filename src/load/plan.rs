@@ -31,7 +31,7 @@ impl Default for Targets {
 
 /// py-spy's rate: enough samples for a stage's hot spots, little cost on a small machine
 /// (see scripts/bench-profiler.sh).
-pub const DEFAULT_PROFILE_HZ: u32 = 67;
+pub const DEFAULT_PROFILE_HZ: u32 = 50;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {

@@ -119,6 +119,9 @@ pub struct RunReport {
     pub profiler_cpu: Option<ProfilerCost>,
     /// Before the first stage: the CPU (% of all cores) other processes already held.
     pub other_cpu_before: Option<f32>,
+    /// Requests (and failures) answered after the last stage ended, while Locust stopped:
+    /// in `totals`, in no stage.
+    pub after_stages: Option<(u64, u64)>,
     /// How old the live numbers were when shown (ms): median and worst.
     pub live_age_ms: Option<(f64, f64)>,
     #[serde(skip)]
@@ -185,6 +188,7 @@ impl RunReport {
             profiler_cpu: None,
             other_cpu_before: None,
             live_age_ms: None,
+            after_stages: None,
             live_ages_ms: Vec::new(),
             web_url: None,
             locust_pids: Vec::new(),
@@ -529,6 +533,13 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
             if ko { "전체" } else { "Totals" },
             totals.get(lang)
         );
+        if let Some((after, failed)) = report.after_stages.filter(|a| a.0 > 0) {
+            let text = crate::t!(
+                "{after} of them ({failed} failed) were answered after the last stage ended, while Locust stopped: they count in no stage";
+                "그중 {after}건(실패 {failed}건)은 마지막 단계가 끝난 뒤 Locust가 멈추는 동안 응답됨: 어느 단계에도 세지 않음"
+            );
+            let _ = writeln!(md, "\n{}", text.get(lang));
+        }
     }
     if !report.comparison.is_empty() {
         let _ = writeln!(

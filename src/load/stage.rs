@@ -73,6 +73,7 @@ pub(super) async fn run_stages(
     }
     let result = stages(&mut co, &mut collectors, report, locust).await;
     collectors.stop().await;
+    count_after_stages(&mut co, report, locust).await;
     // The collectors' last words (the profiler's cost, notes) after they stopped.
     while let Ok(sample) = collectors.samples.try_recv() {
         note_run_sample(&co, report, &sample);
@@ -87,6 +88,36 @@ pub(super) async fn run_stages(
         })
         .collect();
     result
+}
+
+/// Stop the users, then count what was answered after the last stage's last second (it is in
+/// Locust's totals, in no stage).
+async fn count_after_stages(co: &mut Coordinator<'_>, report: &mut RunReport, locust: &mut Locust) {
+    let Some(last_end) = report
+        .stages
+        .last()
+        .map(|s| (co.run_start + s.end_s).round() as i64)
+    else {
+        return;
+    };
+    if locust.exited().is_some() {
+        return;
+    }
+    locust.api.stop_users().await;
+    for _ in 0..10 {
+        match locust.api.live(last_end - 10).await {
+            Ok(answer) => {
+                co.seconds.merge(&answer);
+                if answer.state == "stopped" && answer.in_flight.unwrap_or(0) == 0 {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let after = co.seconds.total(last_end, i64::MAX);
+    report.after_stages = Some((after.requests, after.failures));
 }
 
 /// Samples that speak about the run rather than a stage.

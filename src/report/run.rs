@@ -40,12 +40,18 @@ pub fn progress_line(state: &LiveState, tick: &Tick, lang: Lang) -> String {
         .map(|v| format!("{v:.1}/s"))
         .unwrap_or_else(|| "-".into());
     let mut line = format!(
-        "[{:02}:{:02}] {} {}/{} · {} {}/{} · {rpm}/{} (≥ {:.0}; {} {recent}) · p50 {} p95 {} (≤ {:.0} ms) · {} {} (≤ {:.2}%) · CPU {:.0}% {} {:.0}%",
+        "[{:02}:{:02}] {} {}/{}{} · {} {}/{} · {rpm}/{} (≥ {:.0}; {} {recent}) · p50 {} p95 {} (≤ {:.0} ms) · {} {} (≤ {:.2}%) · CPU {:.0}% {} {:.0}%",
         tick.elapsed_s.max(0.0) as u64 / 60,
         tick.elapsed_s.max(0.0) as u64 % 60,
         if ko { "단계" } else { "stage" },
         tick.stage + 1,
         state.stages.len(),
+        // The closing line carries the finished stage's numbers (the verdict's).
+        match (tick.closed, ko) {
+            (false, _) => "",
+            (true, true) => " 종료",
+            (true, false) => " done",
+        },
         if ko { "사용자" } else { "users" },
         tick.users,
         tick.target_users,

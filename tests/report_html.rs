@@ -234,6 +234,8 @@ fn stage(index: usize, points: &[SecondPoint], targets: &Targets) -> StageReport
         cumulative_p99_ms: Some(p95 * 1.9),
         server_cpu_max: Some([40.0, 88.0, 100.0][index]),
         server_rss_max_mb: Some([182, 240, 311][index]),
+        doctor_cpu_avg: Some(1.0),
+        doctor_rss_max_mb: Some(20),
         tcp_states_end: [("ESTABLISHED".to_string(), 40 + index * 200)].into(),
         workers: None,
         interrupted: false,

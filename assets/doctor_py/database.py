@@ -26,6 +26,21 @@ def _netloc(user, password, host, port):
     return auth + host + ":" + str(port)
 
 
+def _pool_max_size(config):
+    """Django 5.1+'s psycopg pool (OPTIONS["pool"]): its max_size. `True` takes psycopg_pool's
+    defaults (min_size 4, max_size = min_size)."""
+    pool = (config.get("OPTIONS") or {}).get("pool")
+    if pool is True:
+        return 4
+    if isinstance(pool, dict):
+        size = pool.get("max_size") or pool.get("min_size") or 4
+        try:
+            return int(size)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
 def answer():
     from urllib.parse import quote
 
@@ -67,6 +82,7 @@ def answer():
             url = "%s://%s/%s" % (scheme, _netloc(user, password, host or "127.0.0.1",
                                                   port or default_port), db)
     return {
+        "pool_max_size": _pool_max_size(config),
         "vendor": vendor,
         "engine": engine,
         "name": name,

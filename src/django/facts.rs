@@ -117,6 +117,9 @@ impl Frame {
 pub struct DatabaseInfo {
     pub vendor: String,
     pub url: String,
+    /// Django 5.1+'s connection pool (`OPTIONS["pool"]`): its max_size.
+    #[serde(default)]
+    pub pool_max_size: Option<i64>,
     #[serde(default)]
     pub name: Value,
 }

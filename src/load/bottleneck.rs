@@ -5,7 +5,9 @@
 //! held before the load). Pure: it reads what the stage measured.
 
 use super::report::{CheckLine, StageReport};
+use super::stats::ErrorRow;
 use crate::i18n::Text;
+use crate::probes::database::Vendor;
 use crate::profile::{SkewFactor, StageProfile};
 use crate::t;
 
@@ -28,6 +30,9 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
             .filter(|w| w.threads_avg >= MIN_WAITING);
         bottleneck.extend(waited.take(2).map(crate::profile::wait_sentence));
         skews.extend(crate::profile::skew_sentences(profile));
+        if stage.measure.db_vendor == Some(Vendor::Sqlite) {
+            bottleneck.extend(sqlite_lock_sentence(profile, &stage.measure.errors));
+        }
     }
     if let Some(waits) = &stage.waits {
         let line = stage.profile.as_ref().and_then(project_wait_line);
@@ -45,6 +50,29 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
     }
     stage.verdict.bottleneck = bottleneck;
     stage.verdict.skews = skews;
+}
+
+/// SQLite answers concurrent writers with `database is locked` (a 500): name the line where
+/// request threads waited for its lock, so the failures are traced to the writing code.
+fn sqlite_lock_sentence(profile: &StageProfile, errors: &[ErrorRow]) -> Option<Text> {
+    let failed: u64 = errors
+        .iter()
+        .filter(|e| e.error.contains("500"))
+        .map(|e| e.occurrences)
+        .sum();
+    if failed == 0 {
+        return None;
+    }
+    let site = profile
+        .waits
+        .iter()
+        .find(|w| matches!(w.driver.as_str(), "sqlite3" | "database"))?;
+    let place = format!("{} ({}:{})", site.function, site.file, site.line);
+    let samples = site.samples;
+    Some(t!(
+        "{failed} answers were 500 on SQLite; request threads waited for SQLite's write lock at {place} ({samples} samples): that write is where `database is locked` comes from";
+        "SQLite에서 500 응답 {failed}건; 요청 스레드가 {place}에서 SQLite 쓰기 잠금을 기다림 (샘플 {samples}개): `database is locked`는 이 쓰기에서 생김"
+    ))
 }
 
 /// "reserve_stock (apps/products/services.py:22)": the project line where request threads
@@ -122,6 +150,39 @@ mod tests {
         };
         // Measured: the profile's sentence says it, with its share; not repeated here.
         assert!(unmeasured_skews(Some(&profile), &checks).is_empty());
+    }
+
+    #[test]
+    fn sqlite_500s_are_traced_to_the_line_that_waited_for_the_lock() {
+        let profile = StageProfile {
+            waits: vec![WaitSite {
+                function: "reserve_stock".into(),
+                file: "apps/products/services.py".into(),
+                line: 24,
+                driver: "sqlite3".into(),
+                samples: 40,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let errors = [ErrorRow {
+            method: Some("POST".into()),
+            name: "/api/products/1/reserve/".into(),
+            error: "HTTPError('500 Server Error')".into(),
+            occurrences: 12,
+        }];
+        let text = sqlite_lock_sentence(&profile, &errors).unwrap();
+        assert!(text.en.contains("12 answers were 500"), "{}", text.en);
+        assert!(
+            text.en
+                .contains("reserve_stock (apps/products/services.py:24)")
+        );
+        assert!(
+            crate::i18n::english_fragments(&text.ko).is_empty(),
+            "{}",
+            text.ko
+        );
+        assert!(sqlite_lock_sentence(&profile, &[]).is_none());
     }
 
     #[test]

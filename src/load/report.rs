@@ -75,6 +75,10 @@ pub struct StageReport {
     pub cumulative_p99_ms: Option<f64>,
     pub server_cpu_max: Option<f32>,
     pub server_rss_max_mb: Option<u64>,
+    /// doctor's own process during the stage (% of one core, the profiler's threads
+    /// included; see `RunReport::profiler_cpu`) and its largest resident memory.
+    pub doctor_cpu_avg: Option<f32>,
+    pub doctor_rss_max_mb: Option<u64>,
     pub tcp_states_end: BTreeMap<String, usize>,
     pub workers: Option<Vec<WorkerRow>>,
     pub interrupted: bool,

@@ -148,6 +148,7 @@ async fn stages(
     let plan = report.plan.clone();
     let db_vendor = super::monitor::vendor(&co.ctx.probes).await;
     let login_path = co.ctx.probes.config.login_path.value.clone();
+    let pool_max = crate::probes::database::pool_max_size(&co.ctx.probes).await;
     let mut before = locust.api.stats().await.unwrap_or_default();
     let mut exceptions_before = Vec::new();
     // The machine without load: what other processes already hold.
@@ -189,6 +190,7 @@ async fn stages(
             db_vendor,
             login_path: login_path.clone(),
             project_dir: plan.project_dir.clone(),
+            pool_max,
         };
         let _ = co.events.send(RunEvent::StageStarted {
             index,

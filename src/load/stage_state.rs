@@ -35,6 +35,8 @@ pub struct StageSpec {
     pub db_vendor: Option<Vendor>,
     pub login_path: String,
     pub project_dir: PathBuf,
+    /// The app's connection pool size (Django's `OPTIONS["pool"]`), when it has one.
+    pub pool_max: Option<i64>,
 }
 
 /// The listener's facts besides the counts.
@@ -291,7 +293,8 @@ impl StageState {
         };
         let profile =
             (self.profile.total().rounds() > 0).then(|| self.profile.summary(&spec.project_dir));
-        let waits = (!self.waits.is_empty()).then(|| crate::db_waits::summarize(&self.waits, None));
+        let waits = (!self.waits.is_empty())
+            .then(|| crate::db_waits::summarize(&self.waits, spec.pool_max));
         StageReport {
             index: spec.index,
             users_reached: self.stats.user_count.max(self.flow.users),
@@ -305,6 +308,8 @@ impl StageState {
                 .filter_map(|r| r.server_cpu_percent)
                 .reduce(f32::max),
             server_rss_max_mb: r.iter().filter_map(|r| r.server_rss_mb).max(),
+            doctor_cpu_avg: avg(r.iter().filter_map(|r| r.doctor_cpu_percent).collect()),
+            doctor_rss_max_mb: r.iter().filter_map(|r| r.doctor_rss_mb).max(),
             tcp_states_end: self.last_resources().tcp_states,
             workers: self.stats.workers.clone(),
             interrupted: ends.interrupted,

@@ -41,6 +41,12 @@ pub async fn url(ctx: &Context) -> Result<String, String> {
     Ok(facts.database()?.url)
 }
 
+/// The app's own connection pool size, when Django has one (None also when unknown).
+pub async fn pool_max_size(ctx: &Context) -> Option<i64> {
+    let facts = ctx.django.facts(&ctx.config).await.ok()?;
+    facts.database().ok()?.pool_max_size
+}
+
 pub async fn open(ctx: &Context) -> Result<Database, String> {
     let url = url(ctx).await?;
     let shown_url = redact_url(&url);

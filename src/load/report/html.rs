@@ -1519,6 +1519,8 @@ mod tests {
             cumulative_p99_ms: Some(p95 * 1.5),
             server_cpu_max: None,
             server_rss_max_mb: None,
+            doctor_cpu_avg: None,
+            doctor_rss_max_mb: None,
             tcp_states_end: Default::default(),
             workers: None,
             interrupted: false,

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # doctor run's own cost: one stage of 50 users for 60 s against the sample service, with
-# doctor's CPU time and peak RSS (VmHWM) next to Locust's. Loopback only; stops by itself.
-#   scripts/bench-run.sh                 # 50 users, 60 s, debug binary
-#   USERS=20 STAGE_TIME=30s DOCTOR_BIN=target/release/doctor scripts/bench-run.sh
+# doctor's CPU time and peak RSS (VmHWM) next to Locust's, once per profiler rate (0 = no
+# profile): the server's requests/s with and without the sampler, the sampler's own CPU, and
+# how old the live numbers were. Loopback only; stops by itself.
+#   scripts/bench-run.sh                 # 50 users, 60 s, debug binary, rates "0 50"
+#   USERS=20 STAGE_TIME=30s HZ_LIST="0 50 0 50" DOCTOR_BIN=target/release/doctor scripts/bench-run.sh
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,9 +48,10 @@ usage() {
     echo "$stat" | awk -v hwm="${hwm:-0}" '{ sub(/^.*\) /, ""); print $12 + $13, hwm }'
 }
 
+for hz in ${HZ_LIST:-0 50}; do
 start=$(date +%s.%N)
 "$bin" --base-url "http://127.0.0.1:$port" --project-dir "$sample" --format json \
-    run --stages "$users" --stage-time "$stage_time" --spawn-rate 25 --keep-going \
+    run --stages "$users" --stage-time "$stage_time" --spawn-rate 25 --keep-going --profile-hz "$hz" \
     >"$work/report.json" 2>"$work/progress.log" &
 doctor=$!
 d_cpu=0 d_hwm=0 l_cpu=0 l_hwm=0 locust=""
@@ -65,7 +68,8 @@ done
 wait "$doctor" && code=0 || code=$?
 wall=$(echo "$(date +%s.%N) - $start" | bc)
 
-echo "doctor run: $users users, one stage of $stage_time, exit $code, wall ${wall%.*} s"
+echo
+echo "== profile ${hz} Hz: doctor run, $users users, one stage of $stage_time, exit $code, wall ${wall%.*} s"
 printf '%-8s %10s %12s %14s\n' process "cpu s" "cpu % (wall)" "peak RSS MB"
 for row in "doctor $d_cpu $d_hwm" "locust $l_cpu $l_hwm"; do
     set -- $row
@@ -81,7 +85,22 @@ for s in r["stages"]:
     print(f"stage {s['users']} users: {s['requests']} requests, {s['failures']} failures, "
           f"{s['rps']:.1f} req/s, p50 {s.get('p50_ms') or 0:.0f} ms, p95 {s.get('p95_ms') or 0:.0f} ms, "
           f"verdict {'PASS' if s['verdict']['passed'] else 'FAIL'} {[t['key'] for t in s['verdict']['targets'] if not t['passed']]}")
+    if s.get("doctor_cpu_avg") is not None:
+        print(f"  doctor during the stage (sysinfo, 1 s samples): CPU {s['doctor_cpu_avg']:.1f} % of a core on average, RSS max {s['doctor_rss_max_mb']} MB")
+    p = s.get("profile")
+    if p:
+        top = (p.get("top_self") or [{}])[0]
+        print(f"  profile: busy {100 * p['busy_share']:.0f} %, top {top.get('function')} ({top.get('file')}:{top.get('line')}) {100 * top.get('share', 0):.0f} %")
+cost = r.get("profiler_cpu")
+if cost:
+    print(f"sampler: {cost['cpu_s']:.1f} CPU s over {cost['wall_s']:.0f} s = {100 * cost['cpu_s'] / cost['wall_s']:.1f} % of a core")
+else:
+    print(f"sampler: none ({(r.get('profile_note') or {}).get('en', 'off')})")
+age = r.get("live_age_ms")
+if age:
+    print(f"live numbers when a tick was made: median {age[0]:.0f} ms, worst {age[1]:.0f} ms old (+ up to 500 ms until the next poll)")
 t = r.get("totals") or {}
 print(f"Locust totals: {t.get('requests')} requests, {t.get('failures')} failures; report {r['run_dir']}")
 PY
 grep -c '^\[' "$work/progress.log" | sed 's/^/progress lines: /'
+done

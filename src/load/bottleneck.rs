@@ -11,6 +11,8 @@ use crate::probes::database::Vendor;
 use crate::profile::{SkewFactor, StageProfile};
 use crate::t;
 
+/// The project's own hottest line is worth a sentence from this share of busy samples.
+const MIN_PROJECT_SHARE: f64 = 0.05;
 /// Request threads waiting on the database at one line, on average, worth a sentence.
 const MIN_WAITING: f64 = 0.5;
 /// Other processes holding this much of the machine's CPU before the load skew a run.
@@ -23,7 +25,10 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
     let mut skews = Vec::new();
     if let Some(profile) = &stage.profile {
         bottleneck.extend(crate::profile::hot_spot_sentence(profile, &login_path));
-        bottleneck.extend(crate::profile::project_sentence(profile));
+        let project_share = profile.top_self.iter().find(|f| f.project).map(|f| f.share);
+        if project_share.is_some_and(|s| s >= MIN_PROJECT_SHARE) {
+            bottleneck.extend(crate::profile::project_sentence(profile));
+        }
         let waited = profile
             .waits
             .iter()
@@ -46,6 +51,12 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
         skews.push(t!(
             "before any load, other processes already held {other:.0} % of the machine's CPU: the server and Locust had that much less";
             "부하 전에 이미 다른 프로세스가 머신 CPU의 {other:.0} %를 쓰고 있었음: 서버와 Locust가 그만큼 덜 썼음"
+        ));
+    }
+    if let Some(other) = stage.other_cpu_avg.filter(|c| *c >= OTHER_CPU_PERCENT) {
+        skews.push(t!(
+            "during the stage, other processes held {other:.0} % of the machine's CPU on average";
+            "단계 동안 다른 프로세스가 머신 CPU의 평균 {other:.0} %를 씀"
         ));
     }
     stage.verdict.bottleneck = bottleneck;
@@ -80,7 +91,8 @@ fn sqlite_lock_sentence(profile: &StageProfile, errors: &[ErrorRow]) -> Option<T
 fn project_wait_line(profile: &StageProfile) -> Option<String> {
     profile
         .waits
-        .first()
+        .iter()
+        .find(|w| w.project)
         .map(|w| format!("{} ({}:{})", w.function, w.file, w.line))
 }
 
@@ -192,6 +204,7 @@ mod tests {
                 function: "reserve_stock".into(),
                 file: "apps/products/services.py".into(),
                 line: 22,
+                project: true,
                 ..Default::default()
             }],
             ..Default::default()

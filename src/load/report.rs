@@ -78,6 +78,9 @@ pub struct StageReport {
     /// doctor's own process during the stage (% of one core, the profiler's threads
     /// included; see `RunReport::profiler_cpu`) and its largest resident memory.
     pub doctor_cpu_avg: Option<f32>,
+    /// The machine's CPU (% of all cores) used by other processes than the server, Locust
+    /// and doctor, on average during the stage.
+    pub other_cpu_avg: Option<f32>,
     pub doctor_rss_max_mb: Option<u64>,
     pub tcp_states_end: BTreeMap<String, usize>,
     pub workers: Option<Vec<WorkerRow>>,

@@ -310,6 +310,7 @@ impl StageState {
             server_rss_max_mb: r.iter().filter_map(|r| r.server_rss_mb).max(),
             doctor_cpu_avg: avg(r.iter().filter_map(|r| r.doctor_cpu_percent).collect()),
             doctor_rss_max_mb: r.iter().filter_map(|r| r.doctor_rss_mb).max(),
+            other_cpu_avg: avg(r.iter().filter_map(|r| r.other_cpu_percent).collect()),
             tcp_states_end: self.last_resources().tcp_states,
             workers: self.stats.workers.clone(),
             interrupted: ends.interrupted,

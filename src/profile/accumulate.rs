@@ -183,15 +183,18 @@ impl ProfileAccumulator {
         }
         let mut waits: Vec<WaitSite> = waits
             .into_iter()
-            .map(|(((function, file, _), line, driver), tally)| WaitSite {
-                function,
-                file,
-                line,
-                driver: driver.to_string(),
-                samples: tally.samples,
-                threads_avg: share(tally.samples, rounds),
-                view: most(&tally.views),
-            })
+            .map(
+                |(((function, file, project), line, driver), tally)| WaitSite {
+                    function,
+                    file,
+                    line,
+                    project,
+                    driver: driver.to_string(),
+                    samples: tally.samples,
+                    threads_avg: share(tally.samples, rounds),
+                    view: most(&tally.views),
+                },
+            )
             .collect();
         waits.sort_by(|a, b| {
             b.samples

@@ -14,7 +14,7 @@ pub mod words;
 pub use accumulate::{ProfileAccumulator, hot_spot};
 pub use flame::write_flame_graph;
 pub use sampler::{AttachError, Sampler};
-pub use server_pids::server_processes;
+pub use server_pids::{listener_uid, server_processes};
 pub use stack::{Batch, Frame, PidCounts, Stack};
 pub use summary::{FuncStat, PidStat, SkewFactor, SkewShare, StageProfile, WaitSite};
 pub use words::{hot_spot_sentence, project_sentence, skew_sentences, wait_sentence};

@@ -34,6 +34,11 @@ pub enum AttachError {
         pid: u32,
     },
     NoProcess,
+    /// The listening socket belongs to another user whose processes this one cannot see.
+    Hidden {
+        port: u16,
+        uid: u32,
+    },
     Other {
         pid: u32,
         message: String,
@@ -80,6 +85,10 @@ impl AttachError {
                 "pid {pid} exited before it could be sampled";
                 "pid {pid} 프로세스가 샘플링 전에 종료됨"
             ),
+            AttachError::Hidden { port, uid } => t!(
+                "the server on port {port} runs as another user (uid {uid}): this user can neither see its processes nor read their memory (ptrace): run doctor as root, or give it CAP_SYS_PTRACE (`sudo setcap cap_sys_ptrace+ep $(command -v doctor)`)";
+                "{port}번 포트의 서버가 다른 사용자(uid {uid})로 실행 중: 현재 사용자는 그 프로세스를 볼 수도, 메모리를 읽을 수도(ptrace) 없음: doctor를 root로 실행하거나 CAP_SYS_PTRACE 권한을 부여하세요 (`sudo setcap cap_sys_ptrace+ep $(command -v doctor)`)"
+            ),
             AttachError::NoProcess => t!(
                 "no server process to sample";
                 "샘플링할 서버 프로세스 없음"
@@ -97,7 +106,7 @@ impl AttachError {
             | AttachError::NotPython { pid, .. }
             | AttachError::Gone { pid }
             | AttachError::Other { pid, .. } => Some(*pid),
-            AttachError::NoProcess => None,
+            AttachError::NoProcess | AttachError::Hidden { .. } => None,
         }
     }
 }

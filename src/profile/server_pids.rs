@@ -19,6 +19,28 @@ pub fn server_processes(port: u16) -> Vec<u32> {
     )
 }
 
+/// The user owning the socket that listens on `port` (from /proc/net/tcp and tcp6, readable
+/// by everyone even when the owner's processes are not).
+pub fn listener_uid(port: u16) -> Option<u32> {
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .find_map(|table| listening_uid_in(&table, port))
+}
+
+/// One /proc/net/tcp table: `sl local_address rem_address st tx:rx tr:when retrnsmt uid …`,
+/// ports in hex, state 0A = LISTEN.
+fn listening_uid_in(table: &str, port: u16) -> Option<u32> {
+    table.lines().skip(1).find_map(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let local_port = cols.get(1)?.rsplit(':').next()?;
+        let listening = cols.get(3) == Some(&"0A");
+        (listening && u16::from_str_radix(local_port, 16).ok() == Some(port))
+            .then(|| cols.get(7)?.parse().ok())
+            .flatten()
+    })
+}
+
 /// The decision, apart from /proc: `parents` maps each pid to its parent.
 fn serving(
     listeners: &BTreeSet<u32>,
@@ -114,6 +136,16 @@ fn is_python(pid: u32) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_listeners_user_is_read_from_the_tcp_table() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F40 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 123 1
+   1: 0100007F:1F40 0100007F:C350 01 00000000:00000000 00:00000000 00000000  1000        0 456 1
+";
+        assert_eq!(listening_uid_in(table, 8000), Some(0));
+        assert_eq!(listening_uid_in(table, 8001), None);
+    }
+
     use super::*;
 
     fn set(pids: &[u32]) -> BTreeSet<u32> {

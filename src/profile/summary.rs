@@ -68,6 +68,9 @@ pub struct WaitSite {
     /// `apps/products/services.py`
     pub file: String,
     pub line: u32,
+    /// The project's own code (a library's line when no project frame made the call).
+    #[serde(default)]
+    pub project: bool,
     /// `psycopg`, `sqlite3`, `mysql`…
     pub driver: String,
     /// Idle thread samples waiting there.

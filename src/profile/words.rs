@@ -181,6 +181,7 @@ mod tests {
                 function: "reserve_stock".into(),
                 file: "apps/products/services.py".into(),
                 line: 22,
+                project: true,
                 driver: "psycopg".into(),
                 samples: 1400,
                 threads_avg: 14.2,

@@ -3,7 +3,7 @@
 //! refused it says why, once, and the run goes on without a profile.
 
 use super::{Sample, Spawner, stopped};
-use crate::profile::{Sampler, server_processes};
+use crate::profile::{AttachError, Sampler, listener_uid, server_processes};
 use crate::t;
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
@@ -15,6 +15,12 @@ pub fn spawn(spawner: &Spawner, port: u16, hz: u32) -> JoinHandle<()> {
         let pids = tokio::task::spawn_blocking(move || server_processes(port))
             .await
             .unwrap_or_default();
+        let own_uid = nix::unistd::geteuid().as_raw();
+        let hidden = listener_uid(port).filter(|uid| *uid != own_uid && own_uid != 0);
+        if let (true, Some(uid)) = (pids.is_empty(), hidden) {
+            let _ = tx.send(Sample::Note(AttachError::Hidden { port, uid }.text()));
+            return;
+        }
         if pids.is_empty() {
             let _ = tx.send(Sample::Note(t!(
                 "the server's processes on port {port} were not found on this machine: no profile of where it spends its time";

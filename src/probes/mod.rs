@@ -209,7 +209,7 @@ pub async fn django_facts(input: &Input<'_>) -> Result<Arc<crate::django::Django
         },
         Err(reason) => Err(Outcome::fail(
             "django_unavailable",
-            crate::t!("cannot ask Django: {reason}"; "Django에 물을 수 없음: {reason}"),
+            crate::t!("cannot ask Django: {reason}"; "Django에 물을 수 없음: \"{reason}\""),
         )),
     }
 }

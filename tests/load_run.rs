@@ -115,13 +115,21 @@ fn the_report_counts_are_locusts_own() {
 fn a_missed_target_stops_the_escalation() {
     let service = SampleService::start(ServiceOptions::default());
     let cfg = config(&service, "p95_ms = 1\n");
-    let (code, json, _) = run_json(
+    let (code, json, stderr) = run_json(
         &service,
         &cfg,
         &["--stages", "2,5", "--stage-time", "5s", "--spawn-rate", "5"],
     );
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(stages(&json).len(), 1, "stage 2 must not run: {json:#}");
+    // The console's FAIL line marks the target that missed, and only that one.
+    let fail = stderr
+        .lines()
+        .find(|l| l.starts_with("doctor run: stage 1 (2 users) FAIL: "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(fail.contains("FAIL: ✗ p95 "), "{fail}");
+    assert_eq!(fail.matches('✗').count(), 1, "{fail}");
+    assert_eq!(fail.matches('✓').count(), 4, "{fail}");
     let stage = &stages(&json)[0];
     assert_eq!(stage["verdict"]["passed"], false);
     let missed: Vec<&str> = stage["verdict"]["targets"]

@@ -87,9 +87,14 @@ pub async fn run_command(
                     eprintln!(
                         "doctor run: {}: {}",
                         head.get(lang),
+                        // Each target marked: ✗ missed, ✓ met.
                         v.targets
                             .iter()
-                            .map(|t| t.text.get(lang).to_string())
+                            .map(|t| format!(
+                                "{} {}",
+                                if t.passed { "✓" } else { "✗" },
+                                t.text.get(lang)
+                            ))
                             .collect::<Vec<_>>()
                             .join("; ")
                     );

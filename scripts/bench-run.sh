@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 sample="$root/assets/sample-service"
 py="$sample/.venv/bin/python"
-bin="${DOCTOR_BIN:-$root/target/debug/doctor}"
+bin="$(realpath "${DOCTOR_BIN:-$root/target/debug/doctor}")"
 users="${USERS:-50}"
 stage_time="${STAGE_TIME:-60s}"
 [ -x "$py" ] || { echo "no $py: run scripts/setup-sample.sh" >&2; exit 2; }

@@ -64,6 +64,9 @@ pub struct StageState {
     reached_at: Option<f64>,
     profile: ProfileAccumulator,
     recent: VecDeque<Batch>,
+    /// The busiest function of `recent`, worked out once per profile batch (about once a
+    /// second), not on every tick.
+    hot: Option<FuncStat>,
     waits: Vec<WaitSample>,
     /// Ages (ms) of the counts when they were shown.
     pub ages_ms: Vec<f64>,
@@ -91,6 +94,7 @@ impl StageState {
             reached_at: None,
             profile: ProfileAccumulator::default(),
             recent: VecDeque::new(),
+            hot: None,
             waits: Vec::new(),
             ages_ms: Vec::new(),
         }
@@ -129,6 +133,8 @@ impl StageState {
                 while self.recent.len() > RECENT_S as usize {
                     self.recent.pop_front();
                 }
+                let batches: Vec<Batch> = self.recent.iter().cloned().collect();
+                self.hot = crate::profile::hot_spot(&batches, &self.spec.project_dir);
             }
             Sample::DbWaits(w) => self.waits.push((**w).clone()),
             Sample::ProfilerCost { .. } | Sample::Note(_) => {}
@@ -212,7 +218,7 @@ impl StageState {
             in_flight: self.flow.in_flight,
             silent_s,
             age_ms: 0.0,
-            hot_spot: self.hot_spot(),
+            hot_spot: self.hot.clone(),
             requests: self.stats.aggregated().num_requests,
             failures: self.stats.aggregated().num_failures,
             top_errors: errors.into_iter().take(3).collect(),
@@ -226,12 +232,6 @@ impl StageState {
             exceptions: self.exceptions.iter().map(|e| e.count).sum(),
             closed: false,
         }
-    }
-
-    /// The busiest function of the last few seconds.
-    fn hot_spot(&self) -> Option<FuncStat> {
-        let batches: Vec<Batch> = self.recent.iter().cloned().collect();
-        crate::profile::hot_spot(&batches, &self.spec.project_dir)
     }
 
     /// The finished stage, counting the requests answered in `from..to` (`to` is the planned

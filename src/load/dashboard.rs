@@ -58,7 +58,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
     let [gauges, charts, bottom] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(6),
-        Constraint::Length(5),
+        Constraint::Length(if state.last_words.is_empty() { 5 } else { 8 }),
     ])
     .areas(inner);
 
@@ -266,6 +266,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
         ));
     }
     lines.push(Line::from(verdicts));
+    for words in &state.last_words {
+        lines.push(Line::from(format!("  {}", words.get(lang))));
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), bottom);
 }
 
@@ -487,6 +490,24 @@ mod tests {
         );
         assert!(
             text.contains("pbkdf2 (django/utils/crypto.py:77) 61%"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_finished_stage_says_why_in_words() {
+        let mut s = state();
+        s.last_words = vec![crate::t!(
+            "92 % of the server's busy time in pbkdf2 (django/utils/crypto.py:77) — logins";
+            "서버가 바쁜 시간의 92 %가 pbkdf2 (django/utils/crypto.py:77) — 로그인"
+        )];
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        terminal
+            .draw(|f| render(f, f.area(), &s, Lang::En))
+            .unwrap();
+        let text = format!("{:?}", terminal.backend());
+        assert!(
+            text.contains("92 % of the server's busy time in pbkdf2"),
             "{text}"
         );
     }

@@ -87,6 +87,9 @@ pub struct LiveState {
     pub stage_starts: Vec<(f64, u32)>,
     /// Finished stages: users and whether they met the targets.
     pub verdicts: Vec<(u32, bool)>,
+    /// The last finished stage's verdict in a few sentences: the targets it missed, where
+    /// the server's time went, what skewed it.
+    pub last_words: Vec<Text>,
     pub messages: Vec<Text>,
     pub finished: Option<RunReport>,
 }
@@ -129,6 +132,14 @@ impl LiveState {
             RunEvent::StageFinished(stage) => {
                 self.verdicts
                     .push((stage.measure.users, stage.verdict.passed));
+                let v = &stage.verdict;
+                let missed = v.targets.iter().filter(|t| !t.passed).map(|t| &t.text);
+                self.last_words = missed
+                    .chain(v.problems.first())
+                    .chain(v.bottleneck.first())
+                    .chain(v.skews.first())
+                    .cloned()
+                    .collect();
             }
             RunEvent::Finished(report) => self.finished = Some((**report).clone()),
         }

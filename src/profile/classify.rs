@@ -124,6 +124,9 @@ pub fn looks_idle(innermost: &str, file: &str) -> bool {
     (name == "wait" && file.ends_with("threading.py"))
         || (name == "select" && file.ends_with("selectors.py"))
         || (name == "accept" && file.ends_with("socket.py"))
+        // A request thread waiting for the client's next bytes (runserver keeps one per
+        // keep-alive connection): waiting on the network, not working.
+        || (matches!(name, "readinto" | "recv" | "recv_into") && file.ends_with("socket.py"))
 }
 
 /// A database driver an idle thread can wait in, from the frame's file.
@@ -593,6 +596,10 @@ pub(crate) mod tests {
             "/usr/lib/python3.11/threading.py"
         ));
         assert!(!looks_idle("pbkdf2", "/x/django/utils/crypto.py"));
+        assert!(looks_idle(
+            "SocketIO.readinto",
+            "/usr/lib/python3.11/socket.py"
+        ));
         // A thread outside any request (runserver's accept loop) has no view.
         let accept = Stack {
             frames: vec![f("BaseServer.serve_forever", "socketserver.py", 233)],

@@ -21,6 +21,11 @@ if ! command -v tmux >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q tmux
 fi
 tmux -V
+step "iproute2 (network namespaces: workers and a server on other hosts)"
+if ! command -v ip >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q iproute2
+fi
+ip -V
 step "chromium (report.html rendered headless in tests/report_html.rs)"
 if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium

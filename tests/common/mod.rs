@@ -779,3 +779,4 @@ pub fn spawn_doctor(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Child {
 }
 pub mod korean;
 pub mod load;
+pub mod netns;

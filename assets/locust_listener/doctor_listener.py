@@ -4,8 +4,9 @@
 
 It defines no users. It counts every request Locust records, per second and endpoint (count,
 failures, response-time histogram), counts requests in flight, and serves the counts uncached
-at /doctor/live on Locust's web UI (which caches /stats/requests for 2 s). Workers send their
-counts to the master with their regular reports; the master adds them up.
+at /doctor/live on Locust's web UI (which caches /stats/requests for 2 s). In distributed mode
+the master adds up its workers' counts from Locust's own reports (every 3 s), so a worker on
+another host needs only the project's locustfile.
 """
 
 import threading
@@ -16,8 +17,6 @@ from locust import events
 _lock = threading.Lock()
 # second (epoch, int) -> {(method, name): [requests, failures, sum_ms, {bucket_ms: count}]}
 _seconds = {}
-# Seconds not yet sent to the master (workers only).
-_unsent = {}
 _in_flight = 0
 _last_answer = 0.0
 # The master's view of each worker's in-flight count and last answer.
@@ -56,7 +55,6 @@ def _on_request(request_type, name, response_time, exception=None, **_kw):
     with _lock:
         _last_answer = now
         _add(_seconds, second, key, 1, failed, float(response_time or 0), hist)
-        _add(_unsent, second, key, 1, failed, float(response_time or 0), hist)
 
 
 def _count_in_flight(cls):
@@ -93,36 +91,36 @@ except Exception:
     pass
 
 
-def _encode(table):
-    return [
-        [second, [[m, n, r, f, s, {str(b): c for b, c in h.items()}] for (m, n), (r, f, s, h) in rows.items()]]
-        for second, rows in table.items()
-    ]
-
-
 @events.report_to_master.add_listener
 def _on_report_to_master(client_id, data, **_kw):
-    global _unsent
+    # Only what Locust's own report lacks: requests in flight (when this worker loaded the
+    # listener). The counts travel in Locust's own stats, read by the master below.
     with _lock:
-        data["doctor_live"] = {
-            "seconds": _encode(_unsent),
-            "in_flight": _in_flight,
-            "last_answer": _last_answer,
-        }
-        _unsent = {}
+        data["doctor_live"] = {"in_flight": _in_flight, "last_answer": _last_answer}
 
 
 @events.worker_report.add_listener
 def _on_worker_report(client_id, data, **_kw):
-    live = data.get("doctor_live")
-    if not live:
-        return
+    """The master adds up its workers from Locust's own report (every 3 s): per entry, the
+    requests and failures of each second exactly, and the report's response times in its
+    last second. Workers need not load this listener for their counts to arrive."""
+    last_answer = 0.0
     with _lock:
-        for second, rows in live["seconds"]:
-            for method, name, requests, failures, sum_ms, hist in rows:
-                hist = {int(b): c for b, c in hist.items()}
-                _add(_seconds, second, (method, name), requests, failures, sum_ms, hist)
-        _workers[client_id] = (live["in_flight"], live["last_answer"])
+        for entry in data.get("stats") or []:
+            key = (entry.get("method") or "", entry.get("name") or "")
+            per_second = entry.get("num_reqs_per_sec") or {}
+            failed = entry.get("num_fail_per_sec") or {}
+            seconds = sorted(int(float(t)) for t in per_second)
+            for second in seconds:
+                count = per_second.get(second, per_second.get(str(second), 0))
+                fails = failed.get(second, failed.get(str(second), 0))
+                _add(_seconds, second, key, count, fails, 0.0, {})
+            hist = {int(float(b)): c for b, c in (entry.get("response_times") or {}).items()}
+            if seconds and hist:
+                _add(_seconds, seconds[-1], key, 0, 0, float(entry.get("total_response_time") or 0), hist)
+            last_answer = max(last_answer, float(entry.get("last_request_timestamp") or 0))
+        live = data.get("doctor_live") or {}
+        _workers[client_id] = (live.get("in_flight"), max(last_answer, live.get("last_answer") or 0))
 
 
 def _snapshot(after):
@@ -145,7 +143,9 @@ def _snapshot(after):
             for second, rows in sorted(_seconds.items())
             if second > after
         ]
-        in_flight = _in_flight + sum(v[0] for v in _workers.values())
+        known = [v[0] for v in _workers.values()]
+        # None when a worker did not load the listener: its requests in flight are unknown.
+        in_flight = None if None in known else _in_flight + sum(known)
         last_answer = max([_last_answer] + [v[1] for v in _workers.values()])
     return {
         "now": time.time(),

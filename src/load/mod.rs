@@ -23,6 +23,7 @@ pub mod state_dir;
 pub mod stats;
 pub mod timeline;
 pub mod verdict;
+pub mod workers;
 
 use crate::checks::registry::Registry;
 use crate::checks::result::Status;

@@ -7,7 +7,6 @@ use super::locust::{self, Locust};
 use super::numbers::Seconds;
 use super::report::{Outcome, RunReport};
 use super::stage_state::{Ends, StageSpec, StageState, epoch};
-use super::stats::StatsResponse;
 use super::{RunContext, RunEvent, Stop, cancelled, verdict};
 use crate::i18n::Text;
 use crate::t;
@@ -54,7 +53,13 @@ pub(super) async fn run_stages(
         lost_seen: Vec::new(),
         run_start: epoch(report.started_time()),
     };
-    wait_for_workers(&mut co, locust, plan.workers.or(plan.expect_workers)).await?;
+    super::workers::wait_for_workers(
+        co.events,
+        co.cancel,
+        locust,
+        plan.workers.or(plan.expect_workers),
+    )
+    .await?;
     let port = crate::probes::url_port(&plan.base_url);
     let (mut collectors, spawner) = Collectors::new();
     collectors.add(collect::counters::spawn(&spawner, locust.api.clone()));
@@ -332,55 +337,7 @@ async fn server_gone_quote(state: &StageState, locust: &Locust) -> String {
     String::new()
 }
 
-async fn wait_for_workers(
-    co: &mut Coordinator<'_>,
-    locust: &mut Locust,
-    expected: Option<u32>,
-) -> Result<(), Stop> {
-    let Some(expected) = expected else {
-        return Ok(());
-    };
-    if let Some(p) = locust.master_port {
-        co.say(t!("waiting for {expected} Locust worker(s) on master port {p}"; "Locust 워커 {expected}개 대기 중 (마스터 포트 {p})"));
-    }
-    // Remote workers get longer to arrive than the ones doctor starts itself.
-    let deadline =
-        Instant::now() + Duration::from_secs(if locust.has_local_workers() { 60 } else { 120 });
-    loop {
-        let count = locust
-            .api
-            .stats()
-            .await
-            .ok()
-            .and_then(|s: StatsResponse| s.worker_count)
-            .unwrap_or(0);
-        if count >= expected as u64 {
-            co.say(t!("{count} worker(s) connected"; "워커 {count}개 연결됨"));
-            return Ok(());
-        }
-        if locust.exited().is_some() {
-            let line = locust::error_line(&locust::log_tail(&locust.log, 40)).unwrap_or_default();
-            return Err((
-                Outcome::CouldNotStart,
-                Some(format!("Locust exited while waiting for workers: {line}")),
-            ));
-        }
-        if Instant::now() > deadline {
-            return Err((
-                Outcome::CouldNotStart,
-                Some(format!(
-                    "only {count} of {expected} Locust workers connected"
-                )),
-            ));
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = cancelled(co.cancel) => return Err(aborted("interrupted while waiting for workers")),
-        }
-    }
-}
-
-fn aborted(message: &str) -> Stop {
+pub(super) fn aborted(message: &str) -> Stop {
     (Outcome::Aborted, Some(message.to_string()))
 }
 

@@ -449,6 +449,23 @@ impl Config {
     pub fn target_is_loopback(&self) -> bool {
         discovery::is_loopback_url(&self.base_url.value)
     }
+
+    /// The server of base_url runs on this machine: loopback, or (after a host name resolves)
+    /// an address of one of this machine's interfaces. See `server::location`.
+    pub fn target_is_this_machine(&self) -> bool {
+        crate::server::location::is_this_machine(&self.base_url.value)
+    }
+
+    /// The host base_url names when it is not this machine; None when the server runs here.
+    pub fn remote_host(&self) -> Option<String> {
+        if self.target_is_this_machine() {
+            return None;
+        }
+        Some(
+            crate::server::location::url_host(&self.base_url.value)
+                .unwrap_or_else(|| self.base_url.value.clone()),
+        )
+    }
 }
 
 fn absolutize(base: &Path, path: &str) -> PathBuf {

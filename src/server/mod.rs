@@ -2,6 +2,7 @@
 //! interpreter, folder, command line, environment, start time). doctor's Python helpers run the
 //! way that server runs, so doctor's own environment never decides an answer.
 
+pub mod location;
 pub mod process;
 
 use crate::config::{Config, Origin};
@@ -54,7 +55,11 @@ async fn read_now(config: &Config) -> Result<ServerProcess, NoServer> {
         return Err(NoServer::NotLinux);
     }
     let base_url = config.base_url.value.clone();
-    if !config.target_is_loopback() {
+    let url = base_url.clone();
+    let here = tokio::task::spawn_blocking(move || location::is_this_machine(&url))
+        .await
+        .unwrap_or(false);
+    if !here {
         return Err(NoServer::NotLocal { base_url });
     }
     let port = crate::probes::url_port(&base_url).ok_or(NoServer::NoPort { base_url })?;

@@ -1,0 +1,245 @@
+//! Where base_url's server runs: on this machine (a loopback address, or an address of one of
+//! this machine's interfaces, after a host name resolves) or on another host. Checks that read
+//! this machine (the port's owner, the server's process, its CPU and memory) describe the wrong
+//! machine when the server is elsewhere; they say so with [`remote_reason`].
+
+use crate::i18n::Text;
+use crate::t;
+use std::collections::{BTreeSet, HashMap};
+use std::net::{IpAddr, ToSocketAddrs};
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
+
+/// How long a host name may take to resolve before doctor calls it "not this machine".
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The host of a URL (`http://user@[::1]:8000/x` → `::1`), without brackets; None without one.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.split("://").nth(1)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let host = if let Some(stripped) = authority.strip_prefix('[') {
+        stripped.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    (!host.is_empty()).then(|| host.to_string())
+}
+
+/// The addresses of this machine's interfaces (loopback included), read with getifaddrs.
+pub fn local_addresses() -> BTreeSet<IpAddr> {
+    let mut out = BTreeSet::new();
+    if let Ok(addrs) = nix::ifaddrs::getifaddrs() {
+        for ifaddr in addrs {
+            let Some(address) = ifaddr.address else {
+                continue;
+            };
+            if let Some(v4) = address.as_sockaddr_in() {
+                out.insert(IpAddr::V4(v4.ip()));
+            } else if let Some(v6) = address.as_sockaddr_in6() {
+                out.insert(IpAddr::V6(v6.ip()));
+            }
+        }
+    }
+    out
+}
+
+/// True when `ip` is loopback, unspecified (0.0.0.0 reaches this machine) or an address of one
+/// of this machine's interfaces.
+pub fn ip_is_this_machine(ip: IpAddr, local: &BTreeSet<IpAddr>) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    };
+    ip.is_loopback() || ip.is_unspecified() || local.contains(&ip)
+}
+
+/// The addresses a host name resolves to (an IP literal is itself), within RESOLVE_TIMEOUT.
+fn resolve(host: &str) -> Vec<IpAddr> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return vec![ip];
+    }
+    static CACHE: LazyLock<Mutex<HashMap<String, Vec<IpAddr>>>> = LazyLock::new(Default::default);
+    if let Some(known) = CACHE.lock().ok().and_then(|c| c.get(host).cloned()) {
+        return known;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_string();
+    std::thread::spawn(move || {
+        let found: Vec<IpAddr> = (name.as_str(), 0)
+            .to_socket_addrs()
+            .map(|addrs| addrs.map(|a| a.ip()).collect())
+            .unwrap_or_default();
+        let _ = tx.send(found);
+    });
+    let found = rx.recv_timeout(RESOLVE_TIMEOUT).unwrap_or_default();
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.insert(host.to_string(), found.clone());
+    }
+    found
+}
+
+/// True when `host` (a name or an address) is this machine: `localhost`, a loopback address, or
+/// a name or address of one of this machine's interfaces. A name that does not resolve is not.
+pub fn host_is_this_machine(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
+        return true;
+    }
+    let ips = resolve(host);
+    if ips.is_empty() {
+        return false;
+    }
+    let local = local_addresses();
+    // Every address the name stands for is here: a name that also points elsewhere may reach
+    // another machine.
+    ips.iter().all(|ip| ip_is_this_machine(*ip, &local))
+}
+
+/// True when the server of `url` runs on this machine (see [`host_is_this_machine`]); a URL
+/// without a host is not.
+pub fn is_this_machine(url: &str) -> bool {
+    url_host(url).is_some_and(|host| host_is_this_machine(&host))
+}
+
+/// The diagnosis of a check skipped because the server runs on another host. A check that
+/// `needs` one skipped so still runs: what it tests (HTTP) does not read this machine.
+pub const REMOTE_SERVER: &str = "remote_server";
+
+/// Why a check that reads this machine says nothing of the server: it runs on `host`.
+pub fn remote_reason(host: &str) -> Text {
+    t!(
+        "the server runs on {host}, not on this machine";
+        "서버가 이 컴퓨터가 아닌 {host}에서 실행 중"
+    )
+}
+
+/// The same reason for a URL (its host, or the URL itself when it has none).
+pub fn remote_reason_for(url: &str) -> Text {
+    remote_reason(&url_host(url).unwrap_or_else(|| url.to_string()))
+}
+
+/// Evidence of a check that reads the project's files here while the server runs elsewhere.
+pub fn read_here_note(host: &str) -> String {
+    format!("read from the project here; the server at {host} may run other code")
+}
+
+/// A check that read the project's files (settings, models, the database through Django) on
+/// this machine while the server runs on another host: its summary says so in the user's words,
+/// and its evidence names the folder read (`read_from`) and the server's host (`server_at`).
+/// Unchanged when the server runs here, or when the check did not run (skip).
+pub async fn note_read_here(
+    mut outcome: crate::checks::result::Outcome,
+    config: &std::sync::Arc<crate::config::Config>,
+) -> crate::checks::result::Outcome {
+    if outcome.status == Some(crate::checks::result::Status::Skip) {
+        return outcome;
+    }
+    let remote = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || config.remote_host())
+            .await
+            .ok()
+            .flatten()
+    };
+    let Some(host) = remote else {
+        return outcome;
+    };
+    let (en, ko) = (&outcome.summary.en, &outcome.summary.ko);
+    outcome.summary = t!(
+        "{en} ({})", read_here_note(&host);
+        "{ko} (이 컴퓨터의 프로젝트에서 읽음; {host}의 서버는 다른 코드로 실행 중일 수 있음)"
+    );
+    let folder = config
+        .project_dir
+        .value
+        .as_ref()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|| "-".into());
+    outcome.with("read_from", folder).with("server_at", host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_is_this_machine() {
+        for url in [
+            "http://127.0.0.1:8000",
+            "http://127.9.9.9:8000/x",
+            "http://localhost:8000",
+            "http://LOCALHOST",
+            "http://[::1]:8000/",
+            "http://0.0.0.0:8000",
+            "http://user:pw@127.0.0.1:8000",
+        ] {
+            assert!(is_this_machine(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn an_interface_address_is_this_machine() {
+        let local = local_addresses();
+        assert!(local.iter().any(|ip| ip.is_loopback()), "{local:?}");
+        // Every address of this machine's interfaces, not only loopback.
+        for ip in &local {
+            let url = match ip {
+                IpAddr::V4(v4) => format!("http://{v4}:8000"),
+                IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80 => continue,
+                IpAddr::V6(v6) => format!("http://[{v6}]:8000"),
+            };
+            assert!(is_this_machine(&url), "{url} ({local:?})");
+        }
+    }
+
+    #[test]
+    fn a_foreign_address_is_not() {
+        let local = local_addresses();
+        // TEST-NET-3 and documentation v6 addresses belong to no machine.
+        for ip in ["203.0.113.77", "2001:db8::77"] {
+            let parsed: IpAddr = ip.parse().unwrap();
+            assert!(!local.contains(&parsed));
+            assert!(!ip_is_this_machine(parsed, &local), "{ip}");
+        }
+        assert!(!is_this_machine("http://203.0.113.77:8000"));
+        assert!(!is_this_machine("http://[2001:db8::77]:8000/"));
+        assert!(!is_this_machine("not a url"));
+        // An IPv4-mapped loopback is loopback.
+        assert!(ip_is_this_machine(
+            "::ffff:127.0.0.1".parse().unwrap(),
+            &BTreeSet::new()
+        ));
+    }
+
+    #[test]
+    fn a_host_name_resolves_first() {
+        // /etc/hosts names this machine; a name under .invalid never resolves (RFC 6761).
+        assert!(host_is_this_machine("localhost"));
+        assert!(host_is_this_machine("api.localhost"));
+        assert!(!is_this_machine("http://staging.doctor-test.invalid:8000"));
+        // The machine's own host name, when it resolves, is this machine.
+        if let Ok(name) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+            let name = name.trim();
+            if !name.is_empty() && !resolve(name).is_empty() {
+                assert!(host_is_this_machine(name), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn hosts_and_reasons() {
+        assert_eq!(url_host("http://u@[::1]:8000/x").as_deref(), Some("::1"));
+        assert_eq!(
+            url_host("https://staging.example.com/api").as_deref(),
+            Some("staging.example.com")
+        );
+        assert_eq!(url_host("http://:8000"), None);
+        let reason = remote_reason("10.1.2.3");
+        assert_eq!(
+            reason.en,
+            "the server runs on 10.1.2.3, not on this machine"
+        );
+        assert!(reason.ko.contains("10.1.2.3"));
+        assert_eq!(remote_reason_for("http://10.1.2.3:8000").en, reason.en);
+    }
+}

@@ -93,6 +93,10 @@ pub struct RunArgs {
     /// Wait for N remote workers to join doctor's Locust master before the first stage.
     #[arg(long, value_name = "N")]
     pub expect_workers: Option<u32>,
+    /// The address Locust's master listens on for workers (default 127.0.0.1; a LAN address
+    /// of this machine lets workers on other hosts join; 0.0.0.0 listens on all interfaces).
+    #[arg(long, value_name = "ADDR")]
+    pub master_bind: Option<String>,
     /// Raise the load after a stage that missed its targets.
     #[arg(long)]
     pub keep_going: bool,

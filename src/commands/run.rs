@@ -24,6 +24,7 @@ pub async fn run_command(
         stage_time: args.stage_time.clone(),
         workers: args.workers,
         expect_workers: args.expect_workers,
+        master_bind: args.master_bind.clone(),
         keep_going: args.keep_going,
         force: args.force,
         allow_remote: args.allow_remote,

@@ -216,12 +216,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
         }
     ))];
     if let Some(workers) = &tick.workers {
-        let states: Vec<String> = workers.iter().map(|w| w.state.clone()).collect();
+        let cells: Vec<String> = workers
+            .iter()
+            .map(crate::load::workers::worker_cell)
+            .collect();
         lines.push(Line::from(format!(
             "{}: {} ({})",
             tr(lang, "workers", "워커"),
             workers.len(),
-            states.join(", ")
+            cells.join(" · ")
         )));
     }
     if let Some(waiting) = crate::report::run::waiting_words(&tick, lang) {

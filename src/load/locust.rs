@@ -17,8 +17,8 @@ pub struct LaunchOptions<'a> {
     pub out_dir: &'a Path,
     pub local_workers: Option<u32>,
     pub expect_workers: Option<u32>,
-    /// Bind the master for remote workers on all interfaces (only with --allow-remote).
-    pub master_public: bool,
+    /// The master's `--master-bind-host` (127.0.0.1 unless `--master-bind` says otherwise).
+    pub master_bind: std::net::IpAddr,
     /// doctor's listener, loaded beside the locustfile (see `listener`).
     pub listener: &'a Path,
 }
@@ -32,11 +32,27 @@ fn locustfiles(opts: &LaunchOptions<'_>) -> std::ffi::OsString {
     value
 }
 
+/// The master's `-f`: the worker watcher too (see `workers::WATCHER`), which listens to
+/// Locust's worker reports and so has nothing to do in a worker.
+fn master_locustfiles(opts: &LaunchOptions<'_>, watcher: Option<&Path>) -> std::ffi::OsString {
+    let mut value = locustfiles(opts);
+    if let Some(watcher) = watcher {
+        value.push(",");
+        value.push(watcher.as_os_str());
+    }
+    value
+}
+
 pub struct Locust {
     master: Group,
     workers: Vec<Group>,
     pub web_url: String,
     pub master_port: Option<u16>,
+    /// Where the master listens for workers.
+    pub master_bind: std::net::IpAddr,
+    /// The project's locustfile and Python (what a remote worker must match).
+    pub locustfile: PathBuf,
+    pub python: Vec<String>,
     pub log: PathBuf,
     pub json_file: PathBuf,
     pub api: Api,
@@ -88,6 +104,14 @@ impl Locust {
         let json_file = opts.out_dir.join("locust.json");
         let csv_prefix = opts.out_dir.join("locust");
         let distributed = opts.local_workers.is_some() || opts.expect_workers.is_some();
+        let watcher = if distributed {
+            Some(
+                super::workers::write_watcher(opts.out_dir)
+                    .map_err(|e| format!("cannot write into {}: {e}", opts.out_dir.display()))?,
+            )
+        } else {
+            None
+        };
         let mut last_error = String::new();
         for _attempt in 0..3 {
             let web_port = free_port().map_err(|e| e.to_string())?;
@@ -98,7 +122,7 @@ impl Locust {
             };
             let mut cmd = base_command(opts.python, opts.cwd)?;
             cmd.arg("-f")
-                .arg(locustfiles(&opts))
+                .arg(master_locustfiles(&opts, watcher.as_deref()))
                 .args(["--host", opts.host])
                 .args([
                     "--web-host",
@@ -113,13 +137,9 @@ impl Locust {
                 .arg("--csv-full-history")
                 .args(["--exit-code-on-error", "0"]);
             if let Some(port) = master_port {
-                let bind = if opts.master_public {
-                    "0.0.0.0"
-                } else {
-                    "127.0.0.1"
-                };
+                let bind = opts.master_bind.to_string();
                 let expected = opts.local_workers.or(opts.expect_workers).unwrap_or(1);
-                cmd.args(["--master", "--master-bind-host", bind])
+                cmd.args(["--master", "--master-bind-host", &bind])
                     .args(["--master-bind-port", &port.to_string()])
                     .args(["--expect-workers", &expected.to_string()]);
             }
@@ -131,6 +151,9 @@ impl Locust {
                 workers: Vec::new(),
                 web_url: format!("http://127.0.0.1:{web_port}"),
                 master_port,
+                master_bind: opts.master_bind,
+                locustfile: opts.locustfile.to_path_buf(),
+                python: opts.python.to_vec(),
                 log: log.clone(),
                 json_file: json_file.clone(),
                 api: Api {
@@ -146,11 +169,18 @@ impl Locust {
             match locust.wait_ready(Duration::from_secs(60)).await {
                 Ok(()) => {
                     if let (Some(n), Some(port)) = (opts.local_workers, master_port) {
+                        // Local workers reach the master where it listens (loopback when it
+                        // listens everywhere).
+                        let master_host = if opts.master_bind.is_unspecified() {
+                            "127.0.0.1".to_string()
+                        } else {
+                            opts.master_bind.to_string()
+                        };
                         for _ in 0..n {
                             let mut cmd = base_command(opts.python, opts.cwd)?;
                             cmd.arg("-f")
                                 .arg(locustfiles(&opts))
-                                .args(["--worker", "--master-host", "127.0.0.1"])
+                                .args(["--worker", "--master-host", &master_host])
                                 .args(["--master-port", &port.to_string()]);
                             let (out, err) = log_files(&log)?;
                             let worker = Group::spawn(&mut cmd, out, err)
@@ -297,6 +327,20 @@ impl Api {
     }
 
     /// doctor's listener: every second after `after` (epoch second), uncached.
+    /// doctor's worker watcher (master only): what each worker reported.
+    pub async fn workers(&self) -> Result<super::workers::WatcherAnswer, String> {
+        let response = self
+            .http
+            .get(format!("{}/doctor/workers", self.web_url))
+            .send()
+            .await
+            .map_err(|e| crate::probes::http::error_chain(&e))?;
+        response
+            .json()
+            .await
+            .map_err(|e| format!("/doctor/workers: {e}"))
+    }
+
     pub async fn live(&self, after: i64) -> Result<LiveAnswer, String> {
         let response = self
             .http

@@ -178,7 +178,7 @@ async fn drive(
         out_dir: &locust_dir,
         local_workers: plan.workers,
         expect_workers: plan.expect_workers,
-        master_public: plan.allow_remote,
+        master_bind: plan.master_bind,
     });
     let mut locust = tokio::select! {
         r = start => r.map_err(|e| (Outcome::CouldNotStart, Some(format!("Locust did not start: {e}"))))?,

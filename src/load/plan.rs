@@ -42,6 +42,9 @@ pub struct Plan {
     pub workers: Option<u32>,
     /// Remote workers to wait for before the first stage.
     pub expect_workers: Option<u32>,
+    /// The address Locust's master listens on for its workers (`--master-bind-host`):
+    /// 127.0.0.1 unless `--master-bind` says otherwise.
+    pub master_bind: std::net::IpAddr,
     pub targets: Targets,
     pub keep_going: bool,
     pub force: bool,
@@ -67,6 +70,8 @@ pub struct RunFlags {
     pub stage_time: Option<String>,
     pub workers: Option<u32>,
     pub expect_workers: Option<u32>,
+    /// `--master-bind ADDR`: where the master listens for workers.
+    pub master_bind: Option<String>,
     pub keep_going: bool,
     pub force: bool,
     pub allow_remote: bool,
@@ -87,6 +92,13 @@ pub fn parse_stages(text: &str) -> Result<Vec<u32>, String> {
             "--stages '{text}': give user counts above 0 separated by commas, e.g. 100,500,1000"
         )),
     }
+}
+
+/// `--master-bind`'s value: an IP address of this machine (Locust binds it, no names).
+pub fn parse_master_bind(text: &str) -> Result<std::net::IpAddr, String> {
+    text.trim().parse().map_err(|_| {
+        format!("--master-bind '{text}': give an IP address of this machine, e.g. 127.0.0.1 or 10.0.0.5 (0.0.0.0: every interface)")
+    })
 }
 
 impl Plan {
@@ -113,6 +125,10 @@ impl Plan {
         if workers.is_some() && flags.expect_workers.is_some() {
             return Err("--workers and --expect-workers: choose one (local workers, or remote workers joining doctor's master)".into());
         }
+        let master_bind = match &flags.master_bind {
+            Some(text) => parse_master_bind(text)?,
+            None => std::net::IpAddr::from([127, 0, 0, 1]),
+        };
         let allow_remote = flags.allow_remote || config.allow_remote.value;
         if !allow_remote && !config.target_is_loopback() {
             return Err(format!(
@@ -139,6 +155,7 @@ impl Plan {
             stage_secs,
             workers,
             expect_workers: flags.expect_workers.filter(|w| *w > 0),
+            master_bind,
             targets: Targets {
                 p95_ms: run.p95_ms.value,
                 error_ratio: run.error_ratio.value,
@@ -174,5 +191,15 @@ mod tests {
         assert!(parse_stages("").is_err());
         assert!(parse_stages("0,5").is_err());
         assert!(parse_stages("a").is_err());
+    }
+
+    #[test]
+    fn master_bind_is_an_address() {
+        assert_eq!(
+            parse_master_bind("10.1.2.3").unwrap().to_string(),
+            "10.1.2.3"
+        );
+        assert!(parse_master_bind("0.0.0.0").unwrap().is_unspecified());
+        assert!(parse_master_bind("myhost").is_err());
     }
 }

@@ -103,8 +103,16 @@ pub fn progress_line(state: &LiveState, tick: &Tick, lang: Lang) -> String {
         line += &format!(" · TCP {}", states.join(" "));
     }
     if let Some(workers) = &tick.workers {
-        let states: Vec<&str> = workers.iter().map(|w| w.state.as_str()).collect();
-        line += &format!(" · workers {} [{}]", workers.len(), states.join(","));
+        let cells: Vec<String> = workers
+            .iter()
+            .map(crate::load::workers::worker_cell)
+            .collect();
+        line += &format!(
+            " · {} {} [{}]",
+            if ko { "워커" } else { "workers" },
+            workers.len(),
+            cells.join(", ")
+        );
     }
     if let Some(e) = tick.top_errors.first() {
         line += &format!(

@@ -13,6 +13,10 @@ use crate::t;
 
 /// The project's own hottest line is worth a sentence from this share of busy samples.
 const MIN_PROJECT_SHARE: f64 = 0.05;
+fn avg_text(v: Option<f32>) -> String {
+    v.map(|v| format!("{v:.0} %")).unwrap_or_else(|| "-".into())
+}
+
 /// Request threads waiting on the database at one line, on average, worth a sentence.
 const MIN_WAITING: f64 = 0.5;
 /// Other processes holding this much of the machine's CPU before the load skew a run.
@@ -57,6 +61,13 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
         skews.push(t!(
             "during the stage, other processes held {other:.0} % of the machine's CPU on average";
             "단계 동안 다른 프로세스가 머신 CPU의 평균 {other:.0} %를 씀"
+        ));
+    }
+    if let Some(host) = &stage.measure.server_elsewhere {
+        let cpu = avg_text(stage.load_cpu_avg);
+        skews.push(t!(
+            "the CPU and memory targets are the server machine's and were not judged: the server runs on {host}; this load machine's CPU averaged {cpu}";
+            "CPU·메모리 목표는 서버 머신 기준이라 판정하지 않음: 서버가 {host}에서 실행 중; 이 부하 머신의 CPU 평균 {cpu}"
         ));
     }
     stage.verdict.bottleneck = bottleneck;

@@ -30,6 +30,15 @@ fn gauge<'a>(label: String, ratio: f64, over: bool) -> LineGauge<'a> {
         .label(label)
 }
 
+/// "load machine " before CPU and memory when the server runs elsewhere: they are not its.
+fn here(lang: Lang, state: &LiveState) -> &'static str {
+    if state.server_elsewhere.is_some() {
+        tr(lang, "load machine ", "부하 머신 ")
+    } else {
+        ""
+    }
+}
+
 fn clock(secs: f64) -> String {
     let s = secs.max(0.0) as u64;
     format!("{:02}:{:02}", s / 60, s % 60)
@@ -141,14 +150,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
         ),
         (
             r[1],
-            format!("CPU {:.0}% < {:.0}%", res.cpu_percent, t.cpu_percent),
+            format!(
+                "{}CPU {:.0}% < {:.0}%",
+                here(lang, state),
+                res.cpu_percent,
+                t.cpu_percent
+            ),
             res.cpu_percent as f64 / t.cpu_percent.max(1.0),
             res.cpu_percent as f64 >= t.cpu_percent,
         ),
         (
             r[2],
             format!(
-                "{} {:.0}% < {:.0}%",
+                "{}{} {:.0}% < {:.0}%",
+                here(lang, state),
                 tr(lang, "memory", "메모리"),
                 res.memory_percent,
                 t.memory_percent
@@ -378,6 +393,7 @@ mod tests {
     fn state() -> LiveState {
         let mut s = LiveState::default();
         s.apply(&RunEvent::Started {
+            server_elsewhere: None,
             run_dir: "/tmp/run".into(),
             stages: vec![100, 500, 1000],
             targets: Targets::default(),

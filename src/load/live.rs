@@ -59,6 +59,9 @@ pub enum RunEvent {
         stages: Vec<u32>,
         targets: Targets,
         stage_secs: f64,
+        /// The server's host when it is not this machine (CPU and memory are then the load
+        /// machine's only).
+        server_elsewhere: Option<String>,
     },
     StageStarted {
         index: usize,
@@ -91,6 +94,8 @@ pub struct LiveState {
     /// the server's time went, what skewed it.
     pub last_words: Vec<Text>,
     pub messages: Vec<Text>,
+    /// The server's host when it runs elsewhere.
+    pub server_elsewhere: Option<String>,
     pub finished: Option<RunReport>,
 }
 
@@ -108,7 +113,9 @@ impl LiveState {
                 stages,
                 targets,
                 stage_secs,
+                server_elsewhere,
             } => {
+                self.server_elsewhere = server_elsewhere.clone();
                 self.run_dir = Some(run_dir.clone());
                 self.stages = stages.clone();
                 self.targets = targets.clone();

@@ -73,11 +73,13 @@ pub async fn run(
         );
         return report;
     }
+    report.server_elsewhere = server_elsewhere(&plan.base_url);
     let _ = events.send(RunEvent::Started {
         run_dir: report.run_dir.clone(),
         stages: plan.stages.clone(),
         targets: plan.targets.clone(),
         stage_secs: plan.stage_secs,
+        server_elsewhere: report.server_elsewhere.clone(),
     });
     let outcome = drive(&plan, &ctx, &events, &mut cancel, &mut report).await;
     let (outcome, message) = match outcome {
@@ -211,6 +213,13 @@ fn finalize_counts(report: &mut RunReport, locust: &Locust) {
     if let Ok(entries) = stats::read_json_file(&locust.json_file) {
         report.totals = Some(stats::final_totals(&entries));
     }
+}
+
+/// The base URL's host when it is not this machine.
+fn server_elsewhere(base_url: &str) -> Option<String> {
+    (!crate::server::location::is_this_machine(base_url)).then(|| {
+        crate::server::location::url_host(base_url).unwrap_or_else(|| base_url.to_string())
+    })
 }
 
 /// Where runs of a project are kept.

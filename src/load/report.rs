@@ -78,6 +78,9 @@ pub struct StageReport {
     /// doctor's own process during the stage (% of one core, the profiler's threads
     /// included; see `RunReport::profiler_cpu`) and its largest resident memory.
     pub doctor_cpu_avg: Option<f32>,
+    /// This machine's CPU (% of all cores) on average: the load machine's when the server
+    /// runs elsewhere (then `cpu_avg` is not set).
+    pub load_cpu_avg: Option<f32>,
     /// The machine's CPU (% of all cores) used by other processes than the server, Locust
     /// and doctor, on average during the stage.
     pub other_cpu_avg: Option<f32>,
@@ -120,6 +123,9 @@ pub struct RunReport {
     pub comparison: Vec<Text>,
     /// Second by second, per endpoint (the HTML report's charts).
     pub timeline: Vec<super::timeline::SecondPoint>,
+    /// The server's host when it is not this machine: the system CPU and memory in this
+    /// report are the load machine's, and the server was neither profiled nor measured.
+    pub server_elsewhere: Option<String>,
     /// Why the server was not profiled, when it was not (ptrace refused, no server here…).
     pub profile_note: Option<Text>,
     /// The profiler's own CPU time over the time it sampled.
@@ -192,6 +198,7 @@ impl RunReport {
             comparison: Vec::new(),
             timeline: Vec::new(),
             profile_note: None,
+            server_elsewhere: None,
             profiler_cpu: None,
             other_cpu_before: None,
             live_age_ms: None,

@@ -60,7 +60,17 @@ pub(super) async fn run_stages(
         plan.workers.or(plan.expect_workers),
     )
     .await?;
-    let port = crate::probes::url_port(&plan.base_url);
+    // A server on another machine: its port here is someone else's (or nobody's).
+    let port =
+        crate::probes::url_port(&plan.base_url).filter(|_| report.server_elsewhere.is_none());
+    if let Some(host) = &report.server_elsewhere {
+        let text = t!(
+            "the server runs on {host}, not on this machine: its CPU, memory and time are not measured; system CPU and memory are this load machine's";
+            "서버가 이 머신이 아닌 {host}에서 실행 중: 서버의 CPU, 메모리, 시간 사용은 측정하지 않음; 시스템 CPU와 메모리는 이 부하 머신의 값"
+        );
+        report.profile_note = Some(text.clone());
+        co.say(text);
+    }
     let (mut collectors, spawner) = Collectors::new();
     collectors.add(collect::counters::spawn(&spawner, locust.api.clone()));
     collectors.add(collect::locust_state::spawn(&spawner, locust.api.clone()));
@@ -196,6 +206,7 @@ async fn stages(
             login_path: login_path.clone(),
             project_dir: plan.project_dir.clone(),
             pool_max,
+            server_elsewhere: report.server_elsewhere.clone(),
         };
         let _ = co.events.send(RunEvent::StageStarted {
             index,

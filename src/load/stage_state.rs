@@ -37,6 +37,8 @@ pub struct StageSpec {
     pub project_dir: PathBuf,
     /// The app's connection pool size (Django's `OPTIONS["pool"]`), when it has one.
     pub pool_max: Option<i64>,
+    /// The server's host when it is not this machine.
+    pub server_elsewhere: Option<String>,
 }
 
 /// The listener's facts besides the counts.
@@ -270,8 +272,14 @@ impl StageState {
             requests: all.requests,
             failures: all.failures,
             p95_ms: all.p(0.95),
-            cpu_avg: avg(r.iter().map(|r| r.cpu_percent).collect()),
-            memory_max: r.iter().map(|r| r.memory_percent).reduce(f32::max),
+            // This machine's CPU and memory are the server's only when the server runs here.
+            cpu_avg: avg(r.iter().map(|r| r.cpu_percent).collect())
+                .filter(|_| spec.server_elsewhere.is_none()),
+            memory_max: r
+                .iter()
+                .map(|r| r.memory_percent)
+                .reduce(f32::max)
+                .filter(|_| spec.server_elsewhere.is_none()),
             server_cpu_avg: avg(r.iter().filter_map(|r| r.server_cpu_percent).collect()),
             locust_cpu_max: r
                 .iter()
@@ -290,6 +298,7 @@ impl StageState {
             lost_workers: ends.lost_workers,
             db_vendor: spec.db_vendor,
             login_path: spec.login_path.clone(),
+            server_elsewhere: spec.server_elsewhere.clone(),
         };
         let profile =
             (self.profile.total().rounds() > 0).then(|| self.profile.summary(&spec.project_dir));
@@ -309,6 +318,7 @@ impl StageState {
                 .reduce(f32::max),
             server_rss_max_mb: r.iter().filter_map(|r| r.server_rss_mb).max(),
             doctor_cpu_avg: avg(r.iter().filter_map(|r| r.doctor_cpu_percent).collect()),
+            load_cpu_avg: avg(r.iter().map(|r| r.cpu_percent).collect()),
             doctor_rss_max_mb: r.iter().filter_map(|r| r.doctor_rss_mb).max(),
             other_cpu_avg: avg(r.iter().filter_map(|r| r.other_cpu_percent).collect()),
             tcp_states_end: self.last_resources().tcp_states,

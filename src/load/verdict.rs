@@ -60,6 +60,9 @@ pub struct StageMeasure {
     #[serde(skip)]
     pub db_vendor: Option<Vendor>,
     pub login_path: String,
+    /// The server's host when it is not this machine: the CPU and memory targets (the
+    /// server machine's) are then not judged from this machine's figures.
+    pub server_elsewhere: Option<String>,
 }
 
 impl StageMeasure {

@@ -40,7 +40,7 @@ pub fn progress_line(state: &LiveState, tick: &Tick, lang: Lang) -> String {
         .map(|v| format!("{v:.1}/s"))
         .unwrap_or_else(|| "-".into());
     let mut line = format!(
-        "[{:02}:{:02}] {} {}/{}{} · {} {}/{} · {rpm}/{} (≥ {:.0}; {} {recent}) · p50 {} p95 {} (≤ {:.0} ms) · {} {} (≤ {:.2}%) · CPU {:.0}% {} {:.0}%",
+        "[{:02}:{:02}] {} {}/{}{} · {} {}/{} · {rpm}/{} (≥ {:.0}; {} {recent}) · p50 {} p95 {} (≤ {:.0} ms) · {} {} (≤ {:.2}%) · {}CPU {:.0}% {} {:.0}%",
         tick.elapsed_s.max(0.0) as u64 / 60,
         tick.elapsed_s.max(0.0) as u64 % 60,
         if ko { "단계" } else { "stage" },
@@ -64,6 +64,11 @@ pub fn progress_line(state: &LiveState, tick: &Tick, lang: Lang) -> String {
         if ko { "실패" } else { "fail" },
         pct(tick.stage_failure_ratio),
         t.error_ratio * 100.0,
+        match (state.server_elsewhere.is_some(), ko) {
+            (false, _) => "",
+            (true, true) => "부하 머신 ",
+            (true, false) => "load machine ",
+        },
         r.cpu_percent,
         if ko { "메모리" } else { "mem" },
         r.memory_percent,

@@ -1520,6 +1520,7 @@ mod tests {
             server_cpu_max: None,
             server_rss_max_mb: None,
             doctor_cpu_avg: None,
+            load_cpu_avg: None,
             other_cpu_avg: None,
             doctor_rss_max_mb: None,
             tcp_states_end: Default::default(),

@@ -215,6 +215,7 @@ pub fn dashboard(lang: Lang) -> App {
     });
     let events = [
         RunEvent::Started {
+            server_elsewhere: None,
             run_dir: "/srv/shop/.doctor/runs/20250101T000000Z".into(),
             stages: vec![100, 500, 1000],
             targets: crate::load::Targets::default(),

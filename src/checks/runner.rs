@@ -101,12 +101,10 @@ async fn run_one(
             done.insert(id, result);
         }
     }
-    if let Some(blocker) = check
-        .needs
-        .iter()
-        .filter_map(|n| done.get(n))
-        .find(|r| !r.status.lets_dependents_run())
-    {
+    if let Some(blocker) = check.needs.iter().filter_map(|n| done.get(n)).find(|r| {
+        !r.status.lets_dependents_run()
+            && r.diagnosis.as_deref() != Some(crate::server::location::REMOTE_SERVER)
+    }) {
         let (id, status) = (&blocker.id, blocker.status.key());
         let outcome = Outcome::skip(
             t!("skipped: {id} did not pass ({status})"; "건너뜀: {id} 통과 못함 ({status})"),

@@ -123,10 +123,48 @@ pub fn django_server_kind(command: &str) -> Option<&'static str> {
     }
 }
 
+/// A server on another host: its port's owner is not on this machine. What can be told from
+/// here is whether HOST:PORT accepts a TCP connection (evidence, not a pass: the check is about
+/// the process that owns the port).
+async fn remote(host: &str, port: u16) -> Outcome {
+    let target = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let connect = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        tokio::net::TcpStream::connect(target.clone()),
+    )
+    .await;
+    // A word, not prose: evidence reads the same in every language.
+    let reachable = match connect {
+        Ok(Ok(_)) => "open".to_string(),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => "refused".into(),
+        Ok(Err(_)) => "unreachable".into(),
+        Err(_) => "timeout".into(),
+    };
+    let why = crate::server::location::remote_reason(host);
+    Outcome::skip(t!(
+        "who owns port {port} is not known here: {}", why.en;
+        "포트 {port}의 소유 프로세스를 여기서 알 수 없음: {}", why.ko
+    ))
+    .diagnosed(crate::server::location::REMOTE_SERVER)
+    .with("port", port)
+    .with("host", host)
+    .with("address", &target)
+    .with("tcp_from_here", reachable)
+    .with_facts(serde_json::json!({ "port": port, "remote_host": host }))
+}
+
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let base_url = input.ctx.config.base_url.value.clone();
     let port = super::url_port(&base_url)
         .ok_or_else(|| anyhow::anyhow!("base_url {base_url} has no port"))?;
+    let config = input.ctx.config.clone();
+    if let Some(host) = tokio::task::spawn_blocking(move || config.remote_host()).await? {
+        return Ok(remote(&host, port).await);
+    }
     let (scan, listeners) = tokio::task::spawn_blocking(move || {
         let scan = scan(port)?;
         let listeners = describe(&scan.listener_pids);

@@ -14,8 +14,11 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     match aspect {
         "open_files" => Ok(open_files(input)),
         "devserver" => Ok(devserver(input).await),
-        "silk" | "debug" | "logging" | "sqlite" | "debug_toolbar" => {
-            django_aspect(input, aspect).await
+        "debug_toolbar" => django_aspect(input, aspect).await,
+        // Settings read from the project's files here, not from the server.
+        "silk" | "debug" | "logging" | "sqlite" => {
+            let outcome = django_aspect(input, aspect).await?;
+            Ok(crate::server::location::note_read_here(outcome, &input.ctx.config).await)
         }
         other => anyhow::bail!(
             "readiness: unknown aspect '{other}' (silk, debug, debug_toolbar, logging, sqlite, devserver, open_files)"
@@ -121,7 +124,43 @@ async fn devserver(input: &Input<'_>) -> Outcome {
         .iter()
         .filter_map(|l| l.get("command").and_then(Value::as_str))
         .find_map(django_server_kind);
-    match command {
+    let remote = if command.is_none() {
+        let config = input.ctx.config.clone();
+        tokio::task::spawn_blocking(move || config.remote_host())
+            .await
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    // On another host the process cannot be read: its `Server` header, asked from here, names
+    // runserver (WSGIServer), gunicorn or uvicorn when the server sends one.
+    let mut header = None;
+    let command = match (command, &remote) {
+        (None, Some(_)) => {
+            header = server_header(input).await;
+            header.as_deref().and_then(server_kind_from_header)
+        }
+        (command, _) => command,
+    };
+    if let (None, Some(host)) = (command, &remote) {
+        let why = crate::server::location::remote_reason(host);
+        let outcome = Outcome::skip(t!(
+            "could not tell which program serves: {}", why.en;
+            "어떤 프로그램이 서비스하는지 알 수 없음: {}", why.ko
+        ))
+        .diagnosed(crate::server::location::REMOTE_SERVER)
+        .with("server_at", host);
+        return match header {
+            Some(header) => outcome.with("server_header", header),
+            None => outcome,
+        };
+    }
+    let from_header = |outcome: Outcome| match &header {
+        Some(h) => outcome.with("server_header", h),
+        None => outcome,
+    };
+    from_header(match command {
         Some("runserver") => {
             // The project's own WSGI module and base_url's address, not the guide's.
             let wsgi = match super::django_facts(input).await {
@@ -147,6 +186,39 @@ async fn devserver(input: &Input<'_>) -> Outcome {
         None => Outcome::skip(
             t!("does not apply: the server process is not visible"; "해당 없음: 서버 프로세스를 볼 수 없음"),
         ),
+    })
+}
+
+/// The `Server` header of base_url's answer, asked from here.
+async fn server_header(input: &Input<'_>) -> Option<String> {
+    let response = input
+        .ctx
+        .http
+        .get(&input.ctx.config.base_url.value)
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .ok()?;
+    let value = response.headers().get(reqwest::header::SERVER)?;
+    Some(value.to_str().ok()?.to_string())
+}
+
+/// The server program a `Server` header names: Django's runserver answers
+/// `WSGIServer/0.2 CPython/3.12`.
+fn server_kind_from_header(header: &str) -> Option<&'static str> {
+    let h = header.to_ascii_lowercase();
+    if h.starts_with("wsgiserver/") {
+        Some("runserver")
+    } else if h.starts_with("gunicorn") {
+        Some("gunicorn")
+    } else if h.starts_with("uvicorn") {
+        Some("uvicorn")
+    } else if h.starts_with("daphne") {
+        Some("daphne")
+    } else if h.starts_with("hypercorn") {
+        Some("hypercorn")
+    } else {
+        None
     }
 }
 
@@ -198,7 +270,18 @@ fn open_files(input: &Input<'_>) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::gunicorn_command;
+    use super::{gunicorn_command, server_kind_from_header};
+
+    #[test]
+    fn a_server_header_names_the_program() {
+        assert_eq!(
+            server_kind_from_header("WSGIServer/0.2 CPython/3.12.3"),
+            Some("runserver")
+        );
+        assert_eq!(server_kind_from_header("gunicorn"), Some("gunicorn"));
+        assert_eq!(server_kind_from_header("uvicorn"), Some("uvicorn"));
+        assert_eq!(server_kind_from_header("nginx/1.25"), None);
+    }
 
     #[test]
     fn the_gunicorn_command_names_the_projects_module_and_port() {

@@ -51,6 +51,8 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .and_then(|r| r.facts.get("server_pid"))
         .and_then(|v| v.as_u64())
         .map(|p| p as u32);
+    let config = input.ctx.config.clone();
+    let remote = tokio::task::spawn_blocking(move || config.remote_host()).await?;
     let sample = tokio::task::spawn_blocking(move || sample(pid))
         .await?
         .map_err(anyhow::Error::msg)?;
@@ -84,6 +86,19 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
                 .map(|n| n.get())
                 .unwrap_or(1),
         );
+    if let Some(host) = &remote {
+        // This machine's figures are the load machine's; the server's are on its host.
+        let why = crate::server::location::remote_reason(host);
+        let (en, ko) = (&outcome.summary.en, &outcome.summary.ko);
+        outcome.summary = t!(
+            "this machine (the load machine): {en}; the server's own CPU and memory are not measured: {}", why.en;
+            "이 컴퓨터(부하 발생기): {ko}; 서버 자체의 CPU·메모리는 측정하지 않음: {}", why.ko
+        );
+        return Ok(outcome
+            .with("measured", "load_machine")
+            .with("server_process", "skip")
+            .with("server_at", host));
+    }
     if let (Some(pid), Some(pcpu), Some(rss)) =
         (pid, sample.process_cpu_percent, sample.process_rss_mb)
     {

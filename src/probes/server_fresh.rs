@@ -198,6 +198,14 @@ pub fn judge(server: &ServerProcess, root: &Path, files: &ProjectFiles) -> Outco
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let server = match server::running_server(&input.ctx.config).await {
         Ok(server) => server,
+        Err(server::NoServer::NotLocal { base_url }) => {
+            let why = server::location::remote_reason_for(&base_url);
+            return Ok(Outcome::skip(t!(
+                "could not test the server's start time against the code: {}", why.en;
+                "서버 시작 시각과 코드를 비교할 수 없음: {}", why.ko
+            ))
+            .diagnosed(server::location::REMOTE_SERVER));
+        }
         Err(reason) => {
             let why = reason.text();
             return Ok(Outcome::skip(

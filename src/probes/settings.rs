@@ -72,6 +72,12 @@ fn written(facts: &DjangoFacts, name: &str) -> Option<WrittenList> {
 }
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
+    let outcome = probe_here(input).await?;
+    Ok(crate::server::location::note_read_here(outcome, &input.ctx.config).await)
+}
+
+/// The check itself, from the project's files on this machine.
+async fn probe_here(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
     if ctx.config.project_dir.value.is_none() {
         // Several projects below (one alone is used by itself): name them.

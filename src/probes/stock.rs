@@ -7,6 +7,12 @@ use crate::checks::result::{Outcome, Status};
 use crate::t;
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
+    let outcome = probe_here(input).await?;
+    Ok(crate::server::location::note_read_here(outcome, &input.ctx.config).await)
+}
+
+/// The check itself, from the project's files on this machine.
+async fn probe_here(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
     let facts = match super::django_facts(input).await {
         Ok(f) => f,

@@ -113,6 +113,8 @@ fn start_worker(ns: &Netns, locustfile: &Path, master: &str, port: u16, log: &Pa
 struct Setup {
     service: SampleService,
     nss: Vec<Netns>,
+    /// Killed with their namespaces (Netns's Drop); kept here so they are reaped.
+    _forwarders: Vec<Child>,
     base_url: String,
     cfg: PathBuf,
 }
@@ -143,6 +145,7 @@ fn setup(tag: &str) -> Setup {
     let service = SampleService::start(ServiceOptions::default());
     let nss = namespaces(tag, 2);
     let port = forward(&nss[0].host_ip, service.port);
+    let mut forwarders = Vec::new();
     for ns in &nss {
         let mut cmd = ns.cmd(python().to_str().unwrap());
         cmd.args([
@@ -154,13 +157,14 @@ fn setup(tag: &str) -> Setup {
         .arg(port.to_string())
         .stdin(Stdio::null());
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        cmd.spawn().expect("forwarder in the namespace");
+        forwarders.push(cmd.spawn().expect("forwarder in the namespace"));
     }
     let base_url = service.base_url.clone();
     let cfg = config(&service, "");
     Setup {
         service,
         nss,
+        _forwarders: forwarders,
         base_url,
         cfg,
     }

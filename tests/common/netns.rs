@@ -16,7 +16,10 @@ pub struct Netns {
 }
 
 fn ip(args: &[&str]) {
-    let out = Command::new("ip").args(args).output().expect("ip (iproute2)");
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .expect("ip (iproute2)");
     assert!(
         out.status.success(),
         "ip {}: {}",
@@ -40,7 +43,11 @@ impl Netns {
     pub fn new(tag: &str, n: u8) -> Netns {
         let net = 100 + (std::process::id() % 150) as u8;
         let name = format!("dr-{tag}-{n}");
-        let veth = format!("v{}{}{n}", &tag[..tag.len().min(6)], std::process::id() % 1000);
+        let veth = format!(
+            "v{}{}{n}",
+            &tag[..tag.len().min(6)],
+            std::process::id() % 1000
+        );
         let host_ip = format!("10.{net}.{n}.1");
         let ns_ip = format!("10.{net}.{n}.2");
         // Leftovers of an interrupted run of the same test.
@@ -82,7 +89,9 @@ impl Netns {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default();
-        out.split_whitespace().filter_map(|p| p.parse().ok()).collect()
+        out.split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
     }
 }
 
@@ -94,7 +103,9 @@ impl Drop for Netns {
                 nix::sys::signal::Signal::SIGKILL,
             );
         }
-        let _ = Command::new("ip").args(["link", "del", &self.veth]).output();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.veth])
+            .output();
         let _ = Command::new("ip")
             .args(["netns", "del", &self.name])
             .output();

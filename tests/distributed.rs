@@ -277,7 +277,7 @@ fn two_workers_in_other_namespaces_join_and_their_requests_are_locusts_own() {
         .iter()
         .map(|st| st["requests"].as_u64().unwrap())
         .sum::<u64>()
-        + json["after_stages"][0].as_u64().unwrap();
+        + json["outside_stages"][0].as_u64().unwrap();
     assert!(want > 0, "{json:#}");
     assert_eq!(got, want, "{json:#}");
     assert_eq!(json["totals"]["requests"].as_u64(), Some(want));
@@ -285,17 +285,13 @@ fn two_workers_in_other_namespaces_join_and_their_requests_are_locusts_own() {
         let rows = per_worker(stage);
         assert_eq!(rows.len(), 2, "{stage:#}");
         let users: u64 = rows.iter().map(|(_, u)| u).sum();
-        assert_eq!(
-            users,
-            stage["measure"]["users"].as_u64().unwrap(),
-            "{stage:#}"
-        );
+        assert_eq!(users, stage["users"].as_u64().unwrap(), "{stage:#}");
         println!(
             "stage {} ({} users): {} requests; master CPU max {:?} %",
             stage["index"].as_u64().unwrap() + 1,
             users,
             stage["requests"],
-            stage["measure"]["locust_cpu_max"]
+            stage["locust_cpu_max"]
         );
         for (id, users) in &rows {
             println!("  worker {id}: {users} users");
@@ -354,7 +350,7 @@ fn a_worker_killed_mid_stage_is_reported_missing_with_its_load() {
     let problems = problems(stage);
     println!("{problems}");
     assert!(
-        stage["measure"]["lost_workers"]
+        stage["lost_workers"]
             .as_array()
             .is_some_and(|l| l.len() == 1),
         "{stage:#}\n{stderr}"

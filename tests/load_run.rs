@@ -39,9 +39,9 @@ fn the_report_counts_are_locusts_own() {
         .iter()
         .map(|s| s["failures"].as_u64().unwrap())
         .sum();
-    // doctor's listener counted every answer: those of the stages' seconds, and those that
-    // came after the last stage while Locust stopped. Together: Locust's own totals.
-    let after = &json["after_stages"];
+    // doctor's listener counted every answer: those of the stages' seconds, and those outside
+    // every stage (after the last, while Locust stopped). Together: Locust's own totals.
+    let after = &json["outside_stages"];
     assert_eq!(
         (
             stage_requests + after[0].as_u64().unwrap(),

@@ -132,9 +132,10 @@ pub struct RunReport {
     pub profiler_cpu: Option<ProfilerCost>,
     /// Before the first stage: the CPU (% of all cores) other processes already held.
     pub other_cpu_before: Option<f32>,
-    /// Requests (and failures) answered after the last stage ended, while Locust stopped:
-    /// in `totals`, in no stage.
-    pub after_stages: Option<(u64, u64)>,
+    /// Requests (and failures) answered outside every stage: between stages (while doctor
+    /// waited for the workers' last reports of one) and after the last, while Locust stopped.
+    /// In `totals`, in no stage.
+    pub outside_stages: Option<(u64, u64)>,
     /// How old the live numbers were when shown (ms): median and worst.
     pub live_age_ms: Option<(f64, f64)>,
     #[serde(skip)]
@@ -202,7 +203,7 @@ impl RunReport {
             profiler_cpu: None,
             other_cpu_before: None,
             live_age_ms: None,
-            after_stages: None,
+            outside_stages: None,
             live_ages_ms: Vec::new(),
             web_url: None,
             locust_pids: Vec::new(),
@@ -547,10 +548,10 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
             if ko { "전체" } else { "Totals" },
             totals.get(lang)
         );
-        if let Some((after, failed)) = report.after_stages.filter(|a| a.0 > 0) {
+        if let Some((after, failed)) = report.outside_stages.filter(|a| a.0 > 0) {
             let text = crate::t!(
-                "{after} of them ({failed} failed) were answered after the last stage ended, while Locust stopped: they count in no stage";
-                "그중 {after}건(실패 {failed}건)은 마지막 단계가 끝난 뒤 Locust가 멈추는 동안 응답됨: 어느 단계에도 세지 않음"
+                "{after} of them ({failed} failed) were answered outside every stage (between stages, or while Locust stopped): they count in no stage";
+                "그중 {after}건(실패 {failed}건)은 어느 단계에도 속하지 않는 시간에 응답됨 (단계 사이, 또는 Locust가 멈추는 동안)"
             );
             let _ = writeln!(md, "\n{}", text.get(lang));
         }

@@ -13,8 +13,10 @@ use crate::t;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc::UnboundedSender, watch};
 
-/// After a stage's last second: wait this long for its last answers to be counted.
+/// After a stage's last second: wait this long for its last answers to be counted. Workers
+/// report every 3 s, so with workers the master knows a second's count only later.
 const GRACE: Duration = Duration::from_millis(700);
+const GRACE_WITH_WORKERS: Duration = Duration::from_millis(3700);
 /// Before the first stage: how long the machine is watched without load.
 const BASELINE: Duration = Duration::from_secs(2);
 
@@ -88,7 +90,13 @@ pub(super) async fn run_stages(
     }
     let result = stages(&mut co, &mut collectors, report, locust).await;
     collectors.stop().await;
-    count_after_stages(&mut co, report, locust).await;
+    count_outside_stages(
+        &mut co,
+        report,
+        locust,
+        plan.workers.or(plan.expect_workers).is_some(),
+    )
+    .await;
     // The collectors' last words (the profiler's cost, notes) after they stopped.
     while let Ok(sample) = collectors.samples.try_recv() {
         note_run_sample(&co, report, &sample);
@@ -105,9 +113,15 @@ pub(super) async fn run_stages(
     result
 }
 
-/// Stop the users, then count what was answered after the last stage's last second (it is in
-/// Locust's totals, in no stage).
-async fn count_after_stages(co: &mut Coordinator<'_>, report: &mut RunReport, locust: &mut Locust) {
+/// Stop the users, then count what was answered outside every stage: between stages (while
+/// doctor waited for the workers' last reports of a stage) and after the last one, while
+/// Locust stopped. It is in Locust's totals, in no stage.
+async fn count_outside_stages(
+    co: &mut Coordinator<'_>,
+    report: &mut RunReport,
+    locust: &mut Locust,
+    workers: bool,
+) {
     let Some(last_end) = report
         .stages
         .last()
@@ -119,6 +133,10 @@ async fn count_after_stages(co: &mut Coordinator<'_>, report: &mut RunReport, lo
         return;
     }
     locust.api.stop_users().await;
+    if workers {
+        // Their last report (every 3 s) carries what they answered before stopping.
+        tokio::time::sleep(GRACE_WITH_WORKERS + Duration::from_secs(1)).await;
+    }
     for _ in 0..10 {
         match locust.api.live(last_end - 10).await {
             Ok(answer) => {
@@ -131,8 +149,14 @@ async fn count_after_stages(co: &mut Coordinator<'_>, report: &mut RunReport, lo
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    let after = co.seconds.total(last_end, i64::MAX);
-    report.after_stages = Some((after.requests, after.failures));
+    let all = co.seconds.total(i64::MIN, i64::MAX);
+    let (requests, failures) = report.stages.iter().fold((0, 0), |acc, s| {
+        (acc.0 + s.measure.requests, acc.1 + s.measure.failures)
+    });
+    report.outside_stages = Some((
+        all.requests.saturating_sub(requests),
+        all.failures.saturating_sub(failures),
+    ));
 }
 
 /// Samples that speak about the run rather than a stage.
@@ -260,7 +284,9 @@ async fn stages(
             }
             return Ok(());
         }
-        from = to;
+        // The next stage starts at the next whole second: with workers that is a few seconds
+        // after this one's end (their reports), and those seconds belong to no stage.
+        from = next_second().max(to);
     }
     Ok(())
 }
@@ -275,7 +301,12 @@ async fn one_stage(
     report: &mut RunReport,
 ) -> (i64, Ends) {
     let planned_end = state.spec.to;
-    let deadline = epoch_instant(planned_end as f64) + GRACE;
+    let grace = if report.plan.workers.or(report.plan.expect_workers).is_some() {
+        GRACE_WITH_WORKERS
+    } else {
+        GRACE
+    };
+    let deadline = epoch_instant(planned_end as f64) + grace;
     let mut ends = Ends::default();
     let started = Instant::now();
     loop {

@@ -72,7 +72,6 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
     }
     stage.verdict.bottleneck = bottleneck;
     stage.verdict.skews = skews;
-    super::workers::add_findings(stage);
 }
 
 /// SQLite answers concurrent writers with `database is locked` (a 500): name the line where

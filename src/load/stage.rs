@@ -29,6 +29,8 @@ struct Coordinator<'a> {
     not_listening: u32,
     lost_seen: Vec<String>,
     run_start: f64,
+    /// What the workers' rows and watcher said, for the verdicts.
+    worker_facts: super::workers::WorkerFacts,
 }
 
 impl Coordinator<'_> {
@@ -54,6 +56,7 @@ pub(super) async fn run_stages(
         not_listening: 0,
         lost_seen: Vec::new(),
         run_start: epoch(report.started_time()),
+        worker_facts: Default::default(),
     };
     super::workers::wait_for_workers(
         co.events,
@@ -84,6 +87,9 @@ pub(super) async fn run_stages(
     ));
     if let Some(port) = port.filter(|_| plan.profile_hz > 0) {
         collectors.add(collect::profile::spawn(&spawner, port, plan.profile_hz));
+    }
+    if plan.workers.or(plan.expect_workers).is_some() {
+        collectors.add(super::workers::spawn_watcher(&spawner, locust));
     }
     if let Some(task) = collect::db_waits::spawn(&spawner, &ctx.probes).await {
         collectors.add(task);
@@ -242,6 +248,7 @@ async fn stages(
         let mut stage = state.close(&co.seconds, to, ends.clone());
         stage.verdict = verdict::judge(&stage.measure, &plan.targets);
         super::bottleneck::explain(&mut stage, report.other_cpu_before, &report.checks);
+        co.worker_facts.add_findings(&mut stage);
         if let Some(profile) = stage.profile.as_mut() {
             let stem = format!("stage-{}-{}u", index + 1, users);
             let title = format!("stage {} · {users} users", index + 1);
@@ -330,7 +337,13 @@ async fn one_stage(
                     co.not_listening += 1;
                 }
             }
+            Sample::OddWorker { id, text } => {
+                // The watcher said it already; the verdicts will say it again.
+                co.worker_facts.odd.insert(id.clone(), text.clone());
+            }
             Sample::Locust { stats, .. } => {
+                co.worker_facts
+                    .note_rows(stats.workers.as_deref().unwrap_or(&[]));
                 for w in stats.workers.iter().flatten() {
                     if w.state == "missing" && !co.lost_seen.contains(&w.id) {
                         co.lost_seen.push(w.id.clone());

@@ -139,7 +139,7 @@ impl StageState {
                 self.hot = crate::profile::hot_spot(&batches, &self.spec.project_dir);
             }
             Sample::DbWaits(w) => self.waits.push((**w).clone()),
-            Sample::ProfilerCost { .. } | Sample::Note(_) => {}
+            Sample::ProfilerCost { .. } | Sample::Note(_) | Sample::OddWorker { .. } => {}
         }
     }
 

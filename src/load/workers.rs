@@ -11,6 +11,7 @@
 //! differs shows as endpoints (or User classes) the others and the master's locustfile do
 //! not have.
 
+use super::collect::{Sample, Spawner};
 use super::locust::{self, Locust};
 use super::report::{Outcome, StageReport};
 use super::stage::aborted;
@@ -22,9 +23,10 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc::UnboundedSender, watch};
+use tokio::task::JoinHandle;
 
 /// A worker above this CPU (% of a core) measures Locust's limit, not the server's.
 pub const SATURATED_CPU: f64 = 90.0;
@@ -247,37 +249,6 @@ pub fn odd_locustfiles(answer: &WatcherAnswer, master_source: &str) -> Vec<(Stri
     out
 }
 
-/// What the watcher learnt about workers while the stages ran, for the verdicts (keyed by
-/// worker id: ids are `hostname_uuidhex`, unique across runs).
-#[derive(Default)]
-struct Noted {
-    /// The last user count of a worker while it was not missing.
-    last_users: BTreeMap<String, u64>,
-    /// The highest CPU since the last stage closed.
-    cpu_max: BTreeMap<String, f64>,
-    /// Sentences about a worker that hold for every stage it is in.
-    odd: BTreeMap<String, Text>,
-}
-
-static NOTED: Mutex<Option<Noted>> = Mutex::new(None);
-
-fn with_noted<R>(f: impl FnOnce(&mut Noted) -> R) -> R {
-    let mut guard = NOTED.lock().unwrap_or_else(|e| e.into_inner());
-    f(guard.get_or_insert_with(Noted::default))
-}
-
-fn note_rows(rows: &[WorkerRow]) {
-    with_noted(|n| {
-        for w in rows {
-            if w.state != "missing" {
-                n.last_users.insert(w.id.clone(), w.user_count);
-            }
-            let max = n.cpu_max.entry(w.id.clone()).or_insert(0.0);
-            *max = max.max(w.cpu_usage);
-        }
-    });
-}
-
 /// The facts about a stage's workers besides its report.
 #[derive(Clone, Debug, Default)]
 pub struct WorkerFacts {
@@ -336,20 +307,31 @@ pub fn findings_from(stage: &StageReport, facts: &WorkerFacts) -> (Vec<Text>, Ve
     (problems, skews)
 }
 
-/// Add the workers' findings to a closed stage's verdict (the CPU maxima noted since the
-/// previous stage are used up).
-pub fn add_findings(stage: &mut StageReport) {
-    if stage.workers.as_ref().is_none_or(|w| w.is_empty()) {
-        return;
+impl WorkerFacts {
+    /// Take Locust's worker rows (every 2 s): last users of each worker still there, the
+    /// highest CPU since the stage began.
+    pub fn note_rows(&mut self, rows: &[WorkerRow]) {
+        for w in rows {
+            if w.state != "missing" {
+                self.last_users.insert(w.id.clone(), w.user_count);
+            }
+            let max = self.cpu_max.entry(w.id.clone()).or_insert(0.0);
+            *max = max.max(w.cpu_usage);
+        }
     }
-    let facts = with_noted(|n| WorkerFacts {
-        last_users: n.last_users.clone(),
-        cpu_max: std::mem::take(&mut n.cpu_max),
-        odd: n.odd.clone(),
-    });
-    let (problems, skews) = findings_from(stage, &facts);
-    stage.verdict.problems.extend(problems);
-    stage.verdict.skews.extend(skews);
+
+    /// Add the workers' findings to a closed stage's verdict; the CPU maxima start again for
+    /// the next stage. A worker with another locustfile fails the stage: its numbers are not
+    /// the project's.
+    pub fn add_findings(&mut self, stage: &mut StageReport) {
+        if stage.workers.as_ref().is_some_and(|w| !w.is_empty()) {
+            let (problems, skews) = findings_from(stage, self);
+            stage.verdict.passed &= problems.is_empty();
+            stage.verdict.problems.extend(problems);
+            stage.verdict.skews.extend(skews);
+        }
+        self.cpu_max.clear();
+    }
 }
 
 /// `<python> -m locust --version` → the master's version.
@@ -461,8 +443,6 @@ pub(super) async fn wait_for_workers(
         let count = stats.and_then(|s| s.worker_count).unwrap_or(0);
         if count >= expected as u64 {
             say(t!("{count} worker(s) connected"; "워커 {count}개 연결됨"));
-            note_rows(&rows);
-            watch_workers(events.clone(), locust, versions_said);
             return Ok(());
         }
         if locust.exited().is_some() {
@@ -491,56 +471,55 @@ pub(super) async fn wait_for_workers(
     }
 }
 
-/// While the stages run: note each worker's users and CPU for the verdicts, and say once per
-/// worker when it runs another Locust version, another locustfile, or at its CPU limit. Ends
-/// when no one listens to the events any more or Locust stops answering.
-fn watch_workers(events: UnboundedSender<RunEvent>, locust: &Locust, versions_said: usize) {
+/// The workers' collector, while the stages run: says once per worker when it runs another
+/// Locust version, another locustfile, or at its CPU limit, and sends what a verdict needs
+/// (`Sample::OddWorker`). The rows themselves come with Locust's tables.
+pub fn spawn_watcher(spawner: &Spawner, locust: &Locust) -> JoinHandle<()> {
     let api = locust.api.clone();
     let log = locust.log.clone();
     let source = std::fs::read_to_string(&locust.locustfile).unwrap_or_default();
-    tokio::spawn(async move {
-        let mut versions_said = versions_said;
-        let mut odd_said = BTreeSet::new();
-        let mut hot_said = BTreeSet::new();
-        let mut failures = 0;
-        loop {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            if events.is_closed() || failures >= 5 {
-                return;
-            }
-            let say = |text: Text| events.send(RunEvent::Message(text)).is_ok();
-            match api.stats().await {
-                Ok(stats) => {
-                    failures = 0;
-                    let rows = stats.workers.unwrap_or_default();
-                    note_rows(&rows);
-                    for w in rows.iter().filter(|w| w.cpu_usage > SATURATED_CPU) {
-                        if hot_said.insert(w.id.clone()) {
-                            let (id, cpu) = (short_id(&w.id), w.cpu_usage);
-                            say(
-                                t!("worker {id} at {cpu:.0} % CPU: the numbers are Locust's limit, not the server's; add workers (`--workers N` or more hosts)";
-                                   "워커 {id} CPU {cpu:.0} %: 서버가 아니라 Locust의 한계 — 워커를 늘리세요 (`--workers N` 또는 호스트 추가)"),
-                            );
-                        }
+    let said = Arc::new(Mutex::new(Said::default()));
+    spawner.every(Duration::from_secs(3), move |tx| {
+        let (api, log, source, said) = (api.clone(), log.clone(), source.clone(), said.clone());
+        async move {
+            let mut texts = Vec::new();
+            let mut odd = Vec::new();
+            if let Ok(stats) = api.stats().await {
+                for w in stats.workers.unwrap_or_default() {
+                    if w.cpu_usage > SATURATED_CPU && said.lock().unwrap().hot.insert(w.id.clone()) {
+                        let (id, cpu) = (short_id(&w.id), w.cpu_usage);
+                        texts.push(t!("worker {id} at {cpu:.0} % CPU: the numbers are Locust's limit, not the server's; add workers (`--workers N` or more hosts)";
+                                      "워커 {id} CPU {cpu:.0} %: 서버가 아니라 Locust의 한계 — 워커를 늘리세요 (`--workers N` 또는 호스트 추가)"));
                     }
                 }
-                Err(_) => failures += 1,
             }
             if let Ok(answer) = api.workers().await {
                 for (id, text) in odd_locustfiles(&answer, &source) {
-                    if odd_said.insert(id.clone()) {
-                        say(text.clone());
-                        with_noted(|n| n.odd.insert(id, text));
+                    if said.lock().unwrap().odd.insert(id.clone()) {
+                        texts.push(text.clone());
+                        odd.push((id, text));
                     }
                 }
             }
             let mismatches = version_mismatches(&std::fs::read_to_string(&log).unwrap_or_default());
-            for m in mismatches.iter().skip(versions_said) {
-                say(version_words(m));
+            {
+                let mut said = said.lock().unwrap();
+                texts.extend(mismatches.iter().skip(said.versions).map(version_words));
+                said.versions = said.versions.max(mismatches.len());
             }
-            versions_said = mismatches.len().max(versions_said);
+            let notes = texts.into_iter().map(Sample::Note);
+            let facts = odd.into_iter().map(|(id, text)| Sample::OddWorker { id, text });
+            notes.chain(facts).all(|sample| tx.send(sample).is_ok())
         }
-    });
+    })
+}
+
+/// What the watcher has said already (once per worker, once per version line).
+#[derive(Default)]
+struct Said {
+    hot: BTreeSet<String>,
+    odd: BTreeSet<String>,
+    versions: usize,
 }
 
 #[cfg(test)]

@@ -40,6 +40,11 @@ pub enum Sample {
     },
     /// Something the user should read once (why a collector could not run).
     Note(Text),
+    /// A worker whose locustfile differs from the project's (what its verdicts will say).
+    OddWorker {
+        id: String,
+        text: Text,
+    },
 }
 
 /// The running collectors and the channel they send on.

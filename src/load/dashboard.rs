@@ -67,7 +67,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
     let [gauges, charts, bottom] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(6),
-        Constraint::Length(if state.last_words.is_empty() { 5 } else { 8 }),
+        Constraint::Length(if state.last_words.is_empty() { 6 } else { 9 }),
     ])
     .areas(inner);
 
@@ -261,6 +261,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &LiveState, lang: Lang) {
                 .map(|v| format!(" · {v}"))
                 .unwrap_or_default()
         )));
+    }
+    // The run's latest message: the command for load hosts while workers are awaited, why
+    // the server is not profiled, a worker at its limit…
+    if let Some(message) = state.messages.last() {
+        lines.insert(
+            0,
+            Line::from(Span::styled(
+                message.get(lang).to_string(),
+                Style::default().fg(Color::Yellow),
+            )),
+        );
     }
     let error = tick
         .top_errors
@@ -466,6 +477,10 @@ mod tests {
             ..Default::default()
         })));
         s.verdicts.push((100, true));
+        s.apply(&RunEvent::Message(crate::t!(
+            "the server's processes on port 8000 were not found on this machine";
+            "8000번 포트의 서버 프로세스를 이 머신에서 찾지 못함"
+        )));
         s
     }
 

@@ -293,8 +293,16 @@ fn two_workers_in_other_namespaces_join_and_their_requests_are_locusts_own() {
             stage["requests"],
             stage["locust_cpu_max"]
         );
+        // Each worker's requests, as the master added up their reports: every worker sent
+        // load, and together they account for the stage (reports straddle the stage's edges
+        // by up to one 3-s report, so the sum is close, not exact).
+        let by_worker = stage["worker_requests"]
+            .as_object()
+            .expect("worker_requests");
         for (id, users) in &rows {
-            println!("  worker {id}: {users} users");
+            let requests = by_worker.get(id).and_then(|n| n.as_u64()).unwrap_or(0);
+            println!("  worker {id}: {users} users, {requests} requests");
+            assert!(requests > 0, "worker {id} sent no request: {stage:#}");
         }
     }
     // Requests per worker: what the master's watcher kept from the workers' own reports.

@@ -236,6 +236,7 @@ fn stage(index: usize, points: &[SecondPoint], targets: &Targets) -> StageReport
         server_rss_max_mb: Some([182, 240, 311][index]),
         doctor_cpu_avg: Some(1.0),
         load_cpu_avg: Some(40.0),
+        worker_requests: Default::default(),
         other_cpu_avg: None,
         doctor_rss_max_mb: Some(20),
         tcp_states_end: [("ESTABLISHED".to_string(), 40 + index * 200)].into(),

@@ -21,6 +21,8 @@ _in_flight = 0
 _last_answer = 0.0
 # The master's view of each worker's in-flight count and last answer.
 _workers = {}
+# Requests each worker reported so far (the master's sum of Locust's reports).
+_worker_requests = {}
 
 
 def _bucket(ms):
@@ -119,6 +121,9 @@ def _on_worker_report(client_id, data, **_kw):
             if seconds and hist:
                 _add(_seconds, seconds[-1], key, 0, 0, float(entry.get("total_response_time") or 0), hist)
             last_answer = max(last_answer, float(entry.get("last_request_timestamp") or 0))
+            _worker_requests[client_id] = _worker_requests.get(client_id, 0) + int(
+                entry.get("num_requests") or 0
+            )
         live = data.get("doctor_live") or {}
         _workers[client_id] = (live.get("in_flight"), max(last_answer, live.get("last_answer") or 0))
 
@@ -152,6 +157,7 @@ def _snapshot(after):
         "seconds": seconds,
         "in_flight": in_flight,
         "last_answer": last_answer or None,
+        "worker_requests": dict(_worker_requests),
     }
 
 

@@ -29,6 +29,9 @@ pub struct LiveAnswer {
     pub last_answer: Option<f64>,
     #[serde(default)]
     pub users: u64,
+    /// Requests each worker reported so far (distributed runs), by Locust's worker id.
+    #[serde(default)]
+    pub worker_requests: BTreeMap<String, u64>,
     #[serde(default)]
     pub state: String,
 }

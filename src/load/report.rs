@@ -78,6 +78,8 @@ pub struct StageReport {
     /// doctor's own process during the stage (% of one core, the profiler's threads
     /// included; see `RunReport::profiler_cpu`) and its largest resident memory.
     pub doctor_cpu_avg: Option<f32>,
+    /// Requests each Locust worker reported during the stage (distributed runs).
+    pub worker_requests: BTreeMap<String, u64>,
     /// This machine's CPU (% of all cores) on average: the load machine's when the server
     /// runs elsewhere (then `cpu_avg` is not set).
     pub load_cpu_avg: Option<f32>,

@@ -200,6 +200,7 @@ async fn stages(
     let baseline_until = Instant::now() + BASELINE;
     let mut idle_cpu = Vec::new();
     let mut last_resources = super::monitor::Resources::default();
+    let mut worker_requests = std::collections::BTreeMap::new();
     while Instant::now() < baseline_until {
         tokio::select! {
             Some(sample) = collectors.samples.recv() => {
@@ -244,6 +245,8 @@ async fn stages(
             at_s: from as f64 - co.run_start,
         });
         let mut state = StageState::new(spec, &before, &exceptions_before, last_resources.clone());
+        state.worker_requests_before = worker_requests.clone();
+        state.worker_requests = worker_requests.clone();
         let (to, ends) = one_stage(co, collectors, &mut state, locust, report).await;
         let mut stage = state.close(&co.seconds, to, ends.clone());
         stage.verdict = verdict::judge(&stage.measure, &plan.targets);
@@ -276,6 +279,7 @@ async fn stages(
         report.stages.push(stage);
         before = state.stats.clone();
         last_resources = state.last_resources();
+        worker_requests = state.worker_requests.clone();
         exceptions_before = state.exceptions_now().to_vec();
         if ends.interrupted {
             return Err(aborted(

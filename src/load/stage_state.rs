@@ -12,7 +12,7 @@ use super::verdict::{self, EndpointPhase, StageMeasure};
 use crate::db_waits::WaitSample;
 use crate::probes::database::Vendor;
 use crate::profile::{Batch, FuncStat, ProfileAccumulator};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 
 /// After the last user of a stage started: still the spawning phase for this long (logins of
@@ -72,6 +72,9 @@ pub struct StageState {
     waits: Vec<WaitSample>,
     /// Ages (ms) of the counts when they were shown.
     pub ages_ms: Vec<f64>,
+    /// Requests each worker had reported when the stage began, and the latest figures.
+    pub worker_requests_before: BTreeMap<String, u64>,
+    pub worker_requests: BTreeMap<String, u64>,
 }
 
 impl StageState {
@@ -99,6 +102,8 @@ impl StageState {
             hot: None,
             waits: Vec::new(),
             ages_ms: Vec::new(),
+            worker_requests_before: BTreeMap::new(),
+            worker_requests: BTreeMap::new(),
         }
     }
 
@@ -107,6 +112,7 @@ impl StageState {
         match sample {
             Sample::Counters { answer, .. } => {
                 seconds.merge(answer);
+                self.worker_requests = answer.worker_requests.clone();
                 self.flow = Flow {
                     in_flight: answer.in_flight,
                     last_answer: answer.last_answer,
@@ -319,6 +325,16 @@ impl StageState {
             server_rss_max_mb: r.iter().filter_map(|r| r.server_rss_mb).max(),
             doctor_cpu_avg: avg(r.iter().filter_map(|r| r.doctor_cpu_percent).collect()),
             load_cpu_avg: avg(r.iter().map(|r| r.cpu_percent).collect()),
+            // Reported by the time the stage closed (workers report every 3 s): close to the
+            // stage's own seconds, not exact at its edges.
+            worker_requests: self
+                .worker_requests
+                .iter()
+                .map(|(id, n)| {
+                    let before = self.worker_requests_before.get(id).copied().unwrap_or(0);
+                    (id.clone(), n.saturating_sub(before))
+                })
+                .collect(),
             doctor_rss_max_mb: r.iter().filter_map(|r| r.doctor_rss_mb).max(),
             other_cpu_avg: avg(r.iter().filter_map(|r| r.other_cpu_percent).collect()),
             tcp_states_end: self.last_resources().tcp_states,

@@ -1521,6 +1521,7 @@ mod tests {
             server_rss_max_mb: None,
             doctor_cpu_avg: None,
             load_cpu_avg: None,
+            worker_requests: Default::default(),
             other_cpu_avg: None,
             doctor_rss_max_mb: None,
             tcp_states_end: Default::default(),

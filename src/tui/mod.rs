@@ -252,6 +252,8 @@ impl Worker {
             spawn_rate: Some(settings.spawn_rate),
             stage_time: Some(settings.stage_secs.to_string()),
             force: settings.force,
+            expect_workers: Some(settings.expect_workers).filter(|n| *n > 0),
+            master_bind: Some(settings.master_bind.clone()),
             ..Default::default()
         };
         let mut config = self.config.clone();

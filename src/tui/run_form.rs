@@ -13,6 +13,10 @@ pub struct RunSettings {
     pub targets: Targets,
     /// Start although a blocking check fails (`--force`).
     pub force: bool,
+    /// Workers from load hosts to wait for (`--expect-workers`; 0: none).
+    pub expect_workers: u32,
+    /// The master's address for them (`--master-bind`).
+    pub master_bind: String,
 }
 
 impl Default for RunSettings {
@@ -24,6 +28,8 @@ impl Default for RunSettings {
             spawn_rate: DEFAULT_SPAWN_RATE,
             targets: Targets::default(),
             force: false,
+            expect_workers: 0,
+            master_bind: "127.0.0.1".into(),
         }
     }
 }
@@ -42,7 +48,7 @@ impl RunSettings {
                 cpu_percent: run.cpu_percent.value,
                 memory_percent: run.memory_percent.value,
             },
-            force: false,
+            ..RunSettings::default()
         }
     }
 
@@ -66,9 +72,11 @@ pub enum Field {
     RequestsPerMin,
     Cpu,
     Memory,
+    Workers,
+    MasterBind,
 }
 
-pub const FIELDS: [Field; 8] = [
+pub const FIELDS: [Field; 10] = [
     Field::Stages,
     Field::StageTime,
     Field::SpawnRate,
@@ -77,6 +85,8 @@ pub const FIELDS: [Field; 8] = [
     Field::RequestsPerMin,
     Field::Cpu,
     Field::Memory,
+    Field::Workers,
+    Field::MasterBind,
 ];
 
 impl Field {
@@ -90,6 +100,8 @@ impl Field {
             Field::RequestsPerMin => Word::PlanRpm,
             Field::Cpu => Word::PlanCpu,
             Field::Memory => Word::PlanMemory,
+            Field::Workers => Word::PlanWorkers,
+            Field::MasterBind => Word::PlanMasterBind,
         }
     }
 }
@@ -128,6 +140,8 @@ impl RunForm {
             number(t.requests_per_min),
             number(t.cpu_percent),
             number(t.memory_percent),
+            settings.expect_workers.to_string(),
+            settings.master_bind.clone(),
         ];
         RunForm {
             values,
@@ -183,6 +197,8 @@ impl RunForm {
                 memory_percent: values[7],
             },
             force: self.force,
+            expect_workers: values[8] as u32,
+            master_bind: self.values[9].trim().to_string(),
         })
     }
 }
@@ -209,6 +225,13 @@ fn check(field: Field, text: &str) -> Result<f64, Word> {
         // The CPU and memory targets may be above 100 on purpose (never judged).
         Field::Cpu | Field::Memory => positive(text),
         Field::ErrorPercent => percent(text),
+        Field::Workers => match text.trim().parse::<u32>() {
+            Ok(n) => Ok(f64::from(n)),
+            Err(_) => Err(Word::ErrWholeNumber),
+        },
+        Field::MasterBind => crate::load::plan::parse_master_bind(text.trim())
+            .map(|_| 0.0)
+            .map_err(|_| Word::ErrAddress),
     }
 }
 
@@ -233,7 +256,11 @@ mod tests {
         form.values[0] = "100, 0".into();
         form.values[1] = "soon".into();
         form.values[4] = "150".into();
+        form.values[8] = "two".into();
+        form.values[9] = "myhost".into();
         let errors = form.errors();
+        assert_eq!(errors[8], Some(Word::ErrWholeNumber));
+        assert_eq!(errors[9], Some(Word::ErrAddress));
         assert_eq!(errors[0], Some(Word::ErrStages));
         assert_eq!(errors[1], Some(Word::ErrDuration));
         assert_eq!(errors[4], Some(Word::ErrPercent));

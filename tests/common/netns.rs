@@ -41,7 +41,9 @@ impl Netns {
     /// `tag`: a short unique name for this test (≤ 8 characters); `n`: 1..=250, distinct per
     /// namespace of one test. The /24 is picked from the pid so parallel tests never clash.
     pub fn new(tag: &str, n: u8) -> Netns {
-        let net = 100 + (std::process::id() % 150) as u8;
+        // Tests of one binary share a pid and may run side by side: the tag picks the /16 too.
+        let tag_sum: u32 = tag.bytes().map(u32::from).sum();
+        let net = 100 + ((std::process::id() + tag_sum * 7) % 150) as u8;
         let name = format!("dr-{tag}-{n}");
         let veth = format!(
             "v{}{}{n}",

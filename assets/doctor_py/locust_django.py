@@ -132,6 +132,9 @@ def prepare(project_dir):
     try:
         _sandbox(settings)
         django.setup()
+        from doctor_py.startup import patient_sqlite
+
+        patient_sqlite()
         from django.db import connections
         aliases = [a for a in databases if not _sqlite_missing(databases[a])]
         for alias in aliases:

@@ -5,6 +5,19 @@ import os
 from doctor_py import diagnose, settings_source
 
 
+def patient_sqlite(seconds=30):
+    """doctor's two helpers each hold a rolled-back write transaction on the project's
+    database while they try requests; on SQLite one waits for the other's lock instead of
+    failing with `database is locked` after the default 5 s. Only doctor's own connections."""
+    from django.db import connections
+
+    for alias in connections:
+        settings_dict = connections[alias].settings_dict
+        if settings_dict.get("ENGINE", "").endswith("sqlite3"):
+            options = settings_dict.setdefault("OPTIONS", {})
+            options.setdefault("timeout", seconds)
+
+
 def settings_module():
     """(module, source): from the environment, else from manage.py, else (None, None)."""
     module = os.environ.get("DJANGO_SETTINGS_MODULE")
@@ -35,6 +48,7 @@ def setup(result):
         import django
 
         django.setup()
+        patient_sqlite()
         return True
     except BaseException as exc:  # SystemExit from a settings file included
         result["setup_error"] = diagnose.failure(exc, "setup")

@@ -362,7 +362,10 @@ fn a_server_on_another_host_is_checked_from_here() {
     );
     eprintln!("doctor run exit {code}, connected to: {peers:?}");
     let first = report["stages"][0].to_string();
-    eprintln!("first stage: {}", &first[..first.len().min(2500)]);
+    eprintln!(
+        "first stage: {}",
+        first.chars().take(2500).collect::<String>()
+    );
     only_namespace("doctor run --allow-remote", &peers, &ns_ip);
 
     server.stop();

@@ -6,7 +6,8 @@ It defines no users. It counts every request Locust records, per second and endp
 failures, response-time histogram), counts requests in flight, and serves the counts uncached
 at /doctor/live on Locust's web UI (which caches /stats/requests for 2 s). In distributed mode
 the master adds up its workers' counts from Locust's own reports (every 3 s), so a worker on
-another host needs only the project's locustfile.
+another host needs only the project's locustfile; what each worker reported (endpoints, User
+classes) is served at /doctor/workers.
 """
 
 import threading
@@ -21,8 +22,9 @@ _in_flight = 0
 _last_answer = 0.0
 # The master's view of each worker's in-flight count and last answer.
 _workers = {}
-# Requests each worker reported so far (the master's sum of Locust's reports).
-_worker_requests = {}
+# What each worker reported so far (master only): requests per "METHOD name", its User
+# classes and users — to tell a worker running another locustfile.
+_worker_seen = {}
 
 
 def _bucket(ms):
@@ -121,9 +123,15 @@ def _on_worker_report(client_id, data, **_kw):
             if seconds and hist:
                 _add(_seconds, seconds[-1], key, 0, 0, float(entry.get("total_response_time") or 0), hist)
             last_answer = max(last_answer, float(entry.get("last_request_timestamp") or 0))
-            _worker_requests[client_id] = _worker_requests.get(client_id, 0) + int(
+            seen = _worker_seen.setdefault(client_id, {"endpoints": {}, "user_classes": [], "users": 0})
+            endpoint = key[0] + " " + key[1]
+            seen["endpoints"][endpoint] = seen["endpoints"].get(endpoint, 0) + int(
                 entry.get("num_requests") or 0
             )
+        seen = _worker_seen.setdefault(client_id, {"endpoints": {}, "user_classes": [], "users": 0})
+        if data.get("user_classes_count"):
+            seen["user_classes"] = sorted(data["user_classes_count"])
+        seen["users"] = int(data.get("user_count") or 0)
         live = data.get("doctor_live") or {}
         _workers[client_id] = (live.get("in_flight"), max(last_answer, live.get("last_answer") or 0))
 
@@ -157,7 +165,9 @@ def _snapshot(after):
         "seconds": seconds,
         "in_flight": in_flight,
         "last_answer": last_answer or None,
-        "worker_requests": dict(_worker_requests),
+        "worker_requests": {
+            worker: sum(seen["endpoints"].values()) for worker, seen in _worker_seen.items()
+        },
     }
 
 
@@ -177,3 +187,12 @@ def _on_init(environment, **_kw):
         answer["users"] = getattr(runner, "user_count", 0) if runner else 0
         answer["state"] = str(getattr(runner, "state", "")) if runner else ""
         return jsonify(answer)
+
+    @web_ui.app.route("/doctor/workers")
+    def doctor_workers():
+        from flask import jsonify
+
+        with _lock:
+            workers = {k: dict(v, endpoints=dict(v["endpoints"])) for k, v in _worker_seen.items()}
+        classes = sorted(c.__name__ for c in (environment.user_classes or []))
+        return jsonify({"master_user_classes": classes, "workers": workers})

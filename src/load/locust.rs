@@ -32,17 +32,6 @@ fn locustfiles(opts: &LaunchOptions<'_>) -> std::ffi::OsString {
     value
 }
 
-/// The master's `-f`: the worker watcher too (see `workers::WATCHER`), which listens to
-/// Locust's worker reports and so has nothing to do in a worker.
-fn master_locustfiles(opts: &LaunchOptions<'_>, watcher: Option<&Path>) -> std::ffi::OsString {
-    let mut value = locustfiles(opts);
-    if let Some(watcher) = watcher {
-        value.push(",");
-        value.push(watcher.as_os_str());
-    }
-    value
-}
-
 pub struct Locust {
     master: Group,
     workers: Vec<Group>,
@@ -104,14 +93,6 @@ impl Locust {
         let json_file = opts.out_dir.join("locust.json");
         let csv_prefix = opts.out_dir.join("locust");
         let distributed = opts.local_workers.is_some() || opts.expect_workers.is_some();
-        let watcher = if distributed {
-            Some(
-                super::workers::write_watcher(opts.out_dir)
-                    .map_err(|e| format!("cannot write into {}: {e}", opts.out_dir.display()))?,
-            )
-        } else {
-            None
-        };
         let mut last_error = String::new();
         for _attempt in 0..3 {
             let web_port = free_port().map_err(|e| e.to_string())?;
@@ -122,7 +103,7 @@ impl Locust {
             };
             let mut cmd = base_command(opts.python, opts.cwd)?;
             cmd.arg("-f")
-                .arg(master_locustfiles(&opts, watcher.as_deref()))
+                .arg(locustfiles(&opts))
                 .args(["--host", opts.host])
                 .args([
                     "--web-host",
@@ -326,8 +307,7 @@ impl Api {
             .await;
     }
 
-    /// doctor's listener: every second after `after` (epoch second), uncached.
-    /// doctor's worker watcher (master only): what each worker reported.
+    /// doctor's listener (master only): what each worker reported.
     pub async fn workers(&self) -> Result<super::workers::WatcherAnswer, String> {
         let response = self
             .http

@@ -89,7 +89,8 @@ pub(super) async fn run_stages(
         collectors.add(collect::profile::spawn(&spawner, port, plan.profile_hz));
     }
     if plan.workers.or(plan.expect_workers).is_some() {
-        collectors.add(super::workers::spawn_watcher(&spawner, locust));
+        let known = super::workers::known_endpoints(&ctx.probes.locust_run().await);
+        collectors.add(super::workers::spawn_watcher(&spawner, locust, known));
     }
     if let Some(task) = collect::db_waits::spawn(&spawner, &ctx.probes).await {
         collectors.add(task);

@@ -5,11 +5,11 @@
 //!
 //! What the master knows about its workers: `/stats/requests`' worker rows (id
 //! `hostname_hex`, state, users, CPU), its log (Locust warns of a worker with another
-//! major.minor version), and Locust's `worker_report` event, which doctor's watcher
-//! ([`WATCHER`], loaded by the master only) keeps per worker: the endpoints it requested and
-//! its User classes. Locust exchanges no hash of the locustfile; a worker whose locustfile
-//! differs shows as endpoints (or User classes) the others and the master's locustfile do
-//! not have.
+//! major.minor version), and Locust's `worker_report` event, which doctor's listener keeps
+//! per worker (`/doctor/workers`): the endpoints it requested and its User classes. Locust
+//! exchanges no hash of the locustfile; a worker whose locustfile differs shows as User
+//! classes the master does not have, or endpoints neither the other workers nor the project's
+//! locustfile (executed by doctor before the load) request.
 
 use super::collect::{Sample, Spawner};
 use super::locust::{self, Locust};
@@ -22,7 +22,7 @@ use crate::t;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc::UnboundedSender, watch};
@@ -32,55 +32,6 @@ use tokio::task::JoinHandle;
 pub const SATURATED_CPU: f64 = 90.0;
 /// How long remote workers get to join (local ones: 60 s).
 const REMOTE_WAIT: Duration = Duration::from_secs(120);
-
-/// doctor's worker watcher, loaded by the master beside the locustfile and the listener. It
-/// defines no users and serves what each worker reported at `/doctor/workers`.
-pub const WATCHER: &str = r#""""doctor's worker watcher (Locust master only): what each worker reported."""
-
-import threading
-
-from locust import events
-
-_lock = threading.Lock()
-_workers = {}
-
-
-@events.worker_report.add_listener
-def _on_worker_report(client_id, data, **_kw):
-    with _lock:
-        w = _workers.setdefault(client_id, {"endpoints": {}, "user_classes": [], "users": 0})
-        for entry in data.get("stats") or []:
-            key = (entry.get("method") or "") + " " + (entry.get("name") or "")
-            w["endpoints"][key] = w["endpoints"].get(key, 0) + int(entry.get("num_requests") or 0)
-        classes = data.get("user_classes_count") or {}
-        if classes:
-            w["user_classes"] = sorted(classes)
-        w["users"] = int(data.get("user_count") or 0)
-
-
-@events.init.add_listener
-def _on_init(environment, **_kw):
-    web_ui = getattr(environment, "web_ui", None)
-    if web_ui is None:
-        return
-
-    @web_ui.app.route("/doctor/workers")
-    def doctor_workers():
-        from flask import jsonify
-
-        with _lock:
-            workers = {k: dict(v, endpoints=dict(v["endpoints"])) for k, v in _workers.items()}
-        classes = sorted(c.__name__ for c in (environment.user_classes or []))
-        return jsonify({"master_user_classes": classes, "workers": workers})
-"#;
-pub const WATCHER_FILE: &str = "doctor_workers.py";
-
-/// Write the watcher into `dir` (the run folder).
-pub fn write_watcher(dir: &Path) -> std::io::Result<PathBuf> {
-    let path = dir.join(WATCHER_FILE);
-    std::fs::write(&path, WATCHER)?;
-    Ok(path)
-}
 
 /// `GET /doctor/workers`.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -204,11 +155,11 @@ pub fn never_joined(bind: IpAddr, port: u16, secs: u64, joined: usize, expected:
 
 /// Workers whose locustfile differs from the others' and the master's: a worker that
 /// reports User classes the master does not have, or endpoints no other worker reports and
-/// the master's locustfile does not name (with three workers or more, endpoints no other
-/// worker reports are enough). Locust exchanges no hash: this catches a changed task that
+/// the project's locustfile did not request when doctor executed it (`known`: "METHOD name";
+/// with three workers or more, endpoints no other worker reports are enough). Locust exchanges no hash: this catches a changed task that
 /// requests another endpoint name, and another User class; it does not catch a change that
 /// keeps every endpoint name (e.g. another payload or wait time).
-pub fn odd_locustfiles(answer: &WatcherAnswer, master_source: &str) -> Vec<(String, Text)> {
+pub fn odd_locustfiles(answer: &WatcherAnswer, known: &BTreeSet<String>) -> Vec<(String, Text)> {
     let mut out = Vec::new();
     let master_classes: BTreeSet<&String> = answer.master_user_classes.iter().collect();
     for (id, w) in &answer.workers {
@@ -231,10 +182,7 @@ pub fn odd_locustfiles(answer: &WatcherAnswer, master_source: &str) -> Vec<(Stri
                         other != id && o.endpoints.get(*k).is_some_and(|n| *n > 0)
                     })
                 })
-                .filter(|k| {
-                    let name = k.split_once(' ').map(|(_, n)| n).unwrap_or(k);
-                    answer.workers.len() >= 3 || !master_source.contains(name)
-                })
+                .filter(|k| answer.workers.len() >= 3 || !known.contains(*k))
                 .collect();
         if !extra.is_empty() && answer.workers.len() >= 2 {
             let list = extra
@@ -474,10 +422,15 @@ pub(super) async fn wait_for_workers(
 /// The workers' collector, while the stages run: says once per worker when it runs another
 /// Locust version, another locustfile, or at its CPU limit, and sends what a verdict needs
 /// (`Sample::OddWorker`). The rows themselves come with Locust's tables.
-pub fn spawn_watcher(spawner: &Spawner, locust: &Locust) -> JoinHandle<()> {
+/// `known`: the endpoints the project's locustfile requests (see [`known_endpoints`]).
+pub fn spawn_watcher(
+    spawner: &Spawner,
+    locust: &Locust,
+    known: BTreeSet<String>,
+) -> JoinHandle<()> {
     let api = locust.api.clone();
     let log = locust.log.clone();
-    let source = std::fs::read_to_string(&locust.locustfile).unwrap_or_default();
+    let source = Arc::new(known);
     let said = Arc::new(Mutex::new(Said::default()));
     spawner.every(Duration::from_secs(3), move |tx| {
         let (api, log, source, said) = (api.clone(), log.clone(), source.clone(), said.clone());
@@ -512,6 +465,21 @@ pub fn spawn_watcher(spawner: &Spawner, locust: &Locust) -> JoinHandle<()> {
             notes.chain(facts).all(|sample| tx.send(sample).is_ok())
         }
     })
+}
+
+/// "METHOD name" of every request the project's locustfile made when doctor executed it
+/// before the load (Locust names a request by its `name=` or else its path); empty when it
+/// could not be executed.
+pub fn known_endpoints(run: &crate::locustfile::executed::Answer) -> BTreeSet<String> {
+    let Ok(execution) = run else {
+        return BTreeSet::new();
+    };
+    execution
+        .users
+        .iter()
+        .flat_map(|u| &u.requests)
+        .map(|r| format!("{} {}", r.method, r.name.as_deref().unwrap_or(&r.path)))
+        .collect()
 }
 
 /// What the watcher has said already (once per worker, once per version line).
@@ -603,7 +571,7 @@ mod tests {
 
     #[test]
     fn a_worker_with_another_locustfile_is_named() {
-        let source = r#"self.client.get("/api/products/", name="/api/products/")"#;
+        let source: BTreeSet<String> = ["GET /api/products/".to_string()].into();
         let mut answer = WatcherAnswer {
             master_user_classes: vec!["StockUser".into()],
             ..Default::default()
@@ -616,7 +584,7 @@ mod tests {
             "b_02".into(),
             watched(&[("GET /api/products/?v2", 12)], &["StockUser"]),
         );
-        let odd = odd_locustfiles(&answer, source);
+        let odd = odd_locustfiles(&answer, &source);
         assert_eq!(odd.len(), 1, "{odd:?}");
         assert_eq!(odd[0].0, "b_02");
         assert!(odd[0].1.en.contains("GET /api/products/?v2"));
@@ -625,12 +593,12 @@ mod tests {
             "b_02".into(),
             watched(&[("GET /api/products/", 3)], &["StockUser"]),
         );
-        assert!(odd_locustfiles(&answer, source).is_empty());
+        assert!(odd_locustfiles(&answer, &source).is_empty());
         // Another User class.
         answer
             .workers
             .insert("c_03".into(), watched(&[], &["OtherUser"]));
-        let odd = odd_locustfiles(&answer, source);
+        let odd = odd_locustfiles(&answer, &source);
         assert_eq!(odd.len(), 1);
         assert!(odd[0].1.en.contains("OtherUser"));
     }

@@ -218,13 +218,11 @@ fn per_worker(stage: &Value) -> Vec<(String, u64)> {
         .unwrap_or_default()
 }
 
-#[test]
-fn two_workers_in_other_namespaces_join_and_their_requests_are_locusts_own() {
-    if skip() {
-        return;
-    }
-    let s = setup("join");
-    let mut child = spawn_doctor(&s, "4,6", "12s");
+/// doctor run started with the master bound to the first namespace's host-side address;
+/// returns once the master listens there (with its port), or fails the test with doctor's
+/// output.
+fn doctor_waiting_for_workers(s: &Setup, stages: &str, time: &str) -> (Child, Stderr, String, u16) {
+    let mut child = spawn_doctor(s, stages, time);
     let stderr = Stderr::follow(&mut child);
     let bind = s.nss[0].host_ip.clone();
     let Some(port) = master_port(&bind, Duration::from_secs(60), &mut child) else {
@@ -232,6 +230,16 @@ fn two_workers_in_other_namespaces_join_and_their_requests_are_locusts_own() {
         let (code, json, stderr) = finish_followed(child, stderr);
         panic!("no Locust master bound to {bind}: exit {code}\n{json:#}\n{stderr}");
     };
+    (child, stderr, bind, port)
+}
+
+#[test]
+fn two_workers_in_other_namespaces_join_and_their_requests_are_locusts_own() {
+    if skip() {
+        return;
+    }
+    let s = setup("join");
+    let (child, stderr, bind, port) = doctor_waiting_for_workers(&s, "4,6", "12s");
     let locustfile = sample_dir().join("locust_test/locustfile.py");
     let dir = tempfile::tempdir().unwrap();
     let _workers: Vec<Child> = s
@@ -317,14 +325,7 @@ fn a_worker_killed_mid_stage_is_reported_missing_with_its_load() {
         return;
     }
     let s = setup("kill");
-    let mut child = spawn_doctor(&s, "6", "30s");
-    let stderr = Stderr::follow(&mut child);
-    let bind = s.nss[0].host_ip.clone();
-    let Some(port) = master_port(&bind, Duration::from_secs(60), &mut child) else {
-        let _ = child.kill();
-        let (code, json, stderr) = finish_followed(child, stderr);
-        panic!("no Locust master bound to {bind}: exit {code}\n{json:#}\n{stderr}");
-    };
+    let (child, stderr, bind, port) = doctor_waiting_for_workers(&s, "6", "30s");
     let locustfile = sample_dir().join("locust_test/locustfile.py");
     let dir = tempfile::tempdir().unwrap();
     let mut workers: Vec<Child> = s
@@ -388,14 +389,7 @@ fn a_worker_with_another_locustfile_is_named() {
     );
     let odd = dir.path().join("locustfile.py");
     std::fs::write(&odd, edited).unwrap();
-    let mut child = spawn_doctor(&s, "4", "15s");
-    let stderr = Stderr::follow(&mut child);
-    let bind = s.nss[0].host_ip.clone();
-    let Some(port) = master_port(&bind, Duration::from_secs(60), &mut child) else {
-        let _ = child.kill();
-        let (code, json, stderr) = finish_followed(child, stderr);
-        panic!("no Locust master bound to {bind}: exit {code}\n{json:#}\n{stderr}");
-    };
+    let (child, stderr, bind, port) = doctor_waiting_for_workers(&s, "4", "15s");
     let _workers = [
         start_worker(
             &s.nss[0],

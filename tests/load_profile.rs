@@ -235,16 +235,6 @@ fn select_for_update_lines() -> (usize, usize) {
     (lock, get)
 }
 
-fn gunicorn() -> PathBuf {
-    let path = sample_dir().join(".venv/bin/gunicorn");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/setup-sample.sh",
-        path.display()
-    );
-    path
-}
-
 /// gunicorn's workers: the master's children (booted ones carry the same command line).
 fn workers_of(master: u32, want: usize) -> BTreeSet<u32> {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -259,26 +249,12 @@ fn workers_of(master: u32, want: usize) -> BTreeSet<u32> {
 
 #[test]
 fn gunicorn_s_two_workers_are_both_profiled() {
-    let gunicorn = gunicorn();
     // The sample's migrated database with users and stock; gunicorn serves it instead of
     // runserver.
     let mut service = SampleService::start(ServiceOptions::default());
     service.stop();
+    let (group, port) = common::gunicorn::serve(&service, 2);
     let log = service.dir().join("gunicorn.log");
-    let (group, port) = (0..5)
-        .find_map(|_| {
-            let port = free_port();
-            let mut cmd = scrubbed(Command::new(&gunicorn));
-            cmd.args(["config.wsgi", "--workers", "2", "--bind"])
-                .arg(format!("127.0.0.1:{port}"))
-                .current_dir(sample_dir());
-            for (k, v) in &service.env {
-                cmd.env(k, v);
-            }
-            let mut group = Group::spawn("gunicorn", cmd, &log);
-            group.wait_for_port(port).then_some((group, port))
-        })
-        .expect("gunicorn found no free port");
     let master = group.pid().unwrap();
     let workers = workers_of(master, 2);
     assert_eq!(

@@ -11,7 +11,6 @@ use doctor::profile::{
 };
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -179,37 +178,13 @@ fn runserver_logins_are_pbkdf2_under_the_simplejwt_view() {
     );
 }
 
-fn gunicorn() -> Option<PathBuf> {
-    let path = sample_dir().join(".venv/bin/gunicorn");
-    path.exists().then_some(path)
-}
-
 #[test]
 fn gunicorn_workers_are_both_sampled() {
-    let Some(gunicorn) = gunicorn() else {
-        eprintln!(
-            "SKIPPED: gunicorn is not installed in the sample venv (scripts/setup-sample.sh)"
-        );
-        return;
-    };
     // The sample's database with users, then its runserver stopped: gunicorn serves it.
     let mut service = SampleService::start(ServiceOptions::default().stock(false));
     service.stop();
+    let (mut group, port) = common::gunicorn::serve(&service, 2);
     let log = service.dir().join("gunicorn.log");
-    let (mut group, port) = (0..5)
-        .find_map(|_| {
-            let port = free_port();
-            let mut cmd = scrubbed(Command::new(&gunicorn));
-            cmd.args(["config.wsgi", "--workers", "2", "-b"])
-                .arg(format!("127.0.0.1:{port}"))
-                .current_dir(sample_dir());
-            for (k, v) in &service.env {
-                cmd.env(k, v);
-            }
-            let mut group = Group::spawn("gunicorn", cmd, &log);
-            group.wait_for_port(port).then_some((group, port))
-        })
-        .expect("gunicorn found no free port");
     // Both workers booted (each answers a login) before they are looked for.
     for i in 0..4 {
         assert!(

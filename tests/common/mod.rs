@@ -777,6 +777,7 @@ pub fn spawn_doctor(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Child {
     }
     cmd.spawn().expect("start doctor")
 }
+pub mod gunicorn;
 pub mod korean;
 pub mod load;
 pub mod netns;

@@ -18,6 +18,8 @@ pub struct Resources {
     pub cpu_percent: f32,
     pub memory_percent: f32,
     pub server_pid: Option<u32>,
+    /// Every process serving on the port (CPU above: the busiest; RSS: their sum).
+    pub server_pids: Vec<u32>,
     pub server_cpu_percent: Option<f32>,
     pub server_rss_mb: Option<u64>,
     /// The busiest Locust process (master or a worker): one Python process uses one core.
@@ -40,7 +42,9 @@ pub struct Resources {
 pub struct Monitor {
     system: Arc<Mutex<Option<System>>>,
     port: Option<u16>,
-    server_pid: Option<u32>,
+    /// The socket's holders last seen, and the serving processes found from them (the same
+    /// ones the profiler samples: runserver's child, each gunicorn/uvicorn worker).
+    server: Arc<Mutex<(BTreeSet<u32>, Vec<u32>)>>,
 }
 
 fn kind() -> RefreshKind {
@@ -54,7 +58,7 @@ impl Monitor {
         Monitor {
             system: Arc::new(Mutex::new(None)),
             port,
-            server_pid: None,
+            server: Arc::new(Mutex::new((BTreeSet::new(), Vec::new()))),
         }
     }
 
@@ -62,25 +66,23 @@ impl Monitor {
     pub async fn sample(&mut self, locust_pgids: Vec<i32>) -> Resources {
         let system = self.system.clone();
         let port = self.port;
-        let known_server = self.server_pid;
-        let result = tokio::task::spawn_blocking(move || {
+        let server = self.server.clone();
+        tokio::task::spawn_blocking(move || {
             let mut out = Resources::default();
             if let Some(port) = port
                 && let Ok(scan) = port::scan(port)
             {
                 out.listening = scan.listening;
                 out.tcp_states = scan.states;
-                let pid = known_server
-                    .filter(|p| scan.listener_pids.contains(p))
-                    .or_else(|| {
-                        let listeners = port::describe(&scan.listener_pids);
-                        listeners
-                            .iter()
-                            .find(|l| port::django_server_kind(&l.command).is_some())
-                            .or(listeners.first())
-                            .map(|l| l.pid)
-                    });
-                out.server_pid = pid;
+                let mut known = server.lock().unwrap_or_else(|p| p.into_inner());
+                if known.0 != scan.listener_pids {
+                    // Read /proc for the workers only when the socket's holders change.
+                    let serving =
+                        crate::profile::server_pids::serving_processes(&scan.listener_pids);
+                    *known = (scan.listener_pids.clone(), serving);
+                }
+                out.server_pids = known.1.clone();
+                out.server_pid = known.1.first().copied();
             }
             let mut guard = system.lock().unwrap_or_else(|p| p.into_inner());
             let system = guard.get_or_insert_with(|| {
@@ -91,7 +93,7 @@ impl Monitor {
             system.refresh_specifics(kind());
             let locust: Vec<u32> = crate::process::group_members(&locust_pgids);
             let mut pids: BTreeSet<u32> = locust.iter().copied().collect();
-            pids.extend(out.server_pid);
+            pids.extend(out.server_pids.iter().copied());
             let me = std::process::id();
             pids.insert(me);
             let wanted: Vec<Pid> = pids.iter().map(|p| Pid::from_u32(*p)).collect();
@@ -104,12 +106,17 @@ impl Monitor {
             let total = system.total_memory().max(1);
             let used = total.saturating_sub(system.available_memory());
             out.memory_percent = used as f32 * 100.0 / total as f32;
-            if let Some(process) = out
-                .server_pid
-                .and_then(|p| system.process(Pid::from_u32(p)))
-            {
-                out.server_cpu_percent = Some(process.cpu_usage());
-                out.server_rss_mb = Some(process.memory() / 1_048_576);
+            // The busiest serving process (a Python process works on one core: at 90 % it is
+            // CPU-bound), and the memory of them all.
+            let serving: Vec<_> = out
+                .server_pids
+                .iter()
+                .filter_map(|p| system.process(Pid::from_u32(*p)))
+                .collect();
+            if !serving.is_empty() {
+                out.server_cpu_percent = serving.iter().map(|p| p.cpu_usage()).reduce(f32::max);
+                out.server_rss_mb =
+                    Some(serving.iter().map(|p| p.memory()).sum::<u64>() / 1_048_576);
             }
             out.locust_processes = locust.len();
             out.locust_cpu_percent = locust
@@ -127,18 +134,19 @@ impl Monitor {
                 out.doctor_rss_mb = Some(process.memory() / 1_048_576);
             }
             let cores = system.cpus().len().max(1) as f32;
-            let known = out.server_cpu_percent.unwrap_or(0.0)
+            let server_total: f32 = out
+                .server_pids
+                .iter()
+                .filter_map(|p| system.process(Pid::from_u32(*p)).map(|p| p.cpu_usage()))
+                .sum();
+            let known = server_total
                 + out.locust_cpu_total.unwrap_or(0.0)
                 + out.doctor_cpu_percent.unwrap_or(0.0);
             out.other_cpu_percent = Some((out.cpu_percent - known / cores).max(0.0));
             out
         })
         .await
-        .unwrap_or_default();
-        if result.server_pid.is_some() {
-            self.server_pid = result.server_pid;
-        }
-        result
+        .unwrap_or_default()
     }
 }
 

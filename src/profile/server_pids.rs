@@ -10,13 +10,14 @@ pub fn server_processes(port: u16) -> Vec<u32> {
     let Ok(scan) = crate::probes::port::scan(port) else {
         return Vec::new();
     };
-    let parents = parent_map();
-    serving(
-        &scan.listener_pids,
-        &parents,
-        &|pid| is_python(pid),
-        &|pid| is_master(pid),
-    )
+    serving_processes(&scan.listener_pids)
+}
+
+/// The serving processes among (and under) the holders of a listening socket.
+pub fn serving_processes(listeners: &BTreeSet<u32>) -> Vec<u32> {
+    serving(listeners, &parent_map(), &|pid| is_python(pid), &|pid| {
+        is_master(pid)
+    })
 }
 
 /// The user owning the socket that listens on `port` (from /proc/net/tcp and tcp6, readable

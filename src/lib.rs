@@ -4,15 +4,18 @@
 
 pub mod checks;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod db_waits;
 pub mod demo;
 pub mod django;
+pub mod errors;
 pub mod fixes;
 pub mod i18n;
 pub mod load;
 pub mod locustfile;
+pub mod net;
 pub mod probes;
 pub mod process;
 pub mod profile;

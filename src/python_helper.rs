@@ -180,6 +180,49 @@ pub async fn run(
     })
 }
 
+/// One traceback frame from the project's Python.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct Frame {
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    #[serde(default)]
+    pub function: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Python's verdict (doctor_py/frames.py): under the project folder and not an installed
+    /// package, the standard library or doctor's own helpers.
+    #[serde(default)]
+    pub project: Option<bool>,
+    /// The dotted module of a project file (`orders.views`).
+    #[serde(default)]
+    pub module: Option<String>,
+}
+
+impl Frame {
+    /// A frame in the project's own code: below its dir, not in a virtualenv, site-packages
+    /// or doctor's helpers. Python's own verdict wins when it gave one.
+    pub fn is_project_code(&self, project_dir: &std::path::Path) -> bool {
+        let Some(file) = &self.file else { return false };
+        if let Some(project) = self.project {
+            return project;
+        }
+        file.starts_with(&*project_dir.to_string_lossy())
+            && !file.contains("/site-packages/")
+            && !file.contains("/dist-packages/")
+            && !file.contains("/.venv/")
+            && !file.contains("/venv/")
+            && !file.contains(&format!("/{}/", PACKAGE))
+    }
+
+    /// `file:line`.
+    pub fn place(&self) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}", self.file.as_deref().unwrap_or("?")),
+            None => self.file.clone().unwrap_or_default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

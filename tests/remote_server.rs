@@ -167,8 +167,8 @@ fn a_server_on_another_host_is_checked_from_here() {
     let ns = Netns::new("remote", 1);
     let ns_ip = ns.ip.clone();
     let base_url = format!("http://{ns_ip}:{PORT}");
-    assert!(!doctor::server::location::is_this_machine(&base_url));
-    assert!(doctor::server::location::is_this_machine(&format!(
+    assert!(!doctor::net::is_this_machine(&base_url));
+    assert!(doctor::net::is_this_machine(&format!(
         "http://{}:{PORT}",
         ns.host_ip
     )));

@@ -1,5 +1,7 @@
 //! Checks: the definitions (data), their registry, the runner, and the results.
 
+pub mod diagnosis;
+pub mod kinds;
 pub mod model;
 pub mod registry;
 pub mod result;

@@ -34,7 +34,7 @@ pub struct CheckDef {
     /// Position in lists (lower first); ties sort by id. Built-ins follow the guide's order.
     #[serde(default = "default_order")]
     pub order: i64,
-    /// Which Rust probe does the work (see `probes::KINDS`).
+    /// Which Rust probe does the work (see `checks::kinds::KINDS`).
     pub probe: String,
     /// Checks that must pass (or warn) first; when one does not, this check is skipped.
     #[serde(default)]

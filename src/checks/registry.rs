@@ -1,37 +1,13 @@
 //! Loading check definitions: the built-ins compiled from `checks/`, then the user's own
 //! (`doctor.d/*.toml` or `--checks DIR`). Every problem names the file and line.
 
+use super::kinds;
 use super::model::{CheckDef, Origin};
-use crate::probes;
+use crate::errors::{LoadError, line_of};
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_checks.rs"));
-
-/// A check file that cannot be used, with where and why.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
-
-impl std::error::Error for LoadError {}
-
-/// 1-based line of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
 
 /// The line where `needle` first appears, for errors found after parsing.
 fn line_of_text(text: &str, needle: &str) -> Option<usize> {
@@ -45,14 +21,14 @@ pub fn parse_check(text: &str, origin: Origin) -> Result<CheckDef, LoadError> {
         line: e.span().map(|s| line_of(text, s.start)),
         message: e.message().trim().to_string(),
     })?;
-    let Some((_, params, thresholds)) = probes::KINDS.iter().find(|k| k.0 == def.probe) else {
+    let Some((_, params, thresholds)) = kinds::KINDS.iter().find(|k| k.0 == def.probe) else {
         return Err(LoadError {
             file,
             line: line_of_text(text, "probe"),
             message: format!(
                 "unknown probe kind '{}'; use one of: {}",
                 def.probe,
-                probes::kind_names().join(", ")
+                kinds::kind_names().join(", ")
             ),
         });
     };

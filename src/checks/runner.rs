@@ -4,7 +4,6 @@
 use super::model::CheckDef;
 use super::registry::Registry;
 use super::result::{CheckResult, OfferedFix, Outcome, Status};
-use crate::probes::{self, Context, Input};
 use crate::t;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,11 +19,24 @@ pub enum Event {
 
 type Slot = watch::Receiver<Option<Arc<CheckResult>>>;
 
+/// What measures a check: the `probes` layer implements it for its `Context`. The runner
+/// (and so the check model) never imports the probes.
+pub trait ProbeSet: Clone + Send + Sync + 'static {
+    /// Start what several checks will wait for, before any of them asks.
+    fn warm_up(&self, kinds: &[&str]);
+    /// Measure `check` (its probe kind and params), given the results of the checks it waited for.
+    fn probe(
+        &self,
+        check: CheckDef,
+        deps: HashMap<String, Arc<CheckResult>>,
+    ) -> impl std::future::Future<Output = anyhow::Result<Outcome>> + Send + 'static;
+}
+
 /// Run `selected` and everything they need; results come back in dependency order.
-pub async fn run(
+pub async fn run<P: ProbeSet>(
     registry: Arc<Registry>,
     selected: &[String],
-    ctx: Context,
+    ctx: P,
     events: Option<mpsc::UnboundedSender<Event>>,
 ) -> Vec<Arc<CheckResult>> {
     let order = registry
@@ -35,7 +47,7 @@ pub async fn run(
         .filter_map(|id| registry.get(id))
         .map(|c| c.probe.as_str())
         .collect();
-    probes::warm_up(&ctx, &kinds);
+    ctx.warm_up(&kinds);
     let mut senders = HashMap::new();
     let mut slots: HashMap<String, Slot> = HashMap::new();
     for id in &order {
@@ -81,10 +93,10 @@ pub async fn run(
     results
 }
 
-async fn run_one(
+async fn run_one<P: ProbeSet>(
     check: CheckDef,
     deps: Vec<(String, Slot)>,
-    ctx: Context,
+    ctx: P,
     events: Option<&mpsc::UnboundedSender<Event>>,
 ) -> CheckResult {
     let mut done = HashMap::new();
@@ -103,7 +115,7 @@ async fn run_one(
     }
     if let Some(blocker) = check.needs.iter().filter_map(|n| done.get(n)).find(|r| {
         !r.status.lets_dependents_run()
-            && r.diagnosis.as_deref() != Some(crate::server::location::REMOTE_SERVER)
+            && r.diagnosis.as_deref() != Some(crate::checks::diagnosis::REMOTE_SERVER)
     }) {
         let (id, status) = (&blocker.id, blocker.status.key());
         let outcome = Outcome::skip(
@@ -118,14 +130,7 @@ async fn run_one(
     let timeout = Duration::from_secs_f64(check.timeout_s.max(0.1));
     let probe_check = check.clone();
     // A separate task: a panicking probe fails its own check and nothing else.
-    let probe = tokio::spawn(async move {
-        let input = Input {
-            ctx: &ctx,
-            check: &probe_check,
-            deps: &done,
-        };
-        probes::run(&probe_check.probe, &input).await
-    });
+    let probe = tokio::spawn(ctx.probe(probe_check, done));
     let abort = probe.abort_handle();
     let outcome = match tokio::time::timeout(timeout, probe).await {
         Ok(Ok(Ok(outcome))) => outcome,

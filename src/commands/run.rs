@@ -45,6 +45,7 @@ pub async fn run_command(
     let ctx = RunContext {
         probes: Context::new(config),
         registry: Some(registry),
+        save: crate::report::run::files::save,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<RunEvent>();
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
@@ -117,7 +118,7 @@ pub async fn run_command(
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         ),
         Format::Text => {
-            print!("{}", load::report::markdown(&report, lang));
+            print!("{}", crate::report::run::markdown::markdown(&report, lang));
             println!(
                 "\n{}: {}",
                 if lang == Lang::Ko {

@@ -1,6 +1,6 @@
 //! `doctor.toml`: the optional file a team keeps in its project. Every key is optional.
 
-use crate::checks::registry::{LoadError, line_of};
+use crate::errors::{LoadError, line_of};
 use serde::Deserialize;
 use std::path::Path;
 

@@ -7,7 +7,7 @@ pub mod file;
 pub mod run;
 pub mod secret;
 
-use crate::checks::registry::LoadError;
+use crate::errors::LoadError;
 use crate::locustfile::{BodyKind, Locustfile};
 use file::{FileConfig, PythonSpec};
 pub use secret::Secret;
@@ -453,7 +453,7 @@ impl Config {
     /// The server of base_url runs on this machine: loopback, or (after a host name resolves)
     /// an address of one of this machine's interfaces. See `server::location`.
     pub fn target_is_this_machine(&self) -> bool {
-        crate::server::location::is_this_machine(&self.base_url.value)
+        crate::net::is_this_machine(&self.base_url.value)
     }
 
     /// The host base_url names when it is not this machine; None when the server runs here.
@@ -462,7 +462,7 @@ impl Config {
             return None;
         }
         Some(
-            crate::server::location::url_host(&self.base_url.value)
+            crate::net::url_host(&self.base_url.value)
                 .unwrap_or_else(|| self.base_url.value.clone()),
         )
     }

@@ -1,5 +1,6 @@
 //! The probe's answer, read into types. Every answer can be an error on its own.
 
+pub use crate::python_helper::Frame;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -67,49 +68,6 @@ impl SetupError {
             .as_ref()
             .map(|c| c.code.as_str())
             .unwrap_or("other")
-    }
-}
-
-/// One traceback frame from the project's Python.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
-pub struct Frame {
-    pub file: Option<String>,
-    pub line: Option<usize>,
-    #[serde(default)]
-    pub function: Option<String>,
-    #[serde(default)]
-    pub code: Option<String>,
-    /// Python's verdict (doctor_py/frames.py): under the project folder and not an installed
-    /// package, the standard library or doctor's own helpers.
-    #[serde(default)]
-    pub project: Option<bool>,
-    /// The dotted module of a project file (`orders.views`).
-    #[serde(default)]
-    pub module: Option<String>,
-}
-
-impl Frame {
-    /// A frame in the project's own code: below its dir, not in a virtualenv, site-packages
-    /// or doctor's helpers. Python's own verdict wins when it gave one.
-    pub fn is_project_code(&self, project_dir: &std::path::Path) -> bool {
-        let Some(file) = &self.file else { return false };
-        if let Some(project) = self.project {
-            return project;
-        }
-        file.starts_with(&*project_dir.to_string_lossy())
-            && !file.contains("/site-packages/")
-            && !file.contains("/dist-packages/")
-            && !file.contains("/.venv/")
-            && !file.contains("/venv/")
-            && !file.contains(&format!("/{}/", crate::python_helper::PACKAGE))
-    }
-
-    /// `file:line`.
-    pub fn place(&self) -> String {
-        match self.line {
-            Some(line) => format!("{}:{line}", self.file.as_deref().unwrap_or("?")),
-            None => self.file.clone().unwrap_or_default(),
-        }
     }
 }
 

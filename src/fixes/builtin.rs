@@ -1,7 +1,9 @@
 //! The fixes built into doctor: what each runs, built from what doctor measured.
 
 use crate::config::Secret;
-use crate::probes::{Context, port, url_port};
+use crate::net::url_port;
+use crate::probes::Context;
+use crate::server::port;
 
 pub const SEED_STOCK_SCRIPT: &str = include_str!("../../assets/fixes/seed_stock.py");
 pub const CREATE_USERS_SCRIPT: &str = include_str!("../../assets/fixes/create_users.py");

@@ -8,7 +8,6 @@
 
 pub mod bottleneck;
 pub mod collect;
-pub mod dashboard;
 pub mod history;
 pub mod listener;
 pub mod live;
@@ -51,6 +50,9 @@ pub struct RunContext {
     pub probes: Context,
     /// None: skip the blocking checks.
     pub registry: Option<Arc<Registry>>,
+    /// Writes the report's files (the outputs layer's `report::run::files::save`): called once,
+    /// also when the run could not start or was interrupted.
+    pub save: fn(&mut RunReport),
 }
 
 /// Run the plan; always returns a report (also when Locust could not start or the run was
@@ -96,7 +98,7 @@ pub async fn run(
     };
     report.finish(outcome, message);
     report.comparison = history::record_and_compare(&plan.project_dir, &report).await;
-    report::save(&mut report);
+    (ctx.save)(&mut report);
     let _ = events.send(RunEvent::Finished(Box::new(report.clone())));
     report
 }
@@ -217,9 +219,8 @@ fn finalize_counts(report: &mut RunReport, locust: &Locust) {
 
 /// The base URL's host when it is not this machine.
 fn server_elsewhere(base_url: &str) -> Option<String> {
-    (!crate::server::location::is_this_machine(base_url)).then(|| {
-        crate::server::location::url_host(base_url).unwrap_or_else(|| base_url.to_string())
-    })
+    (!crate::net::is_this_machine(base_url))
+        .then(|| crate::net::url_host(base_url).unwrap_or_else(|| base_url.to_string()))
 }
 
 /// Where runs of a project are kept.

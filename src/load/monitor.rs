@@ -3,8 +3,9 @@
 //! One sysinfo `System` lives for the whole run, so each sample is the CPU use since the
 //! previous one (no extra sleep per sample).
 
+use crate::probes::Context;
 use crate::probes::database::{self, Vendor};
-use crate::probes::{Context, port};
+use crate::server::port;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};

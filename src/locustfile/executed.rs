@@ -3,8 +3,7 @@
 //! forwarding requests in-process to Django inside a rolled-back transaction. What it answers
 //! (codes and facts, never sentences) is read into these types; checks word it in ko/en.
 
-use crate::config::Config;
-use crate::python_helper::{self, HelperError};
+use crate::python_helper::{self, HelperError, Launch};
 use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -47,7 +46,7 @@ pub struct Problem {
     #[serde(default)]
     pub line: Option<usize>,
     #[serde(default, deserialize_with = "null_is_empty")]
-    pub frames: Vec<crate::django::Frame>,
+    pub frames: Vec<crate::python_helper::Frame>,
 }
 
 impl Problem {
@@ -307,26 +306,38 @@ pub struct ExecutionHandle {
 }
 
 impl ExecutionHandle {
-    pub async fn get(&self, config: &Config) -> Answer {
+    /// The one execution, started by `run` the first time it is asked for.
+    pub async fn get<F>(&self, run: impl FnOnce() -> F) -> Answer
+    where
+        F: std::future::Future<Output = Result<Execution, NotExecuted>>,
+    {
         self.cell
-            .get_or_init(|| async { execute(config).await.map(Arc::new) })
+            .get_or_init(|| async { run().await.map(Arc::new) })
             .await
             .clone()
     }
 }
 
+/// What the execution needs to know of the project: how to start its Python (None: no
+/// project found), the locustfile (None: none found) and the host the users are given.
+pub struct Target {
+    pub launch: Option<Launch>,
+    pub locustfile: Option<std::path::PathBuf>,
+    pub host: String,
+}
+
 /// Run the helper. The token lifetime for its re-login test is the project's own (simplejwt's
 /// setting, read by the helper from Django), so this needs nothing from other checks.
-pub async fn execute(config: &Config) -> Result<Execution, NotExecuted> {
-    let Some(locustfile) = config.locustfile.value.clone() else {
+pub async fn execute(target: Target) -> Result<Execution, NotExecuted> {
+    let Some(locustfile) = target.locustfile else {
         return Err(NotExecuted::NoLocustfile);
     };
-    let Some(launch) = crate::server::project_launch(config).await else {
+    let Some(launch) = target.launch else {
         return Err(NotExecuted::NoProject);
     };
     let request = serde_json::json!({
         "locustfile": locustfile,
-        "host": config.base_url.value,
+        "host": target.host,
         "mode": "django",
         "runs": POOL_RUNS,
         "task_timeout_s": TASK_TIMEOUT_S,

@@ -9,6 +9,7 @@ pub mod locustfile;
 pub mod login;
 pub mod port;
 pub mod readiness;
+pub mod remote;
 mod requests;
 mod reserve;
 pub mod resources;
@@ -20,48 +21,11 @@ pub mod users;
 
 use crate::checks::model::CheckDef;
 use crate::checks::result::{CheckResult, Outcome};
+use crate::checks::runner::ProbeSet;
 use crate::config::Config;
 use crate::django::DjangoHandle;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Every probe kind a check file may name, with the `[params]` and `[thresholds]` keys it reads:
-/// a check file with any other key is refused when it loads, naming the file and line.
-pub const KINDS: &[(&str, &[&str], &[&str])] = &[
-    ("port", &[], &[]),
-    (
-        "http",
-        &["path", "method", "expect_status", "expect_json", "auth"],
-        &["latency_warn_ms"],
-    ),
-    ("login", &[], &["token_lifetime_warn_s"]),
-    ("users", &[], &[]),
-    (
-        "stock",
-        &[],
-        &[
-            "available_warn_below",
-            "run_requests_per_min",
-            "run_minutes",
-            "reserve_share",
-            "units_per_reservation",
-        ],
-    ),
-    ("resources", &[], &["cpu_percent_max", "memory_percent_max"]),
-    ("db_connections", &[], &["used_ratio_max"]),
-    ("sql", &["query", "label"], &["min", "max"]),
-    ("locustfile", &[], &["run_seconds"]),
-    ("settings", &[], &[]),
-    ("reserve", &[], &[]),
-    ("requests", &[], &[]),
-    ("readiness", &["aspect"], &["min_open_files"]),
-    ("server_fresh", &[], &[]),
-];
-
-/// The names of all probe kinds.
-pub fn kind_names() -> Vec<&'static str> {
-    KINDS.iter().map(|k| k.0).collect()
-}
 
 /// What every probe may use: the configuration, the shared Django answer, one HTTP client.
 #[derive(Clone)]
@@ -78,7 +42,18 @@ pub struct Context {
 impl Context {
     /// The executed locustfile (see `locustfile::executed`), shared by every check.
     pub async fn locust_run(&self) -> crate::locustfile::executed::Answer {
-        self.locust.get(&self.config).await
+        use crate::locustfile::executed::{Target, execute};
+        let config = &self.config;
+        self.locust
+            .get(|| async {
+                execute(Target {
+                    launch: crate::server::project_launch(config).await,
+                    locustfile: config.locustfile.value.clone(),
+                    host: config.base_url.value.clone(),
+                })
+                .await
+            })
+            .await
     }
 
     pub fn new(config: Config) -> Context {
@@ -178,14 +153,8 @@ pub async fn run(kind: &str, input: &Input<'_>) -> anyhow::Result<Outcome> {
     }
 }
 
-/// The port of a URL, with the scheme's default.
-pub fn url_port(url: &str) -> Option<u16> {
-    let parsed = reqwest::Url::parse(url).ok()?;
-    parsed.port_or_known_default()
-}
-
-/// The diagnosis of a check skipped because there is no Django project to ask.
-pub const NO_PROJECT: &str = "no_project";
+pub use crate::checks::diagnosis::NO_PROJECT;
+pub use crate::net::url_port;
 
 /// Django's answer for a probe that needs it. When Django cannot start, the probe is skipped
 /// and points at the `settings` check, which explains why; a Python that cannot run at all fails.
@@ -211,5 +180,29 @@ pub async fn django_facts(input: &Input<'_>) -> Result<Arc<crate::django::Django
             "django_unavailable",
             crate::t!("cannot ask Django: {reason}"; "Django에 물을 수 없음: \"{reason}\""),
         )),
+    }
+}
+
+/// The runner reaches the probes through this: it knows check definitions and results, not
+/// how a kind is measured.
+impl ProbeSet for Context {
+    fn warm_up(&self, kinds: &[&str]) {
+        warm_up(self, kinds)
+    }
+
+    fn probe(
+        &self,
+        check: CheckDef,
+        deps: HashMap<String, Arc<CheckResult>>,
+    ) -> impl std::future::Future<Output = anyhow::Result<Outcome>> + Send + 'static {
+        let ctx = self.clone();
+        async move {
+            let input = Input {
+                ctx: &ctx,
+                check: &check,
+                deps: &deps,
+            };
+            run(&check.probe, &input).await
+        }
     }
 }

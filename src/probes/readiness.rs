@@ -4,8 +4,8 @@
 mod debug_toolbar;
 
 use super::Input;
-use super::port::django_server_kind;
 use crate::checks::result::Outcome;
+use crate::server::port::django_server_kind;
 use crate::t;
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         // Settings read from the project's files here, not from the server.
         "silk" | "debug" | "logging" | "sqlite" => {
             let outcome = django_aspect(input, aspect).await?;
-            Ok(crate::server::location::note_read_here(outcome, &input.ctx.config).await)
+            Ok(crate::probes::remote::note_read_here(outcome, &input.ctx.config).await)
         }
         other => anyhow::bail!(
             "readiness: unknown aspect '{other}' (silk, debug, debug_toolbar, logging, sqlite, devserver, open_files)"
@@ -144,12 +144,12 @@ async fn devserver(input: &Input<'_>) -> Outcome {
         (command, _) => command,
     };
     if let (None, Some(host)) = (command, &remote) {
-        let why = crate::server::location::remote_reason(host);
+        let why = crate::probes::remote::remote_reason(host);
         let outcome = Outcome::skip(t!(
             "could not tell which program serves: {}", why.en;
             "어떤 프로그램이 서비스하는지 알 수 없음: {}", why.ko
         ))
-        .diagnosed(crate::server::location::REMOTE_SERVER)
+        .diagnosed(crate::checks::diagnosis::REMOTE_SERVER)
         .with("server_at", host);
         return match header {
             Some(header) => outcome.with("server_header", header),

@@ -88,7 +88,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         );
     if let Some(host) = &remote {
         // This machine's figures are the load machine's; the server's are on its host.
-        let why = crate::server::location::remote_reason(host);
+        let why = crate::probes::remote::remote_reason(host);
         let (en, ko) = (&outcome.summary.en, &outcome.summary.ko);
         outcome.summary = t!(
             "this machine (the load machine): {en}; the server's own CPU and memory are not measured: {}", why.en;

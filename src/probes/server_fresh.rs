@@ -124,7 +124,7 @@ pub fn restart_command(server: &ServerProcess) -> String {
 pub fn judge(server: &ServerProcess, root: &Path, files: &ProjectFiles) -> Outcome {
     let pid = server.pid;
     let kind = server.kind.name();
-    let started = crate::load::report::utc(server.started_at).1;
+    let started = crate::clock::utc(server.started_at).1;
     let stale_py = (!server.reloads)
         .then_some(files.newest_py.as_ref())
         .flatten()
@@ -199,12 +199,12 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let server = match server::running_server(&input.ctx.config).await {
         Ok(server) => server,
         Err(server::NoServer::NotLocal { base_url }) => {
-            let why = server::location::remote_reason_for(&base_url);
+            let why = crate::probes::remote::remote_reason_for(&base_url);
             return Ok(Outcome::skip(t!(
                 "could not test the server's start time against the code: {}", why.en;
                 "서버 시작 시각과 코드를 비교할 수 없음: {}", why.ko
             ))
-            .diagnosed(server::location::REMOTE_SERVER));
+            .diagnosed(crate::checks::diagnosis::REMOTE_SERVER));
         }
         Err(reason) => {
             let why = reason.text();

@@ -8,7 +8,7 @@ use crate::t;
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let outcome = probe_here(input).await?;
-    Ok(crate::server::location::note_read_here(outcome, &input.ctx.config).await)
+    Ok(crate::probes::remote::note_read_here(outcome, &input.ctx.config).await)
 }
 
 /// The check itself, from the project's files on this machine.

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// watches them. runserver's autoreloader parent never holds the socket, so its serving
 /// child is what remains. Non-Python holders are left out.
 pub fn server_processes(port: u16) -> Vec<u32> {
-    let Ok(scan) = crate::probes::port::scan(port) else {
+    let Ok(scan) = crate::server::port::scan(port) else {
         return Vec::new();
     };
     serving_processes(&scan.listener_pids)

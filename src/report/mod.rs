@@ -33,7 +33,7 @@ pub fn not_run_without_project(results: &[Arc<CheckResult>], selected: &[String]
         .iter()
         .filter(|r| {
             r.status == Status::Skip
-                && r.diagnosis.as_deref() == Some(crate::probes::NO_PROJECT)
+                && r.diagnosis.as_deref() == Some(crate::checks::diagnosis::NO_PROJECT)
                 && selected.contains(&r.id)
         })
         .map(|r| r.id.clone())

@@ -2,7 +2,7 @@
 //! interpreter, folder, command line, environment, start time). doctor's Python helpers run the
 //! way that server runs, so doctor's own environment never decides an answer.
 
-pub mod location;
+pub mod port;
 pub mod process;
 
 use crate::config::{Config, Origin};
@@ -56,15 +56,15 @@ async fn read_now(config: &Config) -> Result<ServerProcess, NoServer> {
     }
     let base_url = config.base_url.value.clone();
     let url = base_url.clone();
-    let here = tokio::task::spawn_blocking(move || location::is_this_machine(&url))
+    let here = tokio::task::spawn_blocking(move || crate::net::is_this_machine(&url))
         .await
         .unwrap_or(false);
     if !here {
         return Err(NoServer::NotLocal { base_url });
     }
-    let port = crate::probes::url_port(&base_url).ok_or(NoServer::NoPort { base_url })?;
+    let port = crate::net::url_port(&base_url).ok_or(NoServer::NoPort { base_url })?;
     tokio::task::spawn_blocking(move || {
-        let scan = crate::probes::port::scan(port).map_err(NoServer::ScanFailed)?;
+        let scan = port::scan(port).map_err(NoServer::ScanFailed)?;
         if !scan.listening {
             return Err(NoServer::NotListening { port });
         }
@@ -187,7 +187,7 @@ pub async fn config_rows(config: &Config) -> Vec<(&'static str, String, String)>
         "server.started",
         format!(
             "{} ({} ago)",
-            crate::load::report::utc(server.started_at).1,
+            crate::clock::utc(server.started_at).1,
             age(server.started_at)
         ),
         at.clone(),

@@ -366,7 +366,7 @@ impl App {
                             let why = report
                                 .message
                                 .as_deref()
-                                .map(|m| crate::load::report::words::message(m, report, self.lang))
+                                .map(|m| crate::report::run::words::message(m, report, self.lang))
                                 .unwrap_or_default();
                             let exit = match self.lang {
                                 crate::i18n::Lang::Ko => format!("종료 코드 {}", report.exit_code),

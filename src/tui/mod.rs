@@ -273,6 +273,7 @@ impl Worker {
         let ctx = crate::load::RunContext {
             probes: Context::new(self.config.clone()),
             registry: Some(self.registry.clone()),
+            save: crate::report::run::files::save,
         };
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
         let (events_tx, mut events) = unbounded_channel();

@@ -5,6 +5,7 @@ mod blocked;
 mod checklist;
 mod code;
 mod confirm;
+pub mod dashboard;
 mod detail;
 mod fix_output;
 mod footer;
@@ -41,7 +42,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> Viewport {
     if let Some(load) = app.load.as_ref().filter(|l| l.visible) {
         // The staged run's dashboard takes the body; the run goes on behind the checklist too.
         header::draw(frame, header_area, app, theme);
-        crate::load::dashboard::render(frame, body, &load.live, app.lang);
+        dashboard::render(frame, body, &load.live, app.lang);
         footer::draw(frame, footer_area, app, theme);
         if matches!(app.overlay, Some(Overlay::Help)) {
             help::draw(frame, area, app, theme);

@@ -1,8 +1,8 @@
 //! The run report's fixed words in Korean: check statuses and the run's closing message (made
 //! in English by the run loop, worded here for the report).
 
-use super::RunReport;
 use crate::i18n::Lang;
+use crate::load::RunReport;
 
 /// `pass` → "통과" (Korean) / "pass" (English): a check's status as the report shows it.
 pub fn status(status: &str, lang: Lang) -> String {

@@ -1,8 +1,8 @@
 //! The run dashboard: a pure ratatui drawing of [`LiveState`] — gauges against the guide's
 //! targets and charts of req/s and p95 over the whole run with stage boundaries marked.
 
-use super::live::LiveState;
 use crate::i18n::Lang;
+use crate::load::live::LiveState;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};

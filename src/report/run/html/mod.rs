@@ -2,14 +2,14 @@
 //! inline SVG, the flame graphs embedded as data URIs. No scripts, no fonts or files fetched:
 //! it opens offline, from a mail attachment as well as from the run folder.
 
-use super::{RunReport, StageReport, words};
+use super::words;
 use crate::db_waits::StageWaits;
 use crate::i18n::Lang;
+use crate::load::{RunReport, StageReport};
 use crate::profile::{FuncStat, SkewFactor, StageProfile};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-#[path = "charts.rs"]
 pub mod charts;
 
 use charts::{Band, HLine, LineChart, Series};
@@ -125,8 +125,8 @@ pub fn render(report: &RunReport, lang: Lang) -> String {
 
 fn header(h: &mut String, report: &RunReport, lang: Lang) {
     let outcome_class = match report.outcome {
-        super::Outcome::Passed => "ok",
-        super::Outcome::Missed => "miss",
+        crate::load::Outcome::Passed => "ok",
+        crate::load::Outcome::Missed => "miss",
         _ => "warn",
     };
     let _ = write!(
@@ -386,7 +386,7 @@ impl Timeline {
         let mut total_rps = vec![0.0; n];
         let mut failures = vec![0.0; n];
         for p in &report.timeline {
-            let label = super::super::stats::endpoint_key(&p.method, &p.name);
+            let label = crate::load::stats::endpoint_key(&p.method, &p.name);
             let i = slot[&key(p.t_s)];
             let e = match endpoints.iter().position(|e| e.label == label) {
                 Some(e) => &mut endpoints[e],
@@ -780,7 +780,7 @@ fn failures(h: &mut String, report: &RunReport, tl: &Timeline, lang: Lang) {
         );
         let limit = report.plan.targets.error_ratio;
         for (label, requests, fails) in &rows {
-            let ratio = super::super::stats::ratio(*fails, *requests);
+            let ratio = crate::load::stats::ratio(*fails, *requests);
             let _ = writeln!(
                 h,
                 "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{}\">{:.2}%</td></tr>",
@@ -841,7 +841,7 @@ fn failures(h: &mut String, report: &RunReport, tl: &Timeline, lang: Lang) {
             );
         }
     }
-    let errors: Vec<(usize, &super::super::stats::ErrorRow)> = report
+    let errors: Vec<(usize, &crate::load::stats::ErrorRow)> = report
         .stages
         .iter()
         .flat_map(|s| s.measure.errors.iter().map(move |e| (s.index, e)))
@@ -861,7 +861,7 @@ fn failures(h: &mut String, report: &RunReport, tl: &Timeline, lang: Lang) {
                 h,
                 "<tr><td class=\"num\">{}</td><td><code>{}</code></td><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
                 stage + 1,
-                esc(&super::super::stats::endpoint_key(
+                esc(&crate::load::stats::endpoint_key(
                     e.method.as_deref().unwrap_or(""),
                     &e.name
                 )),
@@ -1538,7 +1538,7 @@ mod tests {
 
     fn report(endpoint: &str) -> RunReport {
         let mut r = RunReport::new(&plan());
-        r.finish(super::super::Outcome::Missed, None);
+        r.finish(crate::load::Outcome::Missed, None);
         r.stages = vec![stage(0, 100, 0.0, 300.0), stage(1, 500, 20.0, 2600.0)];
         r.profile_note = Some(crate::t!(
             "not profiled: ptrace is not permitted";

@@ -1,10 +1,8 @@
-//! Where base_url's server runs: on this machine (a loopback address, or an address of one of
-//! this machine's interfaces, after a host name resolves) or on another host. Checks that read
-//! this machine (the port's owner, the server's process, its CPU and memory) describe the wrong
-//! machine when the server is elsewhere; they say so with [`remote_reason`].
+//! Addresses: the host and port of a URL, and whether a host is this machine (a loopback
+//! address, or an address of one of this machine's interfaces, after a host name resolves).
+//! Checks that read this machine (the port's owner, the server's process, its CPU and memory)
+//! describe the wrong machine when the server is elsewhere.
 
-use crate::i18n::Text;
-use crate::t;
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::{LazyLock, Mutex};
@@ -95,67 +93,16 @@ pub fn host_is_this_machine(host: &str) -> bool {
     ips.iter().all(|ip| ip_is_this_machine(*ip, &local))
 }
 
+/// The port of a URL, or its scheme's default (80, 443).
+pub fn url_port(url: &str) -> Option<u16> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    parsed.port_or_known_default()
+}
+
 /// True when the server of `url` runs on this machine (see [`host_is_this_machine`]); a URL
 /// without a host is not.
 pub fn is_this_machine(url: &str) -> bool {
     url_host(url).is_some_and(|host| host_is_this_machine(&host))
-}
-
-/// The diagnosis of a check skipped because the server runs on another host. A check that
-/// `needs` one skipped so still runs: what it tests (HTTP) does not read this machine.
-pub const REMOTE_SERVER: &str = "remote_server";
-
-/// Why a check that reads this machine says nothing of the server: it runs on `host`.
-pub fn remote_reason(host: &str) -> Text {
-    t!(
-        "the server runs on {host}, not on this machine";
-        "서버가 이 컴퓨터가 아닌 {host}에서 실행 중"
-    )
-}
-
-/// The same reason for a URL (its host, or the URL itself when it has none).
-pub fn remote_reason_for(url: &str) -> Text {
-    remote_reason(&url_host(url).unwrap_or_else(|| url.to_string()))
-}
-
-/// Evidence of a check that reads the project's files here while the server runs elsewhere.
-pub fn read_here_note(host: &str) -> String {
-    format!("read from the project here; the server at {host} may run other code")
-}
-
-/// A check that read the project's files (settings, models, the database through Django) on
-/// this machine while the server runs on another host: its summary says so in the user's words,
-/// and its evidence names the folder read (`read_from`) and the server's host (`server_at`).
-/// Unchanged when the server runs here, or when the check did not run (skip).
-pub async fn note_read_here(
-    mut outcome: crate::checks::result::Outcome,
-    config: &std::sync::Arc<crate::config::Config>,
-) -> crate::checks::result::Outcome {
-    if outcome.status == Some(crate::checks::result::Status::Skip) {
-        return outcome;
-    }
-    let remote = {
-        let config = config.clone();
-        tokio::task::spawn_blocking(move || config.remote_host())
-            .await
-            .ok()
-            .flatten()
-    };
-    let Some(host) = remote else {
-        return outcome;
-    };
-    let (en, ko) = (&outcome.summary.en, &outcome.summary.ko);
-    outcome.summary = t!(
-        "{en} ({})", read_here_note(&host);
-        "{ko} (이 컴퓨터의 프로젝트에서 읽음; {host}의 서버는 다른 코드로 실행 중일 수 있음)"
-    );
-    let folder = config
-        .project_dir
-        .value
-        .as_ref()
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|| "-".into());
-    outcome.with("read_from", folder).with("server_at", host)
 }
 
 #[cfg(test)]
@@ -227,19 +174,14 @@ mod tests {
     }
 
     #[test]
-    fn hosts_and_reasons() {
+    fn hosts_and_ports() {
         assert_eq!(url_host("http://u@[::1]:8000/x").as_deref(), Some("::1"));
         assert_eq!(
             url_host("https://staging.example.com/api").as_deref(),
             Some("staging.example.com")
         );
         assert_eq!(url_host("http://:8000"), None);
-        let reason = remote_reason("10.1.2.3");
-        assert_eq!(
-            reason.en,
-            "the server runs on 10.1.2.3, not on this machine"
-        );
-        assert!(reason.ko.contains("10.1.2.3"));
-        assert_eq!(remote_reason_for("http://10.1.2.3:8000").en, reason.en);
+        assert_eq!(url_port("http://127.0.0.1:8000/x"), Some(8000));
+        assert_eq!(url_port("https://example.com/"), Some(443));
     }
 }

@@ -1,6 +1,11 @@
 //! `doctor run` and `doctor history` on the command line: progress lines while a run goes
 //! (one per interval, on stderr), the report at the end (text or `--format json`).
 
+pub mod files;
+pub mod html;
+pub mod markdown;
+pub mod words;
+
 use crate::i18n::Lang;
 use crate::load::{LiveState, Tick};
 

@@ -315,7 +315,7 @@ pub fn hot_spot(batches: &[Batch], project_dir: &Path) -> Option<FuncStat> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::classify::tests::{PROJECT, f, login_stack, wait_stack};
+    use crate::profile::classify::fixtures::{PROJECT, f, login_stack, wait_stack};
     use crate::profile::stack::PidCounts;
 
     fn batch(stacks: &[(Stack, u64)], pid: u32, rounds: u64, busy_rounds: u64) -> Batch {

@@ -2,8 +2,13 @@
 //! interpreter, folder, command line, environment, start time). doctor's Python helpers run the
 //! way that server runs, so doctor's own environment never decides an answer.
 
+pub mod command_line;
+pub mod interpreter;
 pub mod port;
 pub mod process;
+pub mod procfs;
+#[cfg(test)]
+mod test_tree;
 
 use crate::config::{Config, Origin};
 use crate::python_helper::{Launch, LaunchEnv};

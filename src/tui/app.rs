@@ -1,7 +1,20 @@
 //! The TUI's state and its transitions. `update` is pure: it changes the state and returns the
 //! work to do (`Effect`s); `tui::run` does that work and reports back with actions.
+//!
+//! This file owns the state, what every screen reads of it, and `update`, which hands a key to
+//! the screen on top. Each screen has its own file with its update: `checklist` (the list and
+//! the details), `fix_dialog` (a fix's confirmation, then its output), `run_plan` (`s`: the
+//! blocked screen or the run's plan) and `dashboard` (the staged run, running or finished).
 
-use super::action::{Action, Effect, FixExit, PlanView};
+mod checklist;
+mod dashboard;
+mod fix_dialog;
+mod run_plan;
+
+pub use dashboard::LoadView;
+pub use fix_dialog::{FixPane, FixState};
+
+use super::action::{Action, Effect, PlanView};
 use super::run_form::{RunForm, RunSettings};
 use super::texts::Word;
 use crate::checks::registry::Registry;
@@ -69,28 +82,6 @@ pub enum Overlay {
     RunPlan(RunForm),
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum FixState {
-    Running,
-    Failed(crate::fixes::Exit),
-    Error(String),
-    Rechecking,
-    Done,
-}
-
-/// The fix being applied: its streamed output, then the checks it re-runs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FixPane {
-    pub fix_id: String,
-    pub title: Text,
-    pub lines: Vec<String>,
-    pub state: FixState,
-    pub rerun: Vec<String>,
-    pub recheck_run: Option<u64>,
-    /// None follows the output as it grows; Some once the user scrolls.
-    pub scroll: Option<u16>,
-}
-
 /// How far the panes can scroll, as measured by the last drawing (the app cannot know).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Viewport {
@@ -138,17 +129,6 @@ pub struct App {
     pub run_settings: RunSettings,
     /// A fix started from the blocked screen: when it closes, `s` goes on (blocked or plan).
     resume_run: bool,
-    /// Effects decided while handling an overlay's key (returned by `update`).
-    pending_effects: Vec<Effect>,
-}
-
-/// The staged run as the TUI knows it: what its events said so far.
-#[derive(Clone, Debug, Default)]
-pub struct LoadView {
-    pub live: crate::load::live::LiveState,
-    pub visible: bool,
-    pub stopping: bool,
-    pub done: bool,
 }
 
 impl App {
@@ -171,7 +151,6 @@ impl App {
             load: None,
             run_settings: RunSettings::default(),
             resume_run: false,
-            pending_effects: Vec::new(),
             tick: 0,
             viewport: Viewport::default(),
         }
@@ -210,42 +189,6 @@ impl App {
     /// True while a field of the run's plan is edited (keys are then text).
     pub fn editing(&self) -> bool {
         matches!(self.overlay, Some(Overlay::RunPlan(_)))
-    }
-
-    /// The blocking checks this app has (`load::BLOCKING_CHECKS`), in that order.
-    pub fn blocking_ids(&self) -> Vec<String> {
-        crate::load::BLOCKING_CHECKS
-            .iter()
-            .filter(|id| self.rows.iter().any(|r| r.id == **id))
-            .map(|id| id.to_string())
-            .collect()
-    }
-
-    /// Blocking checks that fail (or err) now, with their results.
-    pub fn blocking_failures(&self) -> Vec<&CheckResult> {
-        self.blocking_ids()
-            .iter()
-            .filter_map(|id| match self.row_state(id) {
-                RowState::Done(r) if matches!(r.status, Status::Fail | Status::Error) => Some(r),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// Blocking checks still running or waiting.
-    pub fn blocking_pending(&self) -> Vec<String> {
-        self.blocking_ids()
-            .into_iter()
-            .filter(|id| !matches!(self.row_state(id), RowState::Done(_)))
-            .collect()
-    }
-
-    /// The fixes the failing blocking checks offer, in the order of their keys (f, 2, 3, …).
-    pub fn blocked_fixes(&self) -> Vec<crate::checks::result::OfferedFix> {
-        self.blocking_failures()
-            .iter()
-            .flat_map(|r| r.fixes.iter().cloned())
-            .collect()
     }
 
     /// The first work: every check, at once.
@@ -319,73 +262,20 @@ impl App {
             }
             Action::RunDone { run } => {
                 self.progress.retain(|_, (r, _)| *r != run);
-                // The blocked screen waited for checks only: once they pass, the plan.
-                if matches!(self.overlay, Some(Overlay::Blocked { .. }))
-                    && self.blocking_failures().is_empty()
-                    && self.blocking_pending().is_empty()
-                {
-                    self.overlay = Some(Overlay::RunPlan(RunForm::new(&self.run_settings)));
-                }
-                if let Some(Overlay::FixOutput(pane)) = &mut self.overlay
-                    && pane.recheck_run == Some(run)
-                {
-                    pane.state = FixState::Done;
-                }
+                self.blocking_checks_done();
+                self.recheck_done(run);
                 Vec::new()
             }
             Action::PlanReady(plan) => self.plan_ready(plan),
             Action::FixLine(line) => {
-                if let Some(Overlay::FixOutput(pane)) = &mut self.overlay {
-                    pane.lines.push(line);
-                }
+                self.fix_line(line);
                 Vec::new()
             }
             Action::FixFinished(exit) => self.fix_finished(exit),
             Action::Quit => vec![Effect::Quit],
-            Action::Load(event) => {
-                if let Some(load) = &mut self.load {
-                    load.live.apply(&event);
-                    match &*event {
-                        crate::load::live::RunEvent::StageStarted { .. }
-                            if self.message == Some(Message::Word(Word::StagedStarting)) =>
-                        {
-                            self.message = None
-                        }
-                        crate::load::live::RunEvent::Finished(report) if blocked_report(report) => {
-                            // The run's own checks found a blocking failure the checklist did
-                            // not show yet: no dashboard, the blocked screen with fresh results.
-                            self.load = None;
-                            self.message = Some(Message::Word(Word::RunBlocked));
-                            self.overlay = Some(Overlay::Blocked { scroll: 0 });
-                            let ids = self.blocking_ids();
-                            return self.run_checks(ids).1;
-                        }
-                        crate::load::live::RunEvent::Finished(report) => {
-                            load.done = true;
-                            load.stopping = false;
-                            let why = report
-                                .message
-                                .as_deref()
-                                .map(|m| crate::report::run::words::message(m, report, self.lang))
-                                .unwrap_or_default();
-                            let exit = match self.lang {
-                                crate::i18n::Lang::Ko => format!("종료 코드 {}", report.exit_code),
-                                crate::i18n::Lang::En => format!("exit {}", report.exit_code),
-                            };
-                            self.message = Some(Message::Info(format!(
-                                "{} ({exit}) {why} — {}",
-                                report.outcome.words(self.lang),
-                                report.run_dir.display()
-                            )));
-                        }
-                        _ => {}
-                    }
-                }
-                Vec::new()
-            }
+            Action::Load(event) => self.on_load_event(&event),
             Action::LoadRefused(reason) => {
-                self.load = None;
-                self.message = Some(Message::Error(reason));
+                self.load_refused(reason);
                 Vec::new()
             }
             Action::ToggleLang => {
@@ -402,6 +292,24 @@ impl App {
                     Some(overlay) => self.on_overlay_key(overlay, key),
                 }
             }
+        }
+    }
+
+    /// A key while a dialog is open goes to that dialog's screen (it was taken off: each
+    /// screen puts back what stays open).
+    fn on_overlay_key(&mut self, overlay: Overlay, key: Action) -> Vec<Effect> {
+        match overlay {
+            Overlay::Help => {
+                self.overlay = match key {
+                    Action::Back | Action::Enter | Action::Help | Action::Tab => None,
+                    _ => Some(Overlay::Help),
+                };
+                Vec::new()
+            }
+            Overlay::Confirm { plan, scroll } => self.on_confirm_key(plan, scroll, key),
+            Overlay::FixOutput(pane) => self.on_fix_output_key(pane, key),
+            Overlay::Blocked { scroll } => self.on_blocked_key(scroll, key),
+            Overlay::RunPlan(form) => self.on_plan_key(form, key),
         }
     }
 
@@ -429,300 +337,6 @@ impl App {
         let ids = self.rows.iter().map(|r| r.id.clone()).collect();
         self.run_checks(ids).1
     }
-
-    fn on_key(&mut self, key: Action) -> Vec<Effect> {
-        match key {
-            Action::Help => self.overlay = Some(Overlay::Help),
-            Action::Rerun => {
-                if let Some(row) = self.selected_row() {
-                    let id = row.id.clone();
-                    return self.run_checks(vec![id]).1;
-                }
-            }
-            Action::RerunAll => return self.run_all(),
-            Action::StartRun => return self.start_run(),
-            Action::Fix(n) => return self.plan_fix(n),
-            _ if self.focus == Focus::List => return self.on_list_key(key),
-            _ => self.on_detail_key(key),
-        }
-        Vec::new()
-    }
-
-    /// `s`: show the run in progress, or start a new one.
-    fn start_run(&mut self) -> Vec<Effect> {
-        if let Some(load) = &mut self.load
-            && !load.done
-        {
-            load.visible = true;
-            return Vec::new();
-        }
-        self.overlay = Some(
-            if self.blocking_failures().is_empty() && self.blocking_pending().is_empty() {
-                Overlay::RunPlan(RunForm::new(&self.run_settings))
-            } else {
-                Overlay::Blocked { scroll: 0 }
-            },
-        );
-        Vec::new()
-    }
-
-    /// Enter on the plan: start the run with it, when every field is valid.
-    fn start_load(&mut self, form: RunForm) -> Option<Overlay> {
-        let Some(settings) = form.settings() else {
-            self.message = Some(Message::Word(Word::PlanInvalid));
-            return Some(Overlay::RunPlan(form));
-        };
-        self.run_settings = RunSettings {
-            force: false,
-            ..settings.clone()
-        };
-        self.load = Some(LoadView {
-            visible: true,
-            ..LoadView::default()
-        });
-        self.message = Some(Message::Word(Word::StagedStarting));
-        self.pending_effects.push(Effect::StartLoad {
-            lang: self.lang,
-            settings,
-        });
-        None
-    }
-
-    /// A dialog opened from the blocked screen closed: go on with `s` (blocked, or the plan).
-    fn resume(&mut self) -> Vec<Effect> {
-        if std::mem::take(&mut self.resume_run) && self.overlay.is_none() {
-            return self.start_run();
-        }
-        Vec::new()
-    }
-
-    /// Keys on the run dashboard: Esc/Tab/s back to the checklist (the run goes on), x stops it.
-    fn on_run_key(&mut self, key: Action) -> Vec<Effect> {
-        let Some(load) = &mut self.load else {
-            return Vec::new();
-        };
-        match key {
-            Action::Back | Action::Tab | Action::StartRun => load.visible = false,
-            Action::StopRun if !load.done && !load.stopping => {
-                load.stopping = true;
-                self.message = Some(Message::Word(Word::StagedStopping));
-                return vec![Effect::StopLoad];
-            }
-            Action::Help => self.overlay = Some(Overlay::Help),
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn on_list_key(&mut self, key: Action) -> Vec<Effect> {
-        let last = self.rows.len().saturating_sub(1);
-        let page = usize::from(self.viewport.page.max(1));
-        let before = self.selected;
-        match key {
-            // Arrows wrap around; paging stops at the ends.
-            Action::Up => self.selected = if before == 0 { last } else { before - 1 },
-            Action::Down => self.selected = if before >= last { 0 } else { before + 1 },
-            Action::PageUp => self.selected = before.saturating_sub(page),
-            Action::PageDown => self.selected = (before + page).min(last),
-            Action::Home => self.selected = 0,
-            Action::End => self.selected = last,
-            Action::Enter | Action::Tab => self.focus = Focus::Detail,
-            Action::Back => return vec![Effect::Quit],
-            _ => {}
-        }
-        if self.selected != before {
-            self.detail_scroll = 0;
-        }
-        Vec::new()
-    }
-
-    fn on_detail_key(&mut self, key: Action) {
-        match key {
-            Action::Back | Action::Tab => self.focus = Focus::List,
-            other => {
-                let viewport = self.viewport;
-                self.detail_scroll = scrolled(
-                    self.detail_scroll,
-                    &other,
-                    viewport.page,
-                    viewport.detail_max,
-                );
-            }
-        }
-    }
-
-    fn plan_fix(&mut self, n: usize) -> Vec<Effect> {
-        let Some(fix) = self.selected_fixes().get(n) else {
-            return Vec::new();
-        };
-        let fix_id = fix.id.clone();
-        self.plan_fix_id(fix_id)
-    }
-
-    fn plan_fix_id(&mut self, fix_id: String) -> Vec<Effect> {
-        self.planning = Some(fix_id.clone());
-        self.message = Some(Message::Word(Word::Planning));
-        vec![Effect::PlanFix { fix_id }]
-    }
-
-    fn plan_ready(&mut self, plan: Result<PlanView, String>) -> Vec<Effect> {
-        let Some(wanted) = self.planning.take() else {
-            return Vec::new();
-        };
-        self.message = None;
-        match plan {
-            Ok(plan)
-                if plan.id == wanted
-                    && matches!(self.overlay, None | Some(Overlay::Blocked { .. })) =>
-            {
-                self.overlay = Some(Overlay::Confirm { plan, scroll: 0 });
-            }
-            Ok(_) => {}
-            Err(error) => self.message = Some(Message::Error(error)),
-        }
-        Vec::new()
-    }
-
-    fn on_overlay_key(&mut self, overlay: Overlay, key: Action) -> Vec<Effect> {
-        let viewport = self.viewport;
-        let mut effects = Vec::new();
-        self.overlay = match overlay {
-            Overlay::Help => match key {
-                Action::Back | Action::Enter | Action::Help | Action::Tab => None,
-                _ => Some(Overlay::Help),
-            },
-            Overlay::Confirm { plan, scroll } => match key {
-                Action::Yes | Action::Enter => {
-                    effects.push(Effect::ApplyFix {
-                        fix_id: plan.id.clone(),
-                        lang: self.lang,
-                    });
-                    Some(Overlay::FixOutput(FixPane {
-                        fix_id: plan.id,
-                        title: plan.title,
-                        lines: Vec::new(),
-                        state: FixState::Running,
-                        rerun: plan.rerun,
-                        recheck_run: None,
-                        scroll: None,
-                    }))
-                }
-                Action::No | Action::Back => {
-                    self.overlay = None;
-                    return self.resume();
-                }
-                other => Some(Overlay::Confirm {
-                    scroll: scrolled(scroll, &other, viewport.page, viewport.overlay_max),
-                    plan,
-                }),
-            },
-            Overlay::FixOutput(mut pane) => match key {
-                Action::Back | Action::Enter if pane.state == FixState::Running => {
-                    self.message = Some(Message::Word(Word::FixStillRunning));
-                    Some(Overlay::FixOutput(pane))
-                }
-                Action::Back | Action::Enter => {
-                    self.overlay = None;
-                    return self.resume();
-                }
-                Action::End => {
-                    pane.scroll = None;
-                    Some(Overlay::FixOutput(pane))
-                }
-                other => {
-                    let from = pane.scroll.unwrap_or(viewport.overlay_max);
-                    pane.scroll = Some(scrolled(from, &other, viewport.page, viewport.overlay_max));
-                    Some(Overlay::FixOutput(pane))
-                }
-            },
-            Overlay::Blocked { scroll } => match key {
-                Action::Back | Action::No => None,
-                Action::Fix(n) => {
-                    if let Some(fix) = self.blocked_fixes().get(n) {
-                        self.resume_run = true;
-                        effects = self.plan_fix_id(fix.id.clone());
-                    }
-                    Some(Overlay::Blocked { scroll })
-                }
-                Action::Rerun | Action::RerunAll => {
-                    let ids = self.blocking_ids();
-                    effects = self.run_checks(ids).1;
-                    Some(Overlay::Blocked { scroll })
-                }
-                Action::Enter | Action::StartRun
-                    if self.blocking_failures().is_empty()
-                        && self.blocking_pending().is_empty() =>
-                {
-                    Some(Overlay::RunPlan(RunForm::new(&self.run_settings)))
-                }
-                Action::Force => Some(Overlay::RunPlan(RunForm::new(&RunSettings {
-                    force: true,
-                    ..self.run_settings.clone()
-                }))),
-                other => Some(Overlay::Blocked {
-                    scroll: scrolled(scroll, &other, viewport.page, viewport.overlay_max),
-                }),
-            },
-            Overlay::RunPlan(mut form) => match key {
-                Action::Back => None,
-                Action::Up => {
-                    form.move_by(false);
-                    Some(Overlay::RunPlan(form))
-                }
-                Action::Down | Action::Tab => {
-                    form.move_by(true);
-                    Some(Overlay::RunPlan(form))
-                }
-                Action::Char(c) => {
-                    form.type_char(c);
-                    Some(Overlay::RunPlan(form))
-                }
-                Action::Backspace => {
-                    form.backspace();
-                    Some(Overlay::RunPlan(form))
-                }
-                Action::Enter => self.start_load(form),
-                _ => Some(Overlay::RunPlan(form)),
-            },
-        };
-        effects.append(&mut self.pending_effects);
-        effects
-    }
-
-    fn fix_finished(&mut self, exit: Result<FixExit, String>) -> Vec<Effect> {
-        let Some(Overlay::FixOutput(pane)) = &mut self.overlay else {
-            return Vec::new();
-        };
-        match exit {
-            Ok(FixExit { success: true, .. }) => {
-                let rerun = pane.rerun.clone();
-                let (run, effects) = self.run_checks(rerun);
-                if let Some(Overlay::FixOutput(pane)) = &mut self.overlay {
-                    pane.state = FixState::Rechecking;
-                    pane.recheck_run = Some(run);
-                }
-                effects
-            }
-            Ok(FixExit { exit, .. }) => {
-                pane.state = FixState::Failed(exit);
-                Vec::new()
-            }
-            Err(error) => {
-                pane.state = FixState::Error(error);
-                Vec::new()
-            }
-        }
-    }
-}
-
-/// A run that stopped at its own blocking checks: nothing was sent.
-fn blocked_report(report: &crate::load::RunReport) -> bool {
-    report.outcome == crate::load::Outcome::CouldNotStart
-        && report.stages.is_empty()
-        && report.checks.iter().any(|c| {
-            crate::load::BLOCKING_CHECKS.contains(&c.id.as_str())
-                && (c.status == "fail" || c.status == "error")
-        })
 }
 
 /// A scroll position moved by a key, kept within `0..=max`.

@@ -781,3 +781,4 @@ pub mod gunicorn;
 pub mod korean;
 pub mod load;
 pub mod netns;
+pub mod profile_report;

@@ -1,6 +1,7 @@
 //! doctor: diagnoses a Django REST Framework service load-tested with Locust, following the
-//! team's troubleshooting guide. Layers: `config` → `checks` (data) run `probes` (Rust);
-//! `report` shows results. Nothing below `report` knows about output.
+//! team's troubleshooting guide. Six layers, each importing only those below it: ground, facts,
+//! judgement, the run, outputs, faces. The order is `LAYERS` in tests/tidy.rs; the map is
+//! docs/architecture.md.
 
 pub mod checks;
 pub mod cli;

@@ -777,7 +777,9 @@ pub fn spawn_doctor(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Child {
     }
     cmd.spawn().expect("start doctor")
 }
+pub mod chromium;
 pub mod gunicorn;
 pub mod korean;
 pub mod load;
 pub mod netns;
+pub mod realistic_run;

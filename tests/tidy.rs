@@ -84,19 +84,19 @@ fn code_lines(text: &str) -> Vec<(usize, String)> {
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
-        if line.trim() == "#[cfg(test)]" {
-            if let Some(next) = lines.get(i + 1) {
-                let indent = next.len() - next.trim_start().len();
-                if next.trim_end().ends_with('{') && next.contains("mod ") {
-                    let close = format!("{}}}", " ".repeat(indent));
-                    i += 2;
-                    while i < lines.len() && lines[i].trim_end() != close {
-                        i += 1;
-                    }
-                    i += 1;
-                    continue;
-                }
+        if line.trim() == "#[cfg(test)]"
+            && let Some(next) = lines.get(i + 1)
+            && next.trim_end().ends_with('{')
+            && next.contains("mod ")
+        {
+            let indent = next.len() - next.trim_start().len();
+            let close = format!("{}}}", " ".repeat(indent));
+            i += 2;
+            while i < lines.len() && lines[i].trim_end() != close {
+                i += 1;
             }
+            i += 1;
+            continue;
         }
         let code = line.split("//").next().unwrap_or("");
         out.push((i + 1, code.to_string()));

@@ -37,7 +37,7 @@ impl std::fmt::Display for Origin {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Setting<T> {
     pub value: T,
     pub origin: Origin,
@@ -58,7 +58,8 @@ pub struct Overrides {
     pub project_dir: Option<PathBuf>,
 }
 
-#[derive(Clone, Debug)]
+/// Plain data: `Serialize` shows it as JSON with every secret masked.
+#[derive(Clone, Debug, Serialize)]
 pub struct Config {
     pub config_file: Option<PathBuf>,
     pub base_url: Setting<String>,

@@ -29,7 +29,7 @@ pub const DEFAULT_STAGES: [u32; 3] = [100, 500, 1000];
 pub const DEFAULT_SPAWN_RATE: f64 = 25.0;
 pub const DEFAULT_STAGE_SECS: f64 = 60.0;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct RunConfig {
     pub stages: Setting<Vec<u32>>,
     pub spawn_rate: Setting<f64>,

@@ -169,3 +169,17 @@ fn malformed_file_is_an_error_with_line() {
     assert!(err.file.ends_with("doctor.toml"));
     assert_eq!(err.line, Some(2));
 }
+
+/// Facts are plain data: the configuration serializes without a process, secrets masked.
+#[test]
+fn config_is_plain_data_with_secrets_masked() {
+    let dir = project(&[
+        ("manage.py", MANAGE),
+        ("doctor.toml", "[target]\npassword = \"file-pw\"\n"),
+    ]);
+    let cfg = Config::load_with_env(dir.path(), &Overrides::default(), &|_| None).unwrap();
+    let json = serde_json::to_value(&cfg).unwrap();
+    assert_eq!(json["base_url"]["value"], DEFAULT_BASE_URL);
+    assert_eq!(json["password"]["value"], "********");
+    assert!(!json.to_string().contains("file-pw"), "{json}");
+}

@@ -12,7 +12,7 @@ use std::path::Path;
 use tree_sitter::Node;
 
 /// How the locustfile sends its login request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoginCall {
     pub path: String,
     pub line: usize,
@@ -22,7 +22,7 @@ pub struct LoginCall {
     pub fields: Vec<(String, Value)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BodyKind {
     Json,
@@ -30,7 +30,7 @@ pub enum BodyKind {
 }
 
 /// What a Python expression in the locustfile evaluates to, as far as a reader can tell.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Literal(String),
     /// An f-string around one number-like interpolation, e.g. `f"user{n}"`.
@@ -43,7 +43,7 @@ pub enum Value {
 }
 
 /// One class deriving from a Locust user class.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserClass {
     pub name: String,
     pub line: usize,
@@ -55,7 +55,7 @@ pub struct UserClass {
     pub attributes: HashMap<String, (String, usize)>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Locustfile {
     pub user_classes: Vec<UserClass>,
     pub login: Option<LoginCall>,

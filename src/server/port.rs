@@ -4,7 +4,7 @@
 use netstat2::{AddressFamilyFlags, ProtocolFlags, ProtocolSocketInfo, TcpState};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Listener {
     pub pid: u32,
     pub name: String,
@@ -12,7 +12,7 @@ pub struct Listener {
 }
 
 /// TCP state counts on `port` (local or remote side) and the pids that listen on it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct PortScan {
     pub states: BTreeMap<String, usize>,
     pub listening: bool,

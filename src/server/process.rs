@@ -17,7 +17,7 @@ pub use super::procfs::{
 };
 
 /// What serves Django on the port.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ServerKind {
     Runserver,
@@ -41,7 +41,7 @@ impl ServerKind {
 }
 
 /// The server that listens on base_url's port, as its own process sees itself.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ServerProcess {
     /// The server: the socket owner for runserver (the autoreloader's child when it reloads),
     /// the master for gunicorn/uvicorn.
@@ -261,6 +261,39 @@ pub fn read_server(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Facts are plain data: a server process is built and round-trips without /proc.
+    #[test]
+    fn a_server_process_is_plain_data() {
+        let server = ServerProcess {
+            pid: 41,
+            worker_pids: vec![42, 43],
+            reloader_pid: None,
+            argv: vec![
+                "gunicorn".into(),
+                "config.wsgi".into(),
+                "-w".into(),
+                "2".into(),
+            ],
+            exe: "/usr/bin/python3.11".into(),
+            cwd: "/srv/app".into(),
+            env: vec![("DJANGO_ENV".into(), "production".into())],
+            started_at: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_500_000),
+            start_ticks: 123,
+            kind: ServerKind::Gunicorn,
+            reloads: false,
+            settings_option: None,
+            interpreter: "/srv/app/.venv/bin/python".into(),
+            interpreter_how: "shebang".into(),
+            venv: Some("/srv/app/.venv".into()),
+            command: vec!["gunicorn".into()],
+        };
+        let json = serde_json::to_string(&server).unwrap();
+        let back: ServerProcess = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, server);
+        assert_eq!(back.env_var("DJANGO_ENV"), Some("production"));
+        assert_eq!(back.label(), "gunicorn pid 41 (workers 42, 43)");
+    }
     use crate::server::test_tree::Tree;
     use std::os::unix::fs::symlink;
 

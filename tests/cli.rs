@@ -118,6 +118,25 @@ fn unknown_key_in_check_file_is_rejected() {
 }
 
 #[test]
+fn absurd_timeout_in_check_file_is_refused_not_dropped() {
+    // Issue 22: `timeout_s = 1e308` overriding the built-in auth check once made the runner
+    // panic, the check vanish and the exit code stay 0. Now the file is refused where it is read.
+    for value in ["1e308", "18446744073709551615", "nan", "-3"] {
+        let dir = scratch();
+        let checks = dir.path().join("mychecks");
+        fs::create_dir(&checks).unwrap();
+        fs::write(
+            checks.join("auth.toml"),
+            format!("id = \"auth\"\ntitle = {{ en = \"Auth\", ko = \"인증\" }}\nprobe = \"login\"\ntimeout_s = {value}\n"),
+        )
+        .unwrap();
+        let stderr = usage_error(&["--checks", "mychecks", "--check", "auth"], dir.path());
+        assert!(stderr.contains("auth.toml:4"), "{value}: {stderr}");
+        assert!(stderr.contains("timeout_s"), "{value}: {stderr}");
+    }
+}
+
+#[test]
 fn valid_check_file_is_listed() {
     // The counterpart of the error tests: the same directory layout loads when the file is good.
     let dir = scratch();

@@ -277,3 +277,72 @@ fn a_python_without_django_is_named() {
     assert_eq!(evidence(&json, "settings", "python"), Some(python.as_str()));
     assert_check(&json, "users", "skip", None);
 }
+
+/// Issue 22: whoever could write doctor's pidfile folder could make the next `doctor` SIGKILL
+/// any of your process groups. A real `doctor` now ignores a planted pidfile, and refuses a
+/// state folder others can write.
+#[test]
+fn a_planted_pidfile_gets_nothing_killed_and_an_open_state_folder_is_refused() {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let mut victim = std::process::Command::new("setsid")
+        .args(["sleep", "30"])
+        .spawn()
+        .unwrap();
+    let pid = victim.id();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"sleep")) {
+        assert!(std::time::Instant::now() < deadline, "setsid did not exec");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let start = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(19)
+        .unwrap();
+    let plant = |runtime: &Path, mode: u32| {
+        let state = runtime.join("doctor");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&state)
+            .unwrap();
+        fs::set_permissions(&state, fs::Permissions::from_mode(mode)).unwrap();
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(state.join("groups"))
+            .unwrap();
+        // The right start time, and a run id whose doctor is gone: all an attacker can know.
+        fs::write(
+            state.join("groups").join(pid.to_string()),
+            format!("{start}\n1-0-x\n"),
+        )
+        .unwrap();
+        // Where doctor kept pidfiles before (shared $TMPDIR, start time only): ignored now.
+        let old = runtime.join(format!("doctor-{}/groups", nix::unistd::getuid()));
+        fs::create_dir_all(&old).unwrap();
+        fs::write(old.join(pid.to_string()), start).unwrap();
+    };
+    let dir = scratch();
+    for (mode, refused) in [(0o700, false), (0o777, true)] {
+        let runtime = tempfile::tempdir().unwrap();
+        plant(runtime.path(), mode);
+        let at = runtime.path().to_str().unwrap();
+        let env = [("XDG_RUNTIME_DIR", at), ("TMPDIR", at)];
+        let (code, _, stderr) = run_doctor(&["--list"], dir.path(), &env);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            stderr.contains("not looking for leftovers"),
+            refused,
+            "{stderr}"
+        );
+        assert!(!stderr.contains("stopped"), "{stderr}");
+        assert!(
+            victim.try_wait().unwrap().is_none(),
+            "mode {mode:o}: the sleep was killed"
+        );
+    }
+    let _ = victim.kill();
+    let _ = victim.wait();
+}

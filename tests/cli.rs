@@ -346,3 +346,34 @@ fn a_planted_pidfile_gets_nothing_killed_and_an_open_state_folder_is_refused() {
     let _ = victim.kill();
     let _ = victim.wait();
 }
+
+/// Issue 22: `stage_time = nan` once made `doctor run` panic after Locust started; non-UTF-8
+/// bytes gave no line. Both are now usage errors naming file:line, before anything starts.
+#[test]
+fn meaningless_run_values_and_non_utf8_are_refused_with_file_and_line() {
+    let dir = scratch();
+    let stderr = usage_error(&["run", "--stage-time", "nan", "--stages", "2"], dir.path());
+    assert!(stderr.contains("stage time"), "{stderr}");
+    fs::write(
+        dir.path().join("doctor.toml"),
+        "[run]\nstages = [2]\nstage_time = nan\n",
+    )
+    .unwrap();
+    let stderr = usage_error(&["run"], dir.path());
+    assert!(stderr.contains("doctor.toml:3"), "{stderr}");
+    assert!(stderr.contains("stage_time"), "{stderr}");
+    fs::write(
+        dir.path().join("doctor.toml"),
+        b"[run]\nstages = [2]\n# \xff\x1b[2J\n".as_slice(),
+    )
+    .unwrap();
+    let stderr = usage_error(&["config"], dir.path());
+    assert!(
+        stderr.contains("doctor.toml:3") && stderr.contains("0xFF"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "a control character reached the terminal"
+    );
+}

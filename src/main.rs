@@ -13,6 +13,9 @@ const EXIT_USAGE: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A doctor killed with SIGKILL could not stop its children: stop them now.
+    if let Some(problem) = doctor::process::orphan_dir_problem() {
+        eprintln!("doctor: not looking for leftovers of a killed doctor: {problem}");
+    }
     let reaped = doctor::process::reap_orphans();
     if !reaped.is_empty() {
         eprintln!(

@@ -2,9 +2,17 @@
 //! are stopped as a group, and are recorded in a pidfile so that a doctor killed with SIGKILL
 //! has its leftovers stopped at the next start.
 
+mod lineage;
+#[cfg(test)]
+mod orphan_tests;
+mod private_dir;
+
+pub use lineage::{RUN_ID_VAR, run_id};
+pub use private_dir::{check_private, private_subdir, state_dir};
+
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -12,13 +20,17 @@ use std::time::Duration;
 pub struct Group {
     pub child: tokio::process::Child,
     pub pgid: i32,
-    pidfile: PathBuf,
+    pidfile: Option<PathBuf>,
 }
 
-fn pid_dir() -> PathBuf {
-    std::env::temp_dir()
-        .join(format!("doctor-{}", nix::unistd::getuid()))
-        .join("groups")
+/// Where pidfiles live: `groups/` in doctor's private state folder (see `private_dir`).
+fn pid_dir() -> Result<PathBuf, String> {
+    private_subdir(&state_dir()?, "groups")
+}
+
+/// Why orphans cannot be looked for (the state folder is missing or not private), if so.
+pub fn orphan_dir_problem() -> Option<String> {
+    pid_dir().err()
 }
 
 impl Group {
@@ -28,6 +40,8 @@ impl Group {
         stdout: Stdio,
         stderr: Stdio,
     ) -> std::io::Result<Group> {
+        // SIGTERM when doctor dies: Locust then stops its users and writes its JSON.
+        lineage::mark_child(command, Signal::SIGTERM);
         command
             .process_group(0)
             .stdin(Stdio::null())
@@ -36,11 +50,13 @@ impl Group {
             .kill_on_drop(true);
         let child = command.spawn()?;
         let pgid = child.id().map(|p| p as i32).unwrap_or(0);
-        let dir = pid_dir();
-        let _ = std::fs::create_dir_all(&dir);
-        let pidfile = dir.join(pgid.to_string());
-        // Recorded with the start time so a reused pid is never mistaken for ours.
-        let _ = std::fs::write(&pidfile, start_time(pgid).unwrap_or_default());
+        // Recorded with the start time (a reused pid is never mistaken for ours) and the run
+        // id its environment carries. No private folder: nothing recorded, nothing trusted.
+        let pidfile = pid_dir().ok().map(|dir| dir.join(pgid.to_string()));
+        if let Some(path) = &pidfile {
+            let start = start_time(pgid).unwrap_or_default();
+            let _ = std::fs::write(path, format!("{start}\n{}\n", run_id()));
+        }
         Ok(Group {
             child,
             pgid,
@@ -71,14 +87,20 @@ impl Group {
             // Members may outlive the leader (workers); make sure none is left.
             let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGKILL);
         }
-        let _ = std::fs::remove_file(&self.pidfile);
+        if let Some(path) = &self.pidfile {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
 impl Drop for Group {
     fn drop(&mut self) {
         // Last resort when `stop` was not awaited (panic, early return): no grace, no leftovers.
-        if self.pgid > 0 && std::fs::remove_file(&self.pidfile).is_ok() {
+        let recorded = self
+            .pidfile
+            .as_ref()
+            .is_none_or(|p| std::fs::remove_file(p).is_ok());
+        if self.pgid > 0 && recorded {
             let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGKILL);
         }
     }
@@ -128,7 +150,16 @@ pub fn pid_list(pgids: &[i32]) -> String {
 /// Stop process groups a previous doctor left behind (it was killed before it could).
 /// Returns the pgids stopped.
 pub fn reap_orphans() -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir(pid_dir()) else {
+    pid_dir()
+        .map(|dir| reap_orphans_in(&dir))
+        .unwrap_or_default()
+}
+
+/// A group is stopped only when all hold: its leader still has the recorded start time, its
+/// environment carries the recorded run id and its command is one doctor starts, and the
+/// doctor of that run id is gone. Any other pidfile is removed and nothing is signalled.
+fn reap_orphans_in(dir: &Path) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut stopped = Vec::new();
@@ -138,29 +169,25 @@ pub fn reap_orphans() -> Vec<i32> {
             .file_name()
             .and_then(|n| n.to_str())
             .and_then(|n| n.parse::<i32>().ok())
+            .filter(|p| *p > 1)
         else {
             continue;
         };
         let recorded = std::fs::read_to_string(&path).unwrap_or_default();
-        let alive_and_ours = start_time(pgid).is_some_and(|t| t == recorded.trim());
-        if alive_and_ours && owner_is_gone(pgid) {
+        let mut lines = recorded.lines();
+        let (start, id) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+        let same_process = start_time(pgid).is_some_and(|t| !start.is_empty() && t == start);
+        let ours = same_process && lineage::is_doctors(pgid, id);
+        if ours && !lineage::owner_is_gone(id) {
+            continue; // its doctor still runs and will stop it
+        }
+        if ours {
             let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
             stopped.push(pgid);
         }
-        if !alive_and_ours || stopped.contains(&pgid) {
-            let _ = std::fs::remove_file(&path);
-        }
+        let _ = std::fs::remove_file(&path);
     }
     stopped
-}
-
-/// A group is orphaned when its leader's parent is no longer a doctor (it was re-parented).
-fn owner_is_gone(pgid: i32) -> bool {
-    let Some(ppid) = stat_field(pgid, 4).and_then(|p| p.parse::<i32>().ok()) else {
-        return false;
-    };
-    let parent = std::fs::read_to_string(format!("/proc/{ppid}/comm")).unwrap_or_default();
-    parent.trim() != "doctor"
 }
 
 #[cfg(test)]

@@ -140,6 +140,8 @@ pub async fn run(
             command.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
         }
     }
+    // Marked as doctor's own, so a leftover is recognised (see `process::lineage`).
+    command.env(crate::process::RUN_ID_VAR, crate::process::run_id());
     // A helper never outlives doctor, even a doctor killed with SIGKILL.
     // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
     unsafe {

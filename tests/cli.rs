@@ -118,6 +118,25 @@ fn unknown_key_in_check_file_is_rejected() {
 }
 
 #[test]
+fn absurd_timeout_in_check_file_is_refused_not_dropped() {
+    // Issue 22: `timeout_s = 1e308` overriding the built-in auth check once made the runner
+    // panic, the check vanish and the exit code stay 0. Now the file is refused where it is read.
+    for value in ["1e308", "18446744073709551615", "nan", "-3"] {
+        let dir = scratch();
+        let checks = dir.path().join("mychecks");
+        fs::create_dir(&checks).unwrap();
+        fs::write(
+            checks.join("auth.toml"),
+            format!("id = \"auth\"\ntitle = {{ en = \"Auth\", ko = \"인증\" }}\nprobe = \"login\"\ntimeout_s = {value}\n"),
+        )
+        .unwrap();
+        let stderr = usage_error(&["--checks", "mychecks", "--check", "auth"], dir.path());
+        assert!(stderr.contains("auth.toml:4"), "{value}: {stderr}");
+        assert!(stderr.contains("timeout_s"), "{value}: {stderr}");
+    }
+}
+
+#[test]
 fn valid_check_file_is_listed() {
     // The counterpart of the error tests: the same directory layout loads when the file is good.
     let dir = scratch();
@@ -257,4 +276,104 @@ fn a_python_without_django_is_named() {
     assert_check(&json, "settings", "fail", Some("django_not_installed"));
     assert_eq!(evidence(&json, "settings", "python"), Some(python.as_str()));
     assert_check(&json, "users", "skip", None);
+}
+
+/// Issue 22: whoever could write doctor's pidfile folder could make the next `doctor` SIGKILL
+/// any of your process groups. A real `doctor` now ignores a planted pidfile, and refuses a
+/// state folder others can write.
+#[test]
+fn a_planted_pidfile_gets_nothing_killed_and_an_open_state_folder_is_refused() {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let mut victim = std::process::Command::new("setsid")
+        .args(["sleep", "30"])
+        .spawn()
+        .unwrap();
+    let pid = victim.id();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"sleep")) {
+        assert!(std::time::Instant::now() < deadline, "setsid did not exec");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let start = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(19)
+        .unwrap();
+    let plant = |runtime: &Path, mode: u32| {
+        let state = runtime.join("doctor");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&state)
+            .unwrap();
+        fs::set_permissions(&state, fs::Permissions::from_mode(mode)).unwrap();
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(state.join("groups"))
+            .unwrap();
+        // The right start time, and a run id whose doctor is gone: all an attacker can know.
+        fs::write(
+            state.join("groups").join(pid.to_string()),
+            format!("{start}\n1-0-x\n"),
+        )
+        .unwrap();
+        // Where doctor kept pidfiles before (shared $TMPDIR, start time only): ignored now.
+        let old = runtime.join(format!("doctor-{}/groups", nix::unistd::getuid()));
+        fs::create_dir_all(&old).unwrap();
+        fs::write(old.join(pid.to_string()), start).unwrap();
+    };
+    let dir = scratch();
+    for (mode, refused) in [(0o700, false), (0o777, true)] {
+        let runtime = tempfile::tempdir().unwrap();
+        plant(runtime.path(), mode);
+        let at = runtime.path().to_str().unwrap();
+        let env = [("XDG_RUNTIME_DIR", at), ("TMPDIR", at)];
+        let (code, _, stderr) = run_doctor(&["--list"], dir.path(), &env);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            stderr.contains("not looking for leftovers"),
+            refused,
+            "{stderr}"
+        );
+        assert!(!stderr.contains("stopped"), "{stderr}");
+        assert!(
+            victim.try_wait().unwrap().is_none(),
+            "mode {mode:o}: the sleep was killed"
+        );
+    }
+    let _ = victim.kill();
+    let _ = victim.wait();
+}
+
+/// Issue 22: `stage_time = nan` once made `doctor run` panic after Locust started; non-UTF-8
+/// bytes gave no line. Both are now usage errors naming file:line, before anything starts.
+#[test]
+fn meaningless_run_values_and_non_utf8_are_refused_with_file_and_line() {
+    let dir = scratch();
+    let stderr = usage_error(&["run", "--stage-time", "nan", "--stages", "2"], dir.path());
+    assert!(stderr.contains("stage time"), "{stderr}");
+    fs::write(
+        dir.path().join("doctor.toml"),
+        "[run]\nstages = [2]\nstage_time = nan\n",
+    )
+    .unwrap();
+    let stderr = usage_error(&["run"], dir.path());
+    assert!(stderr.contains("doctor.toml:3"), "{stderr}");
+    assert!(stderr.contains("stage_time"), "{stderr}");
+    fs::write(
+        dir.path().join("doctor.toml"),
+        b"[run]\nstages = [2]\n# \xff\x1b[2J\n".as_slice(),
+    )
+    .unwrap();
+    let stderr = usage_error(&["config"], dir.path());
+    assert!(
+        stderr.contains("doctor.toml:3") && stderr.contains("0xFF"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "a control character reached the terminal"
+    );
 }

@@ -534,3 +534,64 @@ fn record_mode_without_a_database() {
     assert_eq!(u["token_refresh"]["seconds"], 240.0);
     assert_eq!(u["relogin_after_expiry"], true);
 }
+
+/// Issue 22: a sleep at import is not skipped by doctor's frozen clock; it counts against the
+/// import's deadline and is reported as a timeout at its line, quickly.
+#[test]
+fn a_long_sleep_at_import_is_a_timeout_not_a_quick_pass() {
+    let db = Db::fresh();
+    let answer = run_helper("sleep_at_import.py", json!({}), &db.url(), &[]);
+    let err = &answer.json["import_error"];
+    assert_eq!(err["code"], "timed_out", "{:#}", answer.json);
+    assert_eq!(err["line"], 6, "{err:#}");
+    assert_eq!(answer.json["users"], json!([]));
+    assert!(
+        answer.wall < Duration::from_secs(20),
+        "took {:?}",
+        answer.wall
+    );
+}
+
+/// Issue 22: a locustfile that ends its own process at import (os._exit(0), SIGKILL) or sleeps
+/// past the deadline is never a pass of the locustfile check.
+#[test]
+fn a_locustfile_that_ends_or_stalls_its_process_is_not_a_pass() {
+    for (file, words) in [
+        ("os_exit_at_import.py", "could not test"),
+        ("kill_self_at_import.py", "could not test"),
+        ("sleep_at_import.py", "import"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("doctor.toml"),
+            format!(
+                "[django]\nproject_dir = {:?}\n[locust]\nlocustfile = {:?}\n",
+                common::sample_dir().display().to_string(),
+                fixture(file).display().to_string()
+            ),
+        )
+        .unwrap();
+        let started = Instant::now();
+        let (code, stdout, stderr) = common::run_doctor(
+            &["--format", "json", "--check", "locustfile"],
+            dir.path(),
+            &[],
+        );
+        let json: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{file}: {e}\n{stdout}\n{stderr}"));
+        let check = json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "locustfile")
+            .unwrap_or_else(|| panic!("{file}: no locustfile result\n{json:#}"));
+        assert_ne!(check["status"], "pass", "{file} (exit {code}): {check:#}");
+        let summary = check["summary"].as_str().unwrap();
+        assert!(summary.contains(words), "{file}: {summary}");
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "{file}: {:?}",
+            started.elapsed()
+        );
+    }
+}

@@ -33,8 +33,35 @@ def advance(seconds):
     FROZEN["offset"] = float(seconds)
 
 
-def _noop_sleep(*_args, **_kwargs):
+def _noop_sleep(*args, **kwargs):
+    # While the locustfile imports, its sleeps count against the import's deadline: an import
+    # that would wait longer than doctor waits is a timeout, never a quick pass.
+    budget = STATE.get("import_sleep_left")
+    if budget is not None:
+        seconds = args[0] if args else kwargs.get("seconds", 0)
+        try:
+            seconds = float(seconds or 0)
+        except (TypeError, ValueError):
+            seconds = 0.0
+        STATE["import_sleep_left"] = budget - max(0.0, seconds)
+        if STATE["import_sleep_left"] < 0:
+            raise TimedOut()
     return None
+
+
+class sleep_budget:
+    """`with sleep_budget(seconds):` the frozen sleeps inside may add up to `seconds`."""
+
+    def __init__(self, seconds):
+        self.seconds = float(seconds)
+
+    def __enter__(self):
+        STATE["import_sleep_left"] = self.seconds
+        return self
+
+    def __exit__(self, *_exc):
+        STATE["import_sleep_left"] = None
+        return False
 
 
 def freeze():

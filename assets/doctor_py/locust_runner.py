@@ -26,7 +26,7 @@ def import_locustfile(path, timeout):
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        with locust_clock.deadline(timeout):
+        with locust_clock.deadline(timeout), locust_clock.sleep_budget(timeout):
             spec.loader.exec_module(module)
         return module, None
     except locust_clock.TimedOut as exc:

@@ -3,6 +3,7 @@
 pub mod diagnosis;
 pub mod kinds;
 pub mod model;
+pub mod ranges;
 pub mod registry;
 pub mod result;
 pub mod runner;

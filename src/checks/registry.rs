@@ -62,6 +62,7 @@ pub fn parse_check(text: &str, origin: Origin) -> Result<CheckDef, LoadError> {
             ),
         });
     }
+    super::ranges::validate(&def, text, &file)?;
     def.origin = origin;
     Ok(def)
 }

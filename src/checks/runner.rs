@@ -2,6 +2,7 @@
 //! its own timeout; a probe that errors or panics becomes status `error`, never a crash.
 
 use super::model::CheckDef;
+use super::ranges;
 use super::registry::Registry;
 use super::result::{CheckResult, OfferedFix, Outcome, Status};
 use crate::t;
@@ -67,7 +68,16 @@ pub async fn run<P: ProbeSet>(
         let sender = senders.remove(id).expect("one sender per check");
         let (ctx, events) = (ctx.clone(), events.clone());
         tasks.push(tokio::spawn(async move {
-            let result = Arc::new(run_one(check, deps, ctx, events.as_ref()).await);
+            // Its own task again: whatever panics while running a check becomes its `error`
+            // result, so the check is never missing from the report and dependents still learn.
+            let events_for_run = events.clone();
+            let shown = check.clone();
+            let ran =
+                tokio::spawn(
+                    async move { run_one(check, deps, ctx, events_for_run.as_ref()).await },
+                )
+                .await;
+            let result = Arc::new(ran.unwrap_or_else(|join| crashed(&shown, join)));
             if let Some(events) = &events {
                 let _ = events.send(Event::Finished(result.clone()));
             }
@@ -127,7 +137,19 @@ async fn run_one<P: ProbeSet>(
         let _ = events.send(Event::Started(check.id.clone()));
     }
     let started = Instant::now();
-    let timeout = Duration::from_secs_f64(check.timeout_s.max(0.1));
+    // Check files are refused with such a value when read; a definition built any other way
+    // still gets an answer rather than a panic in `Duration::from_secs_f64`.
+    if !ranges::usable_timeout(check.timeout_s) {
+        let secs = check.timeout_s;
+        let (low, high) = (ranges::MIN_TIMEOUT_S, ranges::MAX_TIMEOUT_S);
+        let outcome = Outcome::new(
+            Status::Error,
+            t!("not run: timeout_s = {secs} is not between {low} and {high} seconds";
+               "실행 안 함: timeout_s = {secs} 값이 {low}~{high}초 범위 밖"),
+        );
+        return finish(&check, outcome, Duration::ZERO);
+    }
+    let timeout = Duration::from_secs_f64(check.timeout_s);
     let probe_check = check.clone();
     // A separate task: a panicking probe fails its own check and nothing else.
     let probe = tokio::spawn(ctx.probe(probe_check, done));
@@ -153,6 +175,16 @@ async fn run_one<P: ProbeSet>(
         }
     };
     finish(&check, outcome, started.elapsed())
+}
+
+/// The `error` result of a check whose run panicked outside its probe.
+fn crashed(check: &CheckDef, join: tokio::task::JoinError) -> CheckResult {
+    let text = panic_text(join);
+    let outcome = Outcome::new(
+        Status::Error,
+        t!("check crashed: {text}"; "점검 중 비정상 종료"),
+    );
+    finish(check, outcome, Duration::ZERO)
 }
 
 fn panic_text(error: tokio::task::JoinError) -> String {
@@ -203,5 +235,71 @@ pub fn finish(check: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult
         fixes,
         duration_ms: took.as_millis() as u64,
         facts: outcome.facts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn context() -> (tempfile::TempDir, Context) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load_with_env(dir.path(), &Default::default(), &|name| {
+            // A closed loopback port: the probe answers quickly and touches nothing.
+            (name == "DOCTOR_BASE_URL").then(|| "http://127.0.0.1:9".to_string())
+        })
+        .unwrap();
+        (dir, Context::new(config))
+    }
+
+    /// Checks built without the file reader's range check (as a future caller might) still
+    /// each give an `error` result, and the exit code says failure: none vanishes.
+    #[tokio::test]
+    async fn absurd_timeouts_become_error_results_not_missing_checks() {
+        let mut registry = Registry::default();
+        let template = Registry::builtin().unwrap().get("port").unwrap().clone();
+        let absurd = [1e308, u64::MAX as f64, f64::NAN, -1.0, f64::INFINITY, 0.0];
+        let ids: Vec<String> = (0..absurd.len()).map(|i| format!("absurd{i}")).collect();
+        for (id, secs) in ids.iter().zip(absurd) {
+            let mut check = template.clone();
+            check.id = id.clone();
+            check.needs.clear();
+            check.after.clear();
+            check.timeout_s = secs;
+            registry.checks.push(check);
+        }
+        let (_dir, ctx) = context();
+        let results = run(Arc::new(registry), &ids, ctx, None).await;
+        let got: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(got, ids.iter().map(String::as_str).collect::<Vec<_>>());
+        for result in &results {
+            assert_eq!(result.status, Status::Error, "{}", result.id);
+            assert!(
+                result.summary.en.contains("timeout_s"),
+                "{:?}",
+                result.summary
+            );
+        }
+        assert_eq!(crate::report::exit_code(&results, false), 1);
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_running_a_check_is_its_error() {
+        let check = Registry::builtin().unwrap().get("port").unwrap().clone();
+        let join = tokio::spawn(async { panic!("boom in the runner") })
+            .await
+            .unwrap_err();
+        let result = crashed(&check, join);
+        assert_eq!(result.status, Status::Error);
+        assert!(
+            result.summary.en.contains("boom in the runner"),
+            "{:?}",
+            result.summary
+        );
+        assert!(
+            !result.summary.ko.contains("boom"),
+            "Korean text carries English"
+        );
     }
 }

@@ -4,6 +4,8 @@ use crate::errors::{LoadError, line_of};
 use serde::Deserialize;
 use std::path::Path;
 
+pub mod ranges;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -74,23 +76,26 @@ pub struct ChecksFile {
 }
 
 pub fn read(path: &Path) -> Result<FileConfig, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+    let bytes = std::fs::read(path).map_err(|e| LoadError {
         file: path.display().to_string(),
         line: None,
         message: format!("cannot read the config file: {e}"),
     })?;
-    parse(&text, path)
+    let text = std::str::from_utf8(&bytes).map_err(|e| ranges::not_utf8(&bytes, &e, path))?;
+    parse(text, path)
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<FileConfig, LoadError> {
-    toml::from_str(text).map_err(|e| LoadError {
+    let cfg = toml::from_str(text).map_err(|e| LoadError {
         file: path.display().to_string(),
         line: e.span().map(|s| line_of(text, s.start)),
         message: format!(
             "{} (see README.md, \"Configuration\", for the keys)",
-            e.message().trim()
+            ranges::printable(e.message().trim())
         ),
-    })
+    })?;
+    ranges::validate(&cfg, text, path)?;
+    Ok(cfg)
 }
 
 #[cfg(test)]

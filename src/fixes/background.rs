@@ -25,8 +25,8 @@ pub async fn start(
         }
         line
     };
-    let dir = std::env::temp_dir().join(format!("doctor-{}", nix::unistd::getuid()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    // doctor's private folder, not /tmp: no other user can put a symlink where the log goes.
+    let dir = crate::process::state_dir()?;
     let log = dir.join(format!(
         "server-{}.log",
         address.replace([':', '[', ']'], "_")

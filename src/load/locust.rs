@@ -275,14 +275,22 @@ impl Api {
             .exceptions)
     }
 
-    /// Start or change the test: form-encoded (a JSON body is ignored by Locust).
-    pub async fn swarm(&self, users: u32, spawn_rate: f64) -> Result<(), String> {
+    /// Start or change the test: form-encoded (a JSON body is ignored by Locust). Locust stops
+    /// its users by itself after `run_time` (each swarm restarts that timer), so load never
+    /// runs unwatched for long even when doctor cannot stop it.
+    pub async fn swarm(
+        &self,
+        users: u32,
+        spawn_rate: f64,
+        run_time: Duration,
+    ) -> Result<(), String> {
         let response = self
             .http
             .post(format!("{}/swarm", self.web_url))
             .form(&[
                 ("user_count", users.to_string()),
                 ("spawn_rate", spawn_rate.to_string()),
+                ("run_time", format!("{}s", run_time.as_secs().max(1))),
             ])
             .send()
             .await

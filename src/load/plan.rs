@@ -111,15 +111,16 @@ impl Plan {
             None => run.stages.value.clone(),
         };
         let spawn_rate = flags.spawn_rate.unwrap_or(run.spawn_rate.value);
-        if spawn_rate.is_nan() || spawn_rate <= 0.0 {
+        if !spawn_rate.is_finite() || spawn_rate <= 0.0 {
             return Err(format!("--spawn-rate {spawn_rate}: give a rate above 0"));
         }
         let stage_secs = match &flags.stage_time {
             Some(text) => parse_duration(text).map_err(|e| format!("--stage-time {e}"))?,
             None => run.stage_secs.value,
         };
-        if stage_secs < 1.0 {
-            return Err(format!("stage time {stage_secs}s: give at least 1s"));
+        // NaN fails every comparison: ask for the range, not against it.
+        if !(1.0..=crate::config::file::ranges::MAX_STAGE_SECS).contains(&stage_secs) {
+            return Err(format!("stage time {stage_secs}s: give 1s to 24h"));
         }
         let workers = flags.workers.or(run.workers.value).filter(|w| *w > 0);
         if workers.is_some() && flags.expect_workers.is_some() {

@@ -19,6 +19,9 @@ const GRACE: Duration = Duration::from_millis(700);
 const GRACE_WITH_WORKERS: Duration = Duration::from_millis(3700);
 /// Before the first stage: how long the machine is watched without load.
 const BASELINE: Duration = Duration::from_secs(2);
+/// Locust stops its users by itself this long after a stage should have ended: the bound on
+/// load left running when doctor can no longer stop it.
+const LOCUST_RUN_TIME_MARGIN: Duration = Duration::from_secs(30);
 
 struct Coordinator<'a> {
     ctx: &'a RunContext,
@@ -224,7 +227,9 @@ async fn stages(
     let mut from = next_second();
     for (index, &users) in plan.stages.iter().enumerate() {
         sleep_until_epoch(from as f64).await;
-        if let Err(e) = locust.api.swarm(users, plan.spawn_rate).await {
+        // Locust's own bound: this stage plus a margin (the next stage's swarm renews it).
+        let bound = plan.stage_time() + LOCUST_RUN_TIME_MARGIN;
+        if let Err(e) = locust.api.swarm(users, plan.spawn_rate, bound).await {
             return Err((Outcome::CouldNotStart, Some(e)));
         }
         let spec = StageSpec {

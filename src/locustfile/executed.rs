@@ -285,6 +285,13 @@ impl NotExecuted {
             NotExecuted::Helper(HelperError::NoAnswer {
                 status,
                 stderr_tail,
+            }) if stderr_tail.trim().is_empty() => crate::t!(
+                "the locustfile ended the process ({status}) while it was imported, before doctor could run it (os._exit, sys.exit in a thread, a signal?)";
+                "locustfile이 import 중에 프로세스를 끝냄, doctor가 실행하기 전 (os._exit, 시그널?)"
+            ),
+            NotExecuted::Helper(HelperError::NoAnswer {
+                status,
+                stderr_tail,
             }) => crate::t!(
                 "the locustfile ended the process ({status}) before doctor could read it: {stderr_tail}";
                 "locustfile이 프로세스를 끝냄 ({status}): {stderr_tail}"

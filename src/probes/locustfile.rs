@@ -127,6 +127,18 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         })
         .collect();
     let Some(worst) = findings.first() else {
+        // The locustfile ended, killed or stalled its own process: nothing was tested by running
+        // it, and reading alone is no pass.
+        if let Err(reason) = &execution
+            && could_not_run(reason)
+        {
+            let reason = reason.reason();
+            return Ok(Outcome::skip(t!("could not test, because {}; reading the file found nothing against the guide", reason.en;
+                "점검하지 못함: {}; 파일을 읽어서는 가이드와 다른 점을 찾지 못함", reason.ko))
+            .diagnosed("not_executed")
+            .with("file", &shown)
+            .with("executed", &executed));
+        }
         let mut outcome = Outcome::pass(t!("{} follows the guide (headers per request, timeouts, token refresh, 400 handling)", file_name(&shown); "{}: 가이드대로 작성됨 (요청별 headers, 타임아웃, 토큰 갱신, 400 처리)", file_name(&shown)))
             .with("file", &shown)
             .with("executed", &executed)
@@ -190,6 +202,13 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         ));
     }
     Ok(outcome.with_facts(serde_json::json!({ "findings": findings.iter().map(|f| (f.kind.diagnosis(), f.line)).collect::<Vec<_>>() })))
+}
+
+/// Execution was attempted and the locustfile's process gave no answer (exit, signal, timeout,
+/// garbage): unlike "no Django project", that is a test that did not happen.
+fn could_not_run(reason: &crate::locustfile::executed::NotExecuted) -> bool {
+    use crate::locustfile::executed::NotExecuted;
+    matches!(reason, NotExecuted::Helper(_) | NotExecuted::Unreadable(_))
 }
 
 fn file_name(path: &str) -> &str {

@@ -2,7 +2,7 @@
 //! threshold) are refused when the file is read, naming file:line, so the runner never meets them.
 
 use super::model::CheckDef;
-use super::registry::{LoadError, line_of};
+use crate::errors::{LoadError, line_of};
 
 /// The longest a single check may wait: longer is a typo, and would leave doctor hanging.
 pub const MAX_TIMEOUT_S: f64 = 3600.0;

@@ -242,6 +242,7 @@ pub fn finish(check: &CheckDef, outcome: Outcome, took: Duration) -> CheckResult
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::probes::Context;
 
     fn context() -> (tempfile::TempDir, Context) {
         let dir = tempfile::tempdir().unwrap();

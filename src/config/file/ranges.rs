@@ -3,8 +3,8 @@
 //! the file is read, naming file:line and what to write instead.
 
 use super::{FileConfig, PythonSpec};
-use crate::checks::registry::LoadError;
 use crate::config::run::parse_duration;
+use crate::errors::LoadError;
 use std::path::Path;
 
 /// The longest stage doctor runs: longer is a typo, and load would run unwatched for a day.

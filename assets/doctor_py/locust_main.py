@@ -84,6 +84,10 @@ def run(answer, opts):
     answer["events"] = locust_runner.fire_start_events(env, opts, transport)
     for cls in classes:
         answer["users"].append(locust_user.run_class(cls, opts, transport, env))
+    if transport.mode == "django":
+        from doctor_py import request_cost
+        answer["costs"] = request_cost.summary()
+        answer["password_hasher"] = request_cost.hasher()
 
 
 def main():
@@ -92,7 +96,8 @@ def main():
     os.dup2(2, 1)  # anything written to fd 1 (print, C code, children) lands on stderr
     sys.stdout = sys.stderr
     answer = {"protocol": 1, "mode": None, "mode_reason": None, "import_error": None,
-              "events": None, "users": [], "django": None, "internal_error": None, "elapsed_ms": 0}
+              "events": None, "users": [], "django": None, "costs": None, "password_hasher": None,
+              "internal_error": None, "elapsed_ms": 0}
     try:
         opts = _options(sys.stdin.read())
         answer["mode"] = opts["mode"]

@@ -33,6 +33,11 @@ pub struct Execution {
     pub django: Option<Value>,
     #[serde(default)]
     pub elapsed_ms: Option<u64>,
+    /// What each distinct request cost in the replay (forecast before load).
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub costs: Vec<super::cost::RequestCost>,
+    #[serde(default)]
+    pub password_hasher: Option<super::cost::PasswordHasher>,
 }
 
 /// A failure reported as a code or an exception, with frames in the user's files.
@@ -96,6 +101,9 @@ pub struct UserRun {
     /// With the clock moved past the token's lifetime, did a task log in again?
     #[serde(default)]
     pub relogin_after_expiry: Option<bool>,
+    /// The load the class offers: weight, wait_time, task tree (forecast before load).
+    #[serde(default)]
+    pub offered: Option<super::offered::Offered>,
 }
 
 /// on_start or one task, run once.
@@ -145,6 +153,9 @@ pub struct Request {
     pub url_match: Option<Value>,
     #[serde(default, deserialize_with = "null_is_empty")]
     pub side_effects: Vec<Value>,
+    /// The headers it sent (names only), e.g. `Authorization`.
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub header_names: Vec<String>,
 }
 
 impl Request {
@@ -231,7 +242,7 @@ pub struct TokenRefresh {
 }
 
 /// The helper writes `null` for an empty list as often as `[]`; both read as empty.
-fn null_is_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn null_is_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,

@@ -2,6 +2,7 @@
 //! interpreter, folder, command line, environment, start time). doctor's Python helpers run the
 //! way that server runs, so doctor's own environment never decides an answer.
 
+pub mod concurrency;
 pub mod location;
 pub mod process;
 

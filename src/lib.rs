@@ -10,6 +10,7 @@ pub mod db_waits;
 pub mod demo;
 pub mod django;
 pub mod fixes;
+pub mod forecast;
 pub mod i18n;
 pub mod load;
 pub mod locustfile;

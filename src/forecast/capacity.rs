@@ -1,0 +1,410 @@
+//! What the server can answer for the locustfile's mix, and how long answers take at N users.
+//!
+//! Each request needs the server's resources for its measured cost: Python CPU holds its
+//! process's GIL (runserver: one process, so about one core whatever the machine has); CPU
+//! outside the GIL (password hashing in OpenSSL) spreads over the cores; a sync worker is held
+//! for the whole request. The busiest resource per server decides: X ≤ servers / demand.
+//!
+//! Response times come from exact mean value analysis of a closed system with think time
+//! (Lazowska et al., *Quantitative System Performance*, ch. 6) on that busiest resource, made
+//! multi-server by Seidmann's approximation (demand D/c queueing plus D·(c−1)/c fixed delay);
+//! every other part of a request is a delay. The wait in the queue is taken as exponential
+//! (as in M/M/c) for the 95th percentile.
+
+use super::model::{Plan, StagePlan};
+use super::pacing::{CLIENT_MS, Offered};
+use super::{Limit, LimitKind, round};
+use crate::t;
+
+/// Utilization from which the server (or Locust) is said to limit the stage.
+pub const SATURATED: f64 = 0.85;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// cpu, gil, workers, locust
+    pub name: &'static str,
+    /// Seconds needed per user cycle.
+    pub demand_s: f64,
+    pub servers: f64,
+}
+
+impl Resource {
+    fn load(&self) -> f64 {
+        if self.servers > 0.0 {
+            self.demand_s / self.servers
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Served {
+    pub rpm: f64,
+    pub p95_ms: f64,
+    /// Busy share of the busiest resource.
+    pub utilization: f64,
+    pub bottleneck: Resource,
+    pub bottleneck_kind: LimitKind,
+    /// Most requests/s the mix can get from the busiest resource.
+    pub max_rps: f64,
+    /// Mean wait in its queue per request, ms.
+    pub queue_ms: f64,
+    pub requests_in_stage: f64,
+    /// User cycles per second in the steady state.
+    pub cycles_per_s: f64,
+    /// Cores left to the server when Locust runs beside it.
+    pub server_cores: f64,
+}
+
+/// Per-cycle demand at each resource that can saturate.
+pub fn resources(plan: &Plan, locust_cores: f64) -> Vec<Resource> {
+    let s = &plan.server;
+    let sum = |f: &dyn Fn(&super::model::RequestLoad) -> f64| -> f64 {
+        plan.requests
+            .iter()
+            .map(|r| r.per_cycle * f(r) / 1000.0)
+            .sum()
+    };
+    let cores = if plan.load_machine.same_machine {
+        (s.cores - locust_cores).max(0.25)
+    } else {
+        s.cores
+    };
+    let mut out = vec![
+        Resource {
+            name: "cpu",
+            demand_s: sum(&|r| r.cpu_ms() + s.overhead_ms),
+            servers: cores,
+        },
+        Resource {
+            name: "gil",
+            demand_s: sum(&|r| r.python_ms + s.overhead_ms),
+            servers: f64::from(s.processes.max(1)).min(cores.max(1.0)),
+        },
+    ];
+    if let Some(slots) = s.slots {
+        out.push(Resource {
+            name: "workers",
+            demand_s: sum(&|r| r.wall_ms() + s.overhead_ms),
+            servers: f64::from(slots.max(1)),
+        });
+    }
+    let per_cycle: f64 = plan.requests.iter().map(|r| r.per_cycle).sum();
+    out.push(Resource {
+        name: "locust",
+        demand_s: per_cycle * plan.load_machine.cpu_ms_per_request / 1000.0,
+        servers: f64::from(plan.load_machine.processes.max(1)),
+    });
+    out
+}
+
+/// Exact MVA for one queueing resource (Seidmann for c servers) plus a fixed delay per cycle:
+/// (cycles/s, mean queue wait per cycle in s) at `n` users.
+pub fn mva(resource: &Resource, delay_s: f64, n: u32) -> (f64, f64) {
+    let c = resource.servers.max(1e-9);
+    let queued = resource.demand_s / c;
+    let fixed = resource.demand_s * (c - 1.0).max(0.0) / c;
+    let (mut x, mut q, mut wait) = (0.0, 0.0, 0.0);
+    for k in 1..=n {
+        let r = queued * (1.0 + q);
+        wait = queued * q;
+        x = f64::from(k) / (delay_s + fixed + r).max(1e-9);
+        q = x * r;
+    }
+    (x, wait)
+}
+
+pub fn serve(plan: &Plan, stage: &StagePlan, offered: &Offered) -> Served {
+    let per_cycle: f64 = plan.requests.iter().map(|r| r.per_cycle).sum();
+    let users = stage.mean_users().round().max(0.0) as u32;
+    // Locust's own CPU on a shared machine: first guess from the offered rate, then once more.
+    let mut locust_cores = offered.rpm / 60.0 * plan.load_machine.cpu_ms_per_request / 1000.0;
+    let mut result = None;
+    for _ in 0..2 {
+        let all = resources(
+            plan,
+            locust_cores.min(f64::from(plan.load_machine.processes)),
+        );
+        let busiest = all
+            .iter()
+            .max_by(|a, b| a.load().total_cmp(&b.load()))
+            .cloned()
+            .unwrap_or(all[0].clone());
+        let (cycle_s, _) = super::pacing::cycle_s(plan, |r| r.wall_ms() + plan.server.overhead_ms);
+        let delay = (cycle_s - busiest.demand_s).max(0.0);
+        let (x, wait_s) = mva(&busiest, delay, users);
+        locust_cores = x * per_cycle * plan.load_machine.cpu_ms_per_request / 1000.0;
+        let server_cores = all[0].servers;
+        result = Some((busiest, x, wait_s, server_cores));
+    }
+    let (busiest, x, wait_s, server_cores) = result.expect("two passes");
+    let steady_rps = x * per_cycle;
+    let minutes = (stage.seconds / 60.0).max(1e-9);
+    let once = offered.per_user_once * stage.new_users();
+    let rpm = steady_rps * 60.0 + once / minutes;
+    let queue_ms = if per_cycle > 0.0 {
+        wait_s * 1000.0 / per_cycle
+    } else {
+        0.0
+    };
+    let max_rps = if busiest.demand_s > 0.0 {
+        busiest.servers / busiest.demand_s * per_cycle
+    } else {
+        f64::INFINITY
+    };
+    Served {
+        rpm,
+        p95_ms: p95(plan, queue_ms),
+        utilization: (x * busiest.load()).min(1.0),
+        bottleneck_kind: if busiest.name == "locust" {
+            LimitKind::LoadMachine
+        } else {
+            LimitKind::Capacity
+        },
+        bottleneck: busiest,
+        max_rps,
+        queue_ms,
+        requests_in_stage: rpm * minutes,
+        cycles_per_s: x,
+        server_cores,
+    }
+}
+
+/// The 95th percentile over the mix: each request takes its wall time plus an exponential
+/// queue wait of mean `queue_ms` (solved by bisection).
+pub fn p95(plan: &Plan, queue_ms: f64) -> f64 {
+    let total: f64 = plan.requests.iter().map(|r| r.per_cycle).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let base = |r: &super::model::RequestLoad| r.wall_ms() + plan.server.overhead_ms + CLIENT_MS;
+    let tail = |t: f64| -> f64 {
+        plan.requests
+            .iter()
+            .map(|r| {
+                let b = base(r);
+                let over = if t < b {
+                    1.0
+                } else if queue_ms > 1e-9 {
+                    (-(t - b) / queue_ms).exp()
+                } else {
+                    0.0
+                };
+                r.per_cycle / total * over
+            })
+            .sum()
+    };
+    let (mut lo, mut hi) = (
+        0.0,
+        plan.requests.iter().map(base).fold(0.0, f64::max) + 40.0 * queue_ms + 1.0,
+    );
+    for _ in 0..60 {
+        let mid = (lo + hi) / 2.0;
+        if tail(mid) > 0.05 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
+
+fn resource_words(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "gil" => ("Python time under the GIL", "GIL 아래 Python 시간"),
+        "workers" => ("the workers", "워커"),
+        "locust" => ("Locust's own CPU", "Locust 자체 CPU"),
+        _ => ("CPU", "CPU"),
+    }
+}
+
+pub fn limits(plan: &Plan, stage: &StagePlan, offered: &Offered, served: &Served) -> Vec<Limit> {
+    let mut out = Vec::new();
+    let kind = plan.server.kind.clone();
+    let (en, ko) = resource_words(served.bottleneck.name);
+    let max_rpm = round(served.max_rps * 60.0, 0);
+    let busy = round(served.utilization * 100.0, 0);
+    let (processes, cores) = (plan.server.processes, round(served.server_cores, 1));
+    let users = stage.users;
+    let mut text = t!(
+        "the server ({kind}, {processes} process(es), {cores} cores for it) can answer about {max_rpm} requests/min of this mix, limited by {en}; at {users} users it will be {busy} % busy";
+        "서버({kind}, 프로세스 {processes}개, 쓸 수 있는 코어 {cores}개)는 이 요청 구성으로 분당 약 {max_rpm}건까지 응답 가능 (한계: {ko}); 사용자 {users}명이면 {busy}% 사용"
+    );
+    if offered.rpm > served.rpm * 1.1 && served.utilization >= SATURATED {
+        text.en
+            .push_str(": a queue forms and p95 grows through the stage");
+        text.ko.push_str(": 대기열이 생겨 단계 내내 p95가 늘어남");
+    }
+    let mut capacity = Limit::new(served.bottleneck_kind, text)
+        .figure("max_rpm", max_rpm)
+        .figure("utilization", round(served.utilization, 3))
+        .figure("resource", served.bottleneck.name)
+        .figure("server_cores", cores)
+        .figure("processes", processes)
+        .figure("queue_ms", round(served.queue_ms, 1));
+    capacity.cap_rpm = Some(max_rpm);
+    out.push(capacity);
+    if let Some(limit) = spawn_logins(plan, stage, offered, served) {
+        out.push(limit);
+    }
+    out
+}
+
+/// Once-per-user requests (the logins) arrive at spawn_rate per s while users spawn: when
+/// that is more than the server can do, they queue through the ramp.
+fn spawn_logins(
+    plan: &Plan,
+    stage: &StagePlan,
+    offered: &Offered,
+    served: &Served,
+) -> Option<Limit> {
+    let once: Vec<_> = plan.requests.iter().filter(|r| r.per_user > 0.0).collect();
+    let ramp = stage.ramp_s();
+    if once.is_empty() || ramp <= 0.0 || offered.spawn_rps <= 0.0 {
+        return None;
+    }
+    let per_user_cpu: f64 = once
+        .iter()
+        .map(|r| r.per_user * (r.cpu_ms() + plan.server.overhead_ms))
+        .sum::<f64>()
+        / 1000.0;
+    let per_user_python: f64 = once
+        .iter()
+        .map(|r| r.per_user * (r.python_ms + plan.server.overhead_ms))
+        .sum::<f64>()
+        / 1000.0;
+    let rate_cpu = served.server_cores / per_user_cpu.max(1e-9);
+    let rate_gil = f64::from(plan.server.processes.max(1)) / per_user_python.max(1e-9);
+    let can = rate_cpu.min(rate_gil); // users' start requests per s the server can answer
+    if stage.spawn_rate <= can {
+        return None;
+    }
+    let new = stage.new_users();
+    let backlog_s = new / can - ramp;
+    let (rate, can_r, wait) = (
+        round(stage.spawn_rate, 1),
+        round(can, 1),
+        round(backlog_s, 1),
+    );
+    let mut limit = Limit::new(
+        LimitKind::Capacity,
+        t!(
+            "users start at {rate}/s but the server can answer only about {can_r} starts (logins)/s: the last ones wait about {wait} s";
+            "사용자가 초당 {rate}명 시작하지만 서버는 시작(로그인) 요청을 초당 약 {can_r}건만 처리: 마지막 요청은 약 {wait}초 대기"
+        ),
+    )
+    .figure("spawn_rate", rate)
+    .figure("starts_per_s", can_r)
+    .figure("last_wait_s", wait);
+    limit.cap_rpm = None;
+    Some(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{Cycle, RequestLoad, ServerShape};
+    use super::*;
+
+    fn login_heavy(processes: u32, slots: Option<u32>) -> Plan {
+        // Each cycle: one login (2 ms Python + 330 ms PBKDF2 outside the GIL), no wait.
+        Plan {
+            cycle: Cycle {
+                tasks: 1.0,
+                waits: 1.0,
+                pause_s: 0.0,
+                pacing_s: None,
+            },
+            requests: vec![RequestLoad {
+                label: "POST /api/token/".into(),
+                per_cycle: 1.0,
+                python_ms: 2.0,
+                free_cpu_ms: 330.0,
+                is_login: true,
+                ..Default::default()
+            }],
+            server: ServerShape {
+                kind: "runserver".into(),
+                processes,
+                slots,
+                cores: 2.0,
+                overhead_ms: 1.0,
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hashing_spreads_over_the_cores_even_on_runserver() {
+        let plan = login_heavy(1, None);
+        let stage = StagePlan {
+            users: 8,
+            previous_users: 8,
+            seconds: 60.0,
+            ..Default::default()
+        };
+        let offered = super::super::pacing::offered(&plan, &stage);
+        let served = serve(&plan, &stage, &offered);
+        // 2 cores less Locust's share, 333 ms each: about 5.9 logins/s at most.
+        assert_eq!(served.bottleneck.name, "cpu");
+        assert!(
+            served.max_rps > 5.5 && served.max_rps < 6.1,
+            "{}",
+            served.max_rps
+        );
+        assert!(served.rpm / 60.0 > 5.0, "{}", served.rpm);
+        assert!(served.utilization > SATURATED);
+        // 8 users on ~2 servers: each waits for about 3 others.
+        assert!(served.p95_ms > 1000.0, "{}", served.p95_ms);
+    }
+
+    #[test]
+    fn python_work_on_runserver_is_one_core() {
+        let mut plan = login_heavy(1, None);
+        plan.requests[0].python_ms = 20.0;
+        plan.requests[0].free_cpu_ms = 0.0;
+        let stage = StagePlan {
+            users: 50,
+            previous_users: 50,
+            seconds: 60.0,
+            ..Default::default()
+        };
+        let offered = super::super::pacing::offered(&plan, &stage);
+        let served = serve(&plan, &stage, &offered);
+        assert_eq!(served.bottleneck.name, "gil");
+        assert!(
+            (served.max_rps - 1000.0 / 21.0).abs() < 1.0,
+            "{}",
+            served.max_rps
+        );
+        // gunicorn -w 2 sync: two processes, two GILs: about twice.
+        let two = login_heavy(2, Some(2));
+        let mut two = two;
+        two.requests[0].python_ms = 20.0;
+        two.requests[0].free_cpu_ms = 0.0;
+        let served2 = serve(&two, &stage, &super::super::pacing::offered(&two, &stage));
+        assert!(
+            served2.max_rps > 1.7 * served.max_rps,
+            "{}",
+            served2.max_rps
+        );
+    }
+
+    #[test]
+    fn an_idle_server_answers_in_its_own_time() {
+        let mut plan = login_heavy(1, None);
+        plan.cycle.pause_s = 9.0;
+        plan.requests[0].free_cpu_ms = 0.0;
+        let stage = StagePlan {
+            users: 30,
+            previous_users: 30,
+            seconds: 60.0,
+            ..Default::default()
+        };
+        let offered = super::super::pacing::offered(&plan, &stage);
+        let served = serve(&plan, &stage, &offered);
+        assert!(served.utilization < 0.05);
+        assert!(served.p95_ms < 6.0, "{}", served.p95_ms);
+        assert!((served.rpm - offered.rpm).abs() < 2.0);
+    }
+}

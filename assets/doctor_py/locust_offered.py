@@ -139,3 +139,45 @@ def requests_per_task(requests):
         elif r.get("phase") == "task" and r.get("task"):
             out.setdefault(r["task"], []).append(label)
     return out
+
+
+def _mean_of(call):
+    """The mean of what a random call returns, for the functions whose mean is known."""
+    fn, args = call["fn"], call["args"]
+    try:
+        if fn in ("randint", "uniform", "triangular") and len(args) >= 2:
+            return (float(args[0]) + float(args[1])) / 2
+        if fn == "randrange" and args:
+            lo, hi = (0, args[0]) if len(args) == 1 else (args[0], args[1])
+            step = args[2] if len(args) > 2 else 1
+            values = range(int(lo), int(hi), int(step))
+            return sum(values) / len(values) if len(values) else None
+        if fn == "choice" and args and all(isinstance(v, (int, float)) for v in args[0]):
+            return sum(args[0]) / len(args[0]) if len(args[0]) else None
+    except Exception:
+        return None
+    return None
+
+
+def random_fields(requests, calls):
+    """{label: {field: {fn, args, mean}}} for numeric body fields a random call produced
+    just before the request (e.g. `"quantity": random.randint(1, 100)`, mean 50.5)."""
+    out, before = {}, 0
+    for r in requests:
+        upto = r.get("_calls", before)
+        window = calls[before:upto]
+        before = upto
+        body = r.get("_plain")
+        if not isinstance(body, dict) or not window:
+            continue
+        label = "%s %s" % (r["method"], r.get("name") or r["path"].split("?")[0])
+        for field, value in body.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            for call in reversed(window):
+                if call.get("result") == value and _mean_of(call) is not None:
+                    args = [a for a in call["args"] if isinstance(a, (int, float))][:3]
+                    out.setdefault(label, {})[str(field)] = {"fn": call["fn"], "args": args,
+                                                             "mean": _mean_of(call)}
+                    break
+    return out

@@ -59,6 +59,8 @@ def run_class(cls, opts, transport, env):
                 facts["tasks"] = locust_runner.run_tasks(cls, user, guard, rec)
                 facts["relogin_after_expiry"] = _expired_run(cls, user, guard, rec, opts, facts["tasks"])
                 facts["offered"] = locust_offered.describe(cls, user)
+                facts["offered"]["random_fields"] = locust_offered.random_fields(
+                    rec.requests, list(locust_clock.CALLS))
             all_requests.extend(rec.requests)
             if i == 0:
                 first = rec.requests

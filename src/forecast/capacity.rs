@@ -117,7 +117,7 @@ pub fn mva(resource: &Resource, delay_s: f64, n: u32) -> (f64, f64) {
 
 pub fn serve(plan: &Plan, stage: &StagePlan, offered: &Offered) -> Served {
     let per_cycle: f64 = plan.requests.iter().map(|r| r.per_cycle).sum();
-    let users = stage.mean_users().round().max(0.0) as u32;
+    let mean_users = stage.mean_users().max(0.0);
     // Locust's own CPU on a shared machine: first guess from the offered rate, then once more.
     let mut locust_cores = offered.rpm / 60.0 * plan.load_machine.cpu_ms_per_request / 1000.0;
     let mut result = None;
@@ -133,7 +133,15 @@ pub fn serve(plan: &Plan, stage: &StagePlan, offered: &Offered) -> Served {
             .unwrap_or(all[0].clone());
         let (cycle_s, _) = super::pacing::cycle_s(plan, |r| r.wall_ms() + plan.server.overhead_ms);
         let delay = (cycle_s - busiest.demand_s).max(0.0);
-        let (x, wait_s) = mva(&busiest, delay, users);
+        // MVA counts whole users: interpolate between the two around the stage's mean.
+        let (low, high) = (mean_users.floor(), mean_users.ceil());
+        let (x_low, w_low) = mva(&busiest, delay, low as u32);
+        let (x_high, w_high) = mva(&busiest, delay, high as u32);
+        let part = mean_users - low;
+        let (x, wait_s) = (
+            x_low + (x_high - x_low) * part,
+            w_low + (w_high - w_low) * part,
+        );
         locust_cores = x * per_cycle * plan.load_machine.cpu_ms_per_request / 1000.0;
         let server_cores = all[0].servers;
         result = Some((busiest, x, wait_s, server_cores));
@@ -142,7 +150,8 @@ pub fn serve(plan: &Plan, stage: &StagePlan, offered: &Offered) -> Served {
     let steady_rps = x * per_cycle;
     let minutes = (stage.seconds / 60.0).max(1e-9);
     let once = offered.per_user_once * stage.new_users();
-    let rpm = steady_rps * 60.0 + once / minutes;
+    // Never more than the locustfile offers (the model's rounding aside).
+    let rpm = (steady_rps * 60.0 + once / minutes).min(offered.rpm);
     let queue_ms = if per_cycle > 0.0 {
         wait_s * 1000.0 / per_cycle
     } else {

@@ -22,6 +22,19 @@ pub struct Offered {
     /// Task name ("Set.task" inside a TaskSet, "on_start") → the labels of the requests it sent.
     #[serde(default)]
     pub requests_per_task: BTreeMap<String, Vec<String>>,
+    /// Request label → body field → the random call that made its value (`quantity` from
+    /// `randint(1, 100)`: mean 50.5).
+    #[serde(default)]
+    pub random_fields: BTreeMap<String, BTreeMap<String, RandomField>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct RandomField {
+    #[serde(rename = "fn")]
+    pub function: String,
+    #[serde(default)]
+    pub args: Vec<f64>,
+    pub mean: f64,
 }
 
 fn one() -> u32 {

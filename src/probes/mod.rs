@@ -10,7 +10,7 @@ pub mod login;
 pub mod port;
 pub mod readiness;
 mod requests;
-mod reserve;
+pub mod reserve;
 pub mod resources;
 pub mod server_fresh;
 mod settings;

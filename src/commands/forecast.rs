@@ -19,6 +19,9 @@ use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
 
+/// How long doctor watches the machine's CPU before its own helpers start.
+const BUSY_WINDOW: std::time::Duration = std::time::Duration::from_millis(1000);
+
 #[derive(Serialize)]
 pub struct StageForecast {
     pub users: u32,
@@ -105,6 +108,19 @@ async fn gather(
     args: &RunArgs,
 ) -> Result<Answer, Text> {
     let mut notes = Vec::new();
+    let cores = std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64);
+    let same_machine = crate::server::location::is_this_machine(&config.base_url.value);
+    // Before doctor's own helpers start: other work that will share the cores.
+    let others = crate::server::machine::runnable_others(Path::new("/proc"), BUSY_WINDOW)
+        .await
+        .unwrap_or(0.0);
+    if same_machine && others >= 0.3 {
+        let n = format!("{others:.1}");
+        notes.push(t!(
+            "other work keeps about {n} threads runnable on this machine's {cores} cores now: it shares them with the server and Locust";
+            "지금 이 머신의 코어 {cores}개에서 다른 작업의 스레드 약 {n}개가 실행 대기 중: 서버·Locust와 코어를 나눠 씀"
+        ));
+    }
     let ctx = Context::new(config.clone());
     let run = ctx.locust_run().await.map_err(|e| e.reason())?;
     if run.mode != "django" {
@@ -145,8 +161,9 @@ async fn gather(
         execution: Some(&run),
         throttles: throttles.as_ref(),
         server,
-        cores: std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64),
-        same_machine: crate::server::location::is_this_machine(&config.base_url.value),
+        cores,
+        same_machine,
+        others_runnable: others,
         existing_accounts: existing,
         stock,
         locust_processes: args.workers.unwrap_or(1),

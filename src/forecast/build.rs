@@ -31,6 +31,8 @@ pub struct Facts<'a> {
     /// (label, units available, units per request) of the request that takes stock.
     pub stock: Option<(String, f64, f64)>,
     pub locust_processes: u32,
+    /// Runnable threads of other work when doctor looked (the server idle).
+    pub others_runnable: f64,
 }
 
 fn interrupts(user: &UserRun) -> BTreeSet<String> {
@@ -126,6 +128,10 @@ pub fn plan(facts: &Facts) -> Plan {
         });
     }
     plan.server = server(facts);
+    // Measured on the machine that ran the helper: the server's only when it runs here.
+    if facts.same_machine {
+        plan.server.parallel = hasher.and_then(|h| h.parallel_speedup);
+    }
     plan.load_machine = LoadMachine {
         same_machine: facts.same_machine,
         cpu_ms_per_request: if users.iter().any(|u| u.client == "HttpSession") {
@@ -154,16 +160,24 @@ pub fn plan(facts: &Facts) -> Plan {
 
 fn server(facts: &Facts) -> ServerShape {
     let cores = if facts.cores > 0.0 { facts.cores } else { 1.0 };
+    // Other work on the server's machine shares its cores (not known for a remote server).
+    let others = if facts.same_machine {
+        facts.others_runnable.max(0.0)
+    } else {
+        0.0
+    };
     match facts.server {
         Some(c) => ServerShape {
             kind: c.kind.name().to_string(),
             processes: c.processes,
             slots: c.slots(),
             cores,
+            others_runnable: others,
             ..ServerShape::default()
         },
         None => ServerShape {
             cores,
+            others_runnable: others,
             ..ServerShape::default()
         },
     }

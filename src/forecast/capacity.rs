@@ -12,7 +12,8 @@
 //! (as in M/M/c) for the 95th percentile.
 
 use super::model::{Plan, StagePlan};
-use super::pacing::{CLIENT_MS, Offered};
+use super::pacing::Offered;
+use super::response::{self, Queue};
 use super::{Limit, LimitKind, round};
 use crate::t;
 
@@ -57,8 +58,49 @@ pub struct Served {
     pub server_cores: f64,
 }
 
-/// Per-cycle demand at each resource that can saturate.
-pub fn resources(plan: &Plan, locust_cores: f64) -> Vec<Resource> {
+/// Threads sharing cores (CPU, a GIL) slow each request by the residence/demand ratio at the
+/// resource; workers make requests wait in line.
+fn p95(
+    plan: &Plan,
+    stage: &StagePlan,
+    busiest: &Resource,
+    (x, wait_s, u): (f64, f64, f64),
+    cores: f64,
+) -> f64 {
+    let per_cycle: f64 = plan.requests.iter().map(|r| r.per_cycle).sum();
+    let overhead = plan.server.overhead_ms;
+    let demand: Box<dyn Fn(&super::model::RequestLoad) -> f64> = match busiest.name {
+        "gil" => Box::new(move |r| r.python_ms + overhead),
+        "workers" => Box::new(move |r| r.wall_ms() + overhead),
+        _ => Box::new(move |r| r.cpu_ms() + overhead),
+    };
+    let queue = if busiest.name == "workers" || busiest.demand_s <= 0.0 {
+        let wait_ms = if per_cycle > 0.0 {
+            wait_s * 1000.0 / per_cycle
+        } else {
+            0.0
+        };
+        Queue::Line { wait_ms }
+    } else {
+        Queue::Shared {
+            slowdown: (busiest.demand_s + wait_s) / busiest.demand_s,
+        }
+    };
+    response::p95(plan, stage, queue, demand.as_ref(), u, x, cores)
+}
+
+/// Cores a server with `wanted` runnable threads gets beside `others` runnable threads of
+/// other work: all it wants while the cores suffice, else a fair share (Linux's CFS).
+pub fn fair_share(cores: f64, wanted: f64, others: f64) -> f64 {
+    if wanted + others <= cores {
+        (cores - others).max(0.0)
+    } else {
+        cores * wanted / (wanted + others)
+    }
+}
+
+/// Per-cycle demand at each resource that can saturate, with `users` running.
+pub fn resources(plan: &Plan, locust_cores: f64, users: f64) -> Vec<Resource> {
     let s = &plan.server;
     let sum = |f: &dyn Fn(&super::model::RequestLoad) -> f64| -> f64 {
         plan.requests
@@ -66,11 +108,18 @@ pub fn resources(plan: &Plan, locust_cores: f64) -> Vec<Resource> {
             .map(|r| r.per_cycle * f(r) / 1000.0)
             .sum()
     };
-    let cores = if plan.load_machine.same_machine {
+    let own = if plan.load_machine.same_machine {
         (s.cores - locust_cores).max(0.25)
     } else {
         s.cores
     };
+    // Threads that want a core under load: one per request being served.
+    let wanted = s
+        .slots
+        .map_or(users, |slots| f64::from(slots).min(users))
+        .max(1.0);
+    let shared = fair_share(own, wanted, s.others_runnable);
+    let cores = s.parallel.map_or(shared, |p| shared.min(p.max(1.0)));
     let mut out = vec![
         Resource {
             name: "cpu",
@@ -122,10 +171,8 @@ pub fn serve(plan: &Plan, stage: &StagePlan, offered: &Offered) -> Served {
     let mut locust_cores = offered.rpm / 60.0 * plan.load_machine.cpu_ms_per_request / 1000.0;
     let mut result = None;
     for _ in 0..2 {
-        let all = resources(
-            plan,
-            locust_cores.min(f64::from(plan.load_machine.processes)),
-        );
+        let locust = locust_cores.min(f64::from(plan.load_machine.processes));
+        let all = resources(plan, locust, mean_users);
         let busiest = all
             .iter()
             .max_by(|a, b| a.load().total_cmp(&b.load()))
@@ -157,6 +204,7 @@ pub fn serve(plan: &Plan, stage: &StagePlan, offered: &Offered) -> Served {
     } else {
         0.0
     };
+    let utilization = (x * busiest.load()).min(1.0);
     let max_rps = if busiest.demand_s > 0.0 {
         busiest.servers / busiest.demand_s * per_cycle
     } else {
@@ -164,8 +212,14 @@ pub fn serve(plan: &Plan, stage: &StagePlan, offered: &Offered) -> Served {
     };
     Served {
         rpm,
-        p95_ms: p95(plan, queue_ms),
-        utilization: (x * busiest.load()).min(1.0),
+        p95_ms: p95(
+            plan,
+            stage,
+            &busiest,
+            (x, wait_s, utilization),
+            server_cores,
+        ),
+        utilization,
         bottleneck_kind: if busiest.name == "locust" {
             LimitKind::LoadMachine
         } else {
@@ -178,45 +232,6 @@ pub fn serve(plan: &Plan, stage: &StagePlan, offered: &Offered) -> Served {
         cycles_per_s: x,
         server_cores,
     }
-}
-
-/// The 95th percentile over the mix: each request takes its wall time plus an exponential
-/// queue wait of mean `queue_ms` (solved by bisection).
-pub fn p95(plan: &Plan, queue_ms: f64) -> f64 {
-    let total: f64 = plan.requests.iter().map(|r| r.per_cycle).sum();
-    if total <= 0.0 {
-        return 0.0;
-    }
-    let base = |r: &super::model::RequestLoad| r.wall_ms() + plan.server.overhead_ms + CLIENT_MS;
-    let tail = |t: f64| -> f64 {
-        plan.requests
-            .iter()
-            .map(|r| {
-                let b = base(r);
-                let over = if t < b {
-                    1.0
-                } else if queue_ms > 1e-9 {
-                    (-(t - b) / queue_ms).exp()
-                } else {
-                    0.0
-                };
-                r.per_cycle / total * over
-            })
-            .sum()
-    };
-    let (mut lo, mut hi) = (
-        0.0,
-        plan.requests.iter().map(base).fold(0.0, f64::max) + 40.0 * queue_ms + 1.0,
-    );
-    for _ in 0..60 {
-        let mid = (lo + hi) / 2.0;
-        if tail(mid) > 0.05 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    hi
 }
 
 fn resource_words(name: &str) -> (&'static str, &'static str) {
@@ -254,60 +269,36 @@ pub fn limits(plan: &Plan, stage: &StagePlan, offered: &Offered, served: &Served
         .figure("queue_ms", round(served.queue_ms, 1));
     capacity.cap_rpm = Some(max_rpm);
     out.push(capacity);
-    if let Some(limit) = spawn_logins(plan, stage, offered, served) {
+    if let Some(limit) = spawn_logins(plan, stage, served) {
         out.push(limit);
     }
     out
 }
 
 /// Once-per-user requests (the logins) arrive at spawn_rate per s while users spawn: when
-/// that is more than the server can do, they queue through the ramp.
-fn spawn_logins(
-    plan: &Plan,
-    stage: &StagePlan,
-    offered: &Offered,
-    served: &Served,
-) -> Option<Limit> {
-    let once: Vec<_> = plan.requests.iter().filter(|r| r.per_user > 0.0).collect();
-    let ramp = stage.ramp_s();
-    if once.is_empty() || ramp <= 0.0 || offered.spawn_rps <= 0.0 {
+/// that is more than the server can do, they share the CPU and each takes seconds.
+fn spawn_logins(plan: &Plan, stage: &StagePlan, served: &Served) -> Option<Limit> {
+    let starts = super::response::starts(plan, stage, served.server_cores)?;
+    if stage.spawn_rate <= starts.per_s {
         return None;
     }
-    let per_user_cpu: f64 = once
-        .iter()
-        .map(|r| r.per_user * (r.cpu_ms() + plan.server.overhead_ms))
-        .sum::<f64>()
-        / 1000.0;
-    let per_user_python: f64 = once
-        .iter()
-        .map(|r| r.per_user * (r.python_ms + plan.server.overhead_ms))
-        .sum::<f64>()
-        / 1000.0;
-    let rate_cpu = served.server_cores / per_user_cpu.max(1e-9);
-    let rate_gil = f64::from(plan.server.processes.max(1)) / per_user_python.max(1e-9);
-    let can = rate_cpu.min(rate_gil); // users' start requests per s the server can answer
-    if stage.spawn_rate <= can {
-        return None;
-    }
-    let new = stage.new_users();
-    let backlog_s = new / can - ramp;
-    let (rate, can_r, wait) = (
+    let (rate, can, secs) = (
         round(stage.spawn_rate, 1),
-        round(can, 1),
-        round(backlog_s, 1),
+        round(starts.per_s, 1),
+        round(starts.response_ms / 1000.0, 1),
     );
-    let mut limit = Limit::new(
-        LimitKind::Capacity,
-        t!(
-            "users start at {rate}/s but the server can answer only about {can_r} starts (logins)/s: the last ones wait about {wait} s";
-            "사용자가 초당 {rate}명 시작하지만 서버는 시작(로그인) 요청을 초당 약 {can_r}건만 처리: 마지막 요청은 약 {wait}초 대기"
-        ),
+    Some(
+        Limit::new(
+            LimitKind::Capacity,
+            t!(
+                "users start at {rate}/s but the server can answer only about {can} starts (logins)/s: while users spawn, a login takes about {secs} s";
+                "사용자가 초당 {rate}명 시작하지만 서버는 시작(로그인) 요청을 초당 약 {can}건만 처리: 사용자가 시작하는 동안 로그인 한 번에 약 {secs}초"
+            ),
+        )
+        .figure("spawn_rate", rate)
+        .figure("starts_per_s", can)
+        .figure("start_response_s", secs),
     )
-    .figure("spawn_rate", rate)
-    .figure("starts_per_s", can_r)
-    .figure("last_wait_s", wait);
-    limit.cap_rpm = None;
-    Some(limit)
 }
 
 #[cfg(test)]
@@ -337,7 +328,7 @@ mod tests {
                 processes,
                 slots,
                 cores: 2.0,
-                overhead_ms: 1.0,
+                ..Default::default()
             },
             ..Default::default()
         }
@@ -365,6 +356,35 @@ mod tests {
         assert!(served.utilization > SATURATED);
         // 8 users on ~2 servers: each waits for about 3 others.
         assert!(served.p95_ms > 1000.0, "{}", served.p95_ms);
+    }
+
+    #[test]
+    fn other_work_takes_a_fair_share_of_the_cores() {
+        // Idle machine: all cores. Two threads of a build beside 8 busy server threads on 2
+        // cores: 2 × 8/10.
+        assert_eq!(fair_share(2.0, 8.0, 0.0), 2.0);
+        assert!((fair_share(2.0, 8.0, 2.0) - 1.6).abs() < 1e-9);
+        assert_eq!(fair_share(2.0, 1.0, 0.5), 1.5);
+        let mut plan = login_heavy(1, None);
+        plan.server.others_runnable = 6.0;
+        let stage = StagePlan {
+            users: 8,
+            previous_users: 8,
+            seconds: 60.0,
+            ..Default::default()
+        };
+        let busy = serve(&plan, &stage, &super::super::pacing::offered(&plan, &stage));
+        let idle = serve(
+            &login_heavy(1, None),
+            &stage,
+            &super::super::pacing::offered(&plan, &stage),
+        );
+        assert!(
+            busy.max_rps < 0.65 * idle.max_rps,
+            "{} vs {}",
+            busy.max_rps,
+            idle.max_rps
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod capacity;
 pub mod limits;
 pub mod model;
 pub mod pacing;
+pub mod response;
 pub mod workload;
 
 use crate::i18n::Text;

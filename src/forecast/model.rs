@@ -76,6 +76,10 @@ pub struct ServerShape {
     pub cores: f64,
     /// Per-request cost the in-process replay does not see (HTTP parsing, the WSGI server), ms.
     pub overhead_ms: f64,
+    /// Runnable threads of other work on the server's machine (they share its cores).
+    pub others_runnable: f64,
+    /// Cores' worth of work that measured to run at once (None: as many as the cores).
+    pub parallel: Option<f64>,
 }
 
 impl Default for ServerShape {
@@ -86,6 +90,8 @@ impl Default for ServerShape {
             slots: None,
             cores: 1.0,
             overhead_ms: 1.0,
+            others_runnable: 0.0,
+            parallel: None,
         }
     }
 }

@@ -76,6 +76,12 @@ pub struct PasswordHasher {
     /// Why it was not measured (`no_hasher`, `not_measured`).
     #[serde(default)]
     pub code: Option<String>,
+    /// Threads that hashed at once, one per core, and how many hashes' worth they did in
+    /// the time of one: the cores the hashing really gets (hyperthreads, other work).
+    #[serde(default)]
+    pub threads: Option<u32>,
+    #[serde(default)]
+    pub parallel_speedup: Option<f64>,
 }
 
 impl RequestCost {

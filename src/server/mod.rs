@@ -4,6 +4,7 @@
 
 pub mod concurrency;
 pub mod location;
+pub mod machine;
 pub mod process;
 
 use crate::config::{Config, Origin};

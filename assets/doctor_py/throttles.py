@@ -76,7 +76,8 @@ def _one(throttle, view, anonymous):
 def _for_request(item):
     method = str(item.get("method") or "GET").upper()
     path = str(item.get("path") or "/")
-    out = {"method": method, "path": path, "view": None, "code": None, "throttles": []}
+    out = {"method": method, "path": path, "auth_header": bool(item.get("auth_header")),
+           "view": None, "code": None, "throttles": []}
     view, match = _view(path, method)
     if view is None:
         out["code"] = match

@@ -43,6 +43,9 @@ pub struct ThrottledRequest {
     pub throttles: Vec<Throttle>,
     #[serde(default)]
     pub anonymous: Option<bool>,
+    /// The request as asked: it sent an Authorization header.
+    #[serde(default)]
+    pub auth_header: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -103,10 +106,15 @@ impl Throttles {
         serde_json::from_value(answer["ok"].clone()).map_err(|e| e.to_string())
     }
 
-    pub fn for_request(&self, method: &str, path: &str) -> Option<&ThrottledRequest> {
-        self.requests
+    /// The answer for a request as the locustfile sends it (with or without a token).
+    pub fn for_request(&self, method: &str, path: &str, auth: bool) -> Option<&ThrottledRequest> {
+        let same = |r: &&ThrottledRequest| r.method == method && r.path == path;
+        let found = self
+            .requests
             .iter()
-            .find(|r| r.method == method && r.path == path)
+            .filter(same)
+            .find(|r| r.auth_header == auth);
+        found.or_else(|| self.requests.iter().find(same))
     }
 }
 
@@ -142,7 +150,9 @@ mod tests {
               "rate":"3/min","num_requests":3,"seconds":60,"key":"ip"}],"anonymous":true}],
           "switches":[{"variable":"SHOP_NO_THROTTLE","file":"/p/settings.py","line":59,"statement_line":59}]}}}}"#;
         let throttles = Throttles::parse(line).unwrap();
-        let login = throttles.for_request("POST", "/api/auth/login/").unwrap();
+        let login = throttles
+            .for_request("POST", "/api/auth/login/", false)
+            .unwrap();
         assert_eq!(login.throttles[0].per_second(), Some(0.05));
         assert!(login.throttles[0].applies());
         assert_eq!(throttles.switches[0].variable, "SHOP_NO_THROTTLE");

@@ -67,6 +67,7 @@ pub fn plan(facts: &Facts) -> Plan {
     let mut per_user: BTreeMap<String, f64> = BTreeMap::new();
     let mut samples: BTreeMap<String, &Request> = BTreeMap::new();
     let mut logins = BTreeSet::new();
+    let mut at_spawn = BTreeSet::new();
     let mut cycle = Cycle::default();
     for user in &users {
         let offered = user.offered.as_ref().expect("filtered");
@@ -77,6 +78,7 @@ pub fn plan(facts: &Facts) -> Plan {
         for (k, v) in requests.per_cycle {
             *per_cycle.entry(k).or_default() += v * share;
         }
+        at_spawn.extend(requests.at_spawn);
         for (k, v) in requests.per_user {
             *per_user.entry(k).or_default() += v * share;
         }
@@ -116,6 +118,7 @@ pub fn plan(facts: &Facts) -> Plan {
             path: sample.map(|r| r.path.clone()).unwrap_or_default(),
             per_cycle: per_cycle.get(label).copied().unwrap_or(0.0),
             per_user: per_user.get(label).copied().unwrap_or(0.0),
+            at_spawn: at_spawn.contains(label),
             python_ms: cpu,
             free_cpu_ms: hashing,
             wait_ms: cost.map_or(0.0, |c| (c.wall_ms - c.cpu_ms).max(0.0)),
@@ -192,10 +195,8 @@ fn throttles(t: &Throttles, plan: &Plan, server: &Option<Concurrency>) -> Vec<Th
         .is_some_and(|b| b.ends_with("LocMemCache"));
     let mut rules: Vec<ThrottleRule> = Vec::new();
     for request in &plan.requests {
-        let Some(asked) = t.for_request(
-            &request.method,
-            request.path.split('?').next().unwrap_or(""),
-        ) else {
+        let path = request.path.split('?').next().unwrap_or("");
+        let Some(asked) = t.for_request(&request.method, path, request.needs_token) else {
             continue;
         };
         for th in asked.throttles.iter().filter(|th| th.applies()) {

@@ -251,8 +251,13 @@ pub fn limits(plan: &Plan, stage: &StagePlan, offered: &Offered, served: &Served
     let busy = round(served.utilization * 100.0, 0);
     let (processes, cores) = (plan.server.processes, round(served.server_cores, 1));
     let users = stage.users;
+    let procs_en = if processes == 1 {
+        "1 process".to_string()
+    } else {
+        format!("{processes} processes")
+    };
     let mut text = t!(
-        "the server ({kind}, {processes} process(es), {cores} cores for it) can answer about {max_rpm} requests/min of this mix, limited by {en}; at {users} users it will be {busy} % busy";
+        "the server ({kind}, {procs_en}, {cores} cores for it) can answer about {max_rpm} requests/min of this mix, limited by {en}; at {users} users it will be {busy} % busy";
         "서버({kind}, 프로세스 {processes}개, 쓸 수 있는 코어 {cores}개)는 이 요청 구성으로 분당 약 {max_rpm}건까지 응답 가능 (한계: {ko}); 사용자 {users}명이면 {busy}% 사용"
     );
     if offered.rpm > served.rpm * 1.1 && served.utilization >= SATURATED {

@@ -35,23 +35,33 @@ fn login_count(plan: &Plan, stage: &StagePlan, served: &Served) -> f64 {
 pub fn all(plan: &Plan, stage: &StagePlan, served: &Served) -> Vec<Limit> {
     let mut out = Vec::new();
     let mut login_fail_share = 0.0;
+    // The limit that refuses most logins carries the users left without a token.
+    let mut worst: Option<(usize, f64)> = None;
+    let note = |index: usize, share: f64, worst: &mut Option<(usize, f64)>| {
+        if share > 0.0 && worst.is_none_or(|(_, s)| share > s) {
+            *worst = Some((index, share));
+        }
+    };
     for rule in &plan.throttles {
         if let Some((limit, login_share)) = throttle(plan, stage, served, rule) {
             login_fail_share = 1.0 - (1.0 - login_fail_share) * (1.0 - login_share);
+            note(out.len(), login_share, &mut worst);
             out.push(limit);
         }
     }
     if let Some((limit, share)) = pool(plan, stage, served) {
         login_fail_share = 1.0 - (1.0 - login_fail_share) * (1.0 - share);
+        note(out.len(), share, &mut worst);
         out.push(limit);
     }
     // Users without a token: their authenticated requests answer 401.
     let orphaned = login_fail_share * token_requests(plan, stage, served);
-    if let Some(first) = out.first_mut()
+    if let Some((index, _)) = worst
         && orphaned > 0.0
     {
-        first.failed += orphaned;
-        first
+        let carrier = &mut out[index];
+        carrier.failed += orphaned;
+        carrier
             .figures
             .insert("then_unauthorized".into(), round(orphaned, 0).into());
     }
@@ -142,7 +152,8 @@ fn throttle(
         .figure("switches", rule.switches.clone());
     limit.failed = refused;
     limit.cap_rpm = Some(budget / (stage.seconds / 60.0).max(1e-9));
-    (refused > 0.0 || !rule.switches.is_empty()).then_some((limit, login_share))
+    // Shown when it refuses some, or when the stage comes near its budget.
+    (refused > 0.0 || offered >= 0.5 * budget).then_some((limit, login_share))
 }
 
 /// Logins with an account that does not exist answer 401.
@@ -284,6 +295,7 @@ mod tests {
                 RequestLoad {
                     label: "POST /api/auth/login/".into(),
                     per_user: 1.0,
+                    at_spawn: true,
                     python_ms: 3.0,
                     free_cpu_ms: 5.0,
                     is_login: true,

@@ -39,8 +39,10 @@ pub struct RequestLoad {
     pub path: String,
     /// Sent per cycle of a user.
     pub per_cycle: f64,
-    /// Sent once per user as it starts (on_start, or a login made lazily by a task).
+    /// Sent once per user (on_start, or a login made lazily by a task).
     pub per_user: f64,
+    /// Those once-per-user requests come from on_start: they arrive at the spawn rate.
+    pub at_spawn: bool,
     /// Server CPU in Python (holds the GIL), ms.
     pub python_ms: f64,
     /// Server CPU outside the GIL (password hashing in C), ms.

@@ -69,7 +69,13 @@ pub fn offered(plan: &Plan, stage: &StagePlan) -> Offered {
         tasks_per_user_min,
         per_user_once,
         rpm,
-        spawn_rps: per_user_once * stage.spawn_rate,
+        spawn_rps: plan
+            .requests
+            .iter()
+            .filter(|r| r.at_spawn)
+            .map(|r| r.per_user)
+            .sum::<f64>()
+            * stage.spawn_rate,
     }
 }
 

@@ -17,7 +17,11 @@ pub struct Starts {
 }
 
 pub fn starts(plan: &Plan, stage: &StagePlan, server_cores: f64) -> Option<Starts> {
-    let once: Vec<&RequestLoad> = plan.requests.iter().filter(|r| r.per_user > 0.0).collect();
+    let once: Vec<&RequestLoad> = plan
+        .requests
+        .iter()
+        .filter(|r| r.per_user > 0.0 && r.at_spawn)
+        .collect();
     if once.is_empty() || stage.new_users() <= 0.0 {
         return None;
     }
@@ -100,11 +104,14 @@ pub fn p95(
             (1.0 - u) * wait,
         ));
         if r.per_user > 0.0 {
-            let spawned = starts.as_ref().map_or(r.wall_ms(), |s| {
-                // The burst's wait falls on each start request in proportion to its CPU.
-                let share = (r.cpu_ms() + plan.server.overhead_ms) / 1000.0 / s.cpu_s.max(1e-9);
-                r.wall_ms().max(s.response_ms * share.min(1.0))
-            });
+            let spawned = starts
+                .as_ref()
+                .filter(|_| r.at_spawn)
+                .map_or(r.wall_ms(), |s| {
+                    // The burst's wait falls on each start request in proportion to its CPU.
+                    let share = (r.cpu_ms() + plan.server.overhead_ms) / 1000.0 / s.cpu_s.max(1e-9);
+                    r.wall_ms().max(s.response_ms * share.min(1.0))
+                });
             mix.push((
                 r.per_user * stage.new_users(),
                 spawned + overhead + u * wait,
@@ -163,6 +170,7 @@ mod tests {
                 RequestLoad {
                     label: "POST /api/token/".into(),
                     per_user: 1.0,
+                    at_spawn: true,
                     python_ms: 2.6,
                     free_cpu_ms: 314.0,
                     is_login: true,

@@ -143,7 +143,10 @@ pub fn requests(offered: &Offered, visit: &Visit, login: Option<&str>) -> Reques
         };
         for label in labels {
             match times {
-                None => *out.per_user.entry(label.clone()).or_default() += 1.0,
+                None => {
+                    *out.per_user.entry(label.clone()).or_default() += 1.0;
+                    out.at_spawn.insert(label.clone());
+                }
                 Some(_) if lazy && Some(label.as_str()) == login => {
                     *out.per_user.entry(label.clone()).or_default() += 1.0
                 }
@@ -158,6 +161,8 @@ pub fn requests(offered: &Offered, visit: &Visit, login: Option<&str>) -> Reques
 pub struct Requests {
     pub per_cycle: BTreeMap<String, f64>,
     pub per_user: BTreeMap<String, f64>,
+    /// Labels sent by on_start (as users spawn), not lazily by a task.
+    pub at_spawn: BTreeSet<String>,
 }
 
 #[cfg(test)]
@@ -252,5 +257,6 @@ mod tests {
         assert_eq!(r.per_user["POST /login/"], 1.0);
         assert_eq!(r.per_cycle["GET /mine/"], 1.0);
         assert!(!r.per_cycle.contains_key("POST /login/"));
+        assert!(r.at_spawn.is_empty(), "a task's login is not at spawn");
     }
 }

@@ -32,6 +32,7 @@ def _options(raw):
         "task_timeout_s": float(opts.get("task_timeout_s") or 3.0),
         "token_lifetime_s": float(lifetime) if lifetime is not None else None,
         "locust_env": opts.get("locust_env") or {},
+        "hash_parallelism": bool(opts.get("hash_parallelism")),
     }
 
 
@@ -87,7 +88,7 @@ def run(answer, opts):
     if transport.mode == "django":
         from doctor_py import request_cost
         answer["costs"] = request_cost.summary()
-        answer["password_hasher"] = request_cost.hasher()
+        answer["password_hasher"] = request_cost.hasher(opts["hash_parallelism"])
 
 
 def main():

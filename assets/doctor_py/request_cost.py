@@ -37,6 +37,16 @@ def shape(sql):
     return _SPACE.sub(" ", text).strip()
 
 
+_PROJECT_FILE = {}  # filename -> is the project's (asked once per file: sysconfig is slow)
+
+
+def _is_project(path, root):
+    known = _PROJECT_FILE.get(path)
+    if known is None:
+        known = _PROJECT_FILE[path] = frames.is_project_file(path, root)
+    return known
+
+
 def _project_frame():
     """The innermost frame of the project's own code between the query and the replay's
     `send` (the locustfile's frames lie outside it and are not the server's)."""
@@ -44,7 +54,7 @@ def _project_frame():
     root = os.getcwd()
     while f is not None and f.f_code is not STATE["stop_code"]:
         path = f.f_code.co_filename
-        if frames.is_project_file(path, root):
+        if _is_project(path, root):
             return {"file": os.path.relpath(os.path.abspath(path), root), "line": f.f_lineno,
                     "function": f.f_code.co_name}
         f = f.f_back
@@ -154,10 +164,13 @@ def summary():
     return out
 
 
-def hasher():
-    """The project's preferred hasher and what one hash costs here, measured. PBKDF2-style
-    hashers are timed at 1/50 of their iterations and scaled (linear in iterations): doctor
-    spends milliseconds, not a third of a second."""
+def hasher(parallelism=False):
+    """The project's preferred hasher and what one hash costs here, measured (only when a
+    replayed request checked a password). PBKDF2-style hashers are timed at 1/50 of their
+    iterations and scaled (linear in iterations): doctor spends milliseconds, not a third of
+    a second."""
+    if not any(s["password_checks"] for samples in SAMPLES.values() for s in samples):
+        return None
     try:
         from django.contrib.auth.hashers import get_hasher
         h = get_hasher("default")
@@ -180,7 +193,7 @@ def hasher():
         factor = iterations / run if scaled else 1.0
         out.update(cpu_ms=round(cpu * 1000 * factor, 3), wall_ms=round(wall * 1000 * factor, 3),
                    scaled_from=run)
-        if scaled:
+        if scaled and parallelism:
             # Parallel hashing at 1/20 of the iterations (tens of ms): steadier than 1/50.
             longer = max(1, iterations // 20)
             out.update(_parallel(lambda: h.encode("doctor-measures", salt, longer),

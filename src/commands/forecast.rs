@@ -122,7 +122,14 @@ async fn gather(
         ));
     }
     let ctx = Context::new(config.clone());
-    let run = ctx.locust_run().await.map_err(|e| e.reason())?;
+    let options = crate::locustfile::executed::Options {
+        hash_parallelism: true,
+    };
+    let run = ctx
+        .locust
+        .get_with(&ctx.config, options)
+        .await
+        .map_err(|e| e.reason())?;
     if run.mode != "django" {
         return Err(t!(
             "the locustfile ran without the project's Django (mode {}): no request could be costed",

@@ -318,6 +318,14 @@ pub struct ExecutionHandle {
 }
 
 impl ExecutionHandle {
+    /// Run it now with `options` unless it ran already (`doctor forecast` asks for more).
+    pub async fn get_with(&self, config: &Config, options: Options) -> Answer {
+        self.cell
+            .get_or_init(|| async { execute_with(config, options).await.map(Arc::new) })
+            .await
+            .clone()
+    }
+
     pub async fn get(&self, config: &Config) -> Answer {
         self.cell
             .get_or_init(|| async { execute(config).await.map(Arc::new) })
@@ -329,6 +337,17 @@ impl ExecutionHandle {
 /// Run the helper. The token lifetime for its re-login test is the project's own (simplejwt's
 /// setting, read by the helper from Django), so this needs nothing from other checks.
 pub async fn execute(config: &Config) -> Result<Execution, NotExecuted> {
+    execute_with(config, Options::default()).await
+}
+
+/// What a run of the helper measures beyond the checks' needs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Time the password hash on one thread per core too (tens of ms; the forecast's).
+    pub hash_parallelism: bool,
+}
+
+pub async fn execute_with(config: &Config, options: Options) -> Result<Execution, NotExecuted> {
     let Some(locustfile) = config.locustfile.value.clone() else {
         return Err(NotExecuted::NoLocustfile);
     };
@@ -342,6 +361,7 @@ pub async fn execute(config: &Config) -> Result<Execution, NotExecuted> {
         "runs": POOL_RUNS,
         "task_timeout_s": TASK_TIMEOUT_S,
         "token_lifetime_s": null,
+        "hash_parallelism": options.hash_parallelism,
         // The shell Locust will be started from is doctor's: its variables reach the locustfile.
         "locust_env": std::env::vars().collect::<std::collections::HashMap<_, _>>(),
     });

@@ -286,3 +286,80 @@ fn with_the_default_throttles_switched_off_only_the_views_own_remains() {
         .collect();
     assert_eq!(scopes, vec!["login"], "{f}");
 }
+
+#[test]
+fn missing_accounts_and_little_stock_fail_their_share() {
+    let service = SampleService::start(ServiceOptions::default().users(false).stock(false));
+    // The locustfile picks user1..user100; 60 exist. 300 units against ~400/min reserved.
+    manage(&["create_test_users", "--count", "60"], &service.env);
+    manage(&["seed_stock", "--quantity", "300"], &service.env);
+    let (code, out, err) = service.doctor(&[
+        "forecast",
+        "--stages",
+        "20",
+        "--spawn-rate",
+        "10",
+        "--stage-time",
+        "60s",
+        "--format",
+        "json",
+    ]);
+    let json = forecast_json(code, &out, &err);
+    let f = &json["stages"][0]["forecast"];
+    let pool = limit(f, "pool").unwrap_or_else(|| panic!("no pool limit: {f}"));
+    assert_eq!(pool["pool_size"], 100, "{pool}");
+    assert_eq!(pool["existing"], 60, "{pool}");
+    assert_eq!(pool["share"], 0.4, "{pool}");
+    let stock = limit(f, "stock").unwrap_or_else(|| panic!("no stock limit: {f}"));
+    let out_at = stock["runs_out_s"].as_f64().unwrap();
+    assert!(out_at > 10.0 && out_at < 60.0, "{stock}");
+    assert_eq!(f["limiting"], "pool", "{f}");
+    let failures = f["failure_ratio"].as_f64().unwrap();
+    assert!((0.35..0.7).contains(&failures), "{f}");
+}
+
+#[test]
+fn gunicorn_workers_are_read_from_the_process_and_logins_fill_them() {
+    let mut service = SampleService::start(ServiceOptions::default());
+    service.stop();
+    let (_gunicorn, port) = gunicorn::serve(&service, 2);
+    let base_url = format!("http://127.0.0.1:{port}");
+    let locustfile =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/locustfiles/login_heavy.py");
+    let file = locustfile.display().to_string();
+    let args = [
+        "--base-url",
+        &base_url,
+        "forecast",
+        "--locustfile",
+        &file,
+        "--stages",
+        "8",
+        "--spawn-rate",
+        "8",
+        "--stage-time",
+        "30s",
+        "--format",
+        "json",
+    ];
+    let env: Vec<(&str, &str)> = service
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (code, out, err) = run_doctor(&args, &sample_dir(), &env);
+    let json = forecast_json(code, &out, &err);
+    assert_eq!(json["server"]["kind"], "gunicorn", "{}", json["server"]);
+    assert_eq!(json["server"]["processes"], 2);
+    assert_eq!(json["server"]["per_process"], 1);
+    let f = &json["stages"][0]["forecast"];
+    assert_eq!(f["limiting"], "capacity", "{f}");
+    // Every task hashes a password (~0.3 s of CPU): 8 users offer far more than 2 workers do.
+    let (rpm, offered) = (
+        f["rpm"].as_f64().unwrap(),
+        f["offered_rpm"].as_f64().unwrap(),
+    );
+    assert!(rpm < 0.5 * offered, "{f}");
+    assert!(rpm > 30.0 && rpm < 500.0, "{f}");
+    assert!(f["p95_ms"].as_f64().unwrap() > 500.0, "{f}");
+}

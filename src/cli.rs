@@ -62,6 +62,10 @@ pub enum Command {
     /// locustfile; a verdict per stage against the guide's targets; a report in .doctor/runs/.
     /// Exit 0 all stages met the targets, 1 a stage missed, 2 usage, 3 not started or aborted.
     Run(RunArgs),
+    /// Predict each stage of a run before any load: offered and forecast requests/min, p95,
+    /// failures and what limits them, with the cost of each request. Takes `doctor run`'s
+    /// stage flags; sends no load. Exit 0, 2 usage, 3 could not forecast.
+    Forecast(RunArgs),
     /// List earlier `doctor run`s of this project (.doctor/history.sqlite3).
     History,
     /// Explain a section of the troubleshooting guide (`4`, `tip2`, `debug3`, `load1`): what

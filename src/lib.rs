@@ -13,6 +13,7 @@ pub mod demo;
 pub mod django;
 pub mod errors;
 pub mod fixes;
+pub mod forecast;
 pub mod i18n;
 pub mod load;
 pub mod locustfile;

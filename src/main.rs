@@ -84,6 +84,12 @@ async fn run(cli: Cli) -> Result<u8, String> {
             return commands::run::run_command(config, registry, &args, &cwd, lang, cli.format)
                 .await;
         }
+        Some(Command::Forecast(args)) => {
+            return commands::forecast::forecast_command(
+                config, registry, &args, &cwd, lang, cli.format,
+            )
+            .await;
+        }
         Some(Command::History) => {
             return commands::run::history_command(&config, &cwd, lang, cli.format).await;
         }

@@ -22,7 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("facts", &["locustfile", "config", "server", "django"]),
-    ("judgement", &["checks", "probes", "fixes"]),
+    ("judgement", &["checks", "probes", "fixes", "forecast"]),
     ("the run", &["profile", "db_waits", "load"]),
     ("outputs", &["report"]),
     ("faces", &["tui", "commands", "cli", "demo"]),

@@ -22,7 +22,7 @@ if os.getcwd() not in sys.path:
 
 from doctor_py import (database, env_info, packages, passwords, protocol, reserve,  # noqa: E402
                        settings_facts, settings_source, simplejwt, startup, static_settings,
-                       stock, system_check, url_list, user_model)
+                       stock, system_check, throttles, url_list, user_model)
 
 QUESTIONS = {
     "env": env_info.answer,
@@ -34,6 +34,7 @@ QUESTIONS = {
     "stock": stock.answer,
     "static_settings": static_settings.answer,
     "system_check": system_check.answer,
+    "throttles": throttles.answer,  # the requests to ask about: request["throttle_requests"]
 }
 # Questions answerable without a working django.setup().
 NO_DJANGO_NEEDED = {"env", "static_settings"}
@@ -57,6 +58,7 @@ def _versions(result):
 def run():
     request, request_error = protocol.read_request()
     questions = request.get("questions")
+    throttles.REQUESTS[:] = request.get("throttle_requests") or []
     if not isinstance(questions, list):
         questions = list(protocol.ALL_QUESTIONS)
     result = {

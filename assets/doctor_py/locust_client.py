@@ -187,6 +187,7 @@ class _Session:
         if rec is not None:
             rec.requests.append(entry)
         from doctor_py import locust_clock
+        entry["_calls"] = len(locust_clock.CALLS)  # the random calls made before it (body values)
         recording = locust_clock.STATE["recording"]
         locust_clock.STATE["recording"] = False  # the server's own random calls are not the user's
         try:

@@ -10,7 +10,7 @@ import os
 from contextlib import ExitStack
 from urllib.parse import urlsplit
 
-from doctor_py import locust_util
+from doctor_py import locust_util, request_cost
 
 SIDE_EFFECTS = {"cache_writes": 0, "tasks": []}
 
@@ -67,17 +67,23 @@ def _patch_passwords():
     from django.contrib.auth import base_user, hashers, models
 
     def check(password, encoded, setter=None, preferred="default"):
+        request_cost.password_checked()  # the server would hash here: counted, not run
         return password is not None and encoded is not None and hashers.is_password_usable(encoded)
 
     def make(password, salt=None, hasher="default"):
+        if password is not None:
+            request_cost.password_checked()  # also ModelBackend's hash for an unknown user
         return "!doctor" if password is None else "doctor$cheap"
 
     hashers.check_password = base_user.check_password = check
     hashers.make_password = base_user.make_password = make
     if hasattr(models, "make_password"):
         models.make_password = make
-    base_user.AbstractBaseUser.check_password = (
-        lambda self, raw: raw is not None and self.has_usable_password())
+    def check_user(self, raw):
+        request_cost.password_checked()
+        return raw is not None and self.has_usable_password()
+
+    base_user.AbstractBaseUser.check_password = check_user
 
 
 def _patch_side_effects():
@@ -209,10 +215,13 @@ class DjangoTransport:
             elif key != "CONTENT_LENGTH":
                 extra["HTTP_" + key] = str(v)
         before = (SIDE_EFFECTS["cache_writes"], len(getattr(mail, "outbox", [])), len(SIDE_EFFECTS["tasks"]))
+        hop = "cost" in entry  # a redirect's next request: its cost adds to the first's
+        cost = {}
         try:
             with ExitStack() as savepoints:  # a failing request must not break the run's transaction
                 for alias in self.aliases:
                     savepoints.enter_context(transaction.atomic(using=alias))
+                cost = savepoints.enter_context(request_cost.measure(self.aliases, _SEND_CODE))
                 response = client.generic(entry["method"], entry["path"], raw,
                                           ctype or "application/octet-stream",
                                           getattr(session, "django_secure", False), **extra)
@@ -225,7 +234,37 @@ class DjangoTransport:
             entry["exception"] = err
             status, headers, content = 500, {"Content-Type": "text/html"}, b"<h1>Server Error (500)</h1>"
         entry["side_effects"] = self._effects(before)
+        if cost:
+            entry["cost"] = cost
+            request_cost.record(entry, cost, hop)
+            if not hop and request_cost.first_sample(entry):
+                self._warm_sample(client, entry, (entry["method"], entry["path"], raw,
+                                  ctype or "application/octet-stream",
+                                  getattr(session, "django_secure", False)), extra)
         return status, headers, content
+
+    def _warm_sample(self, client, entry, args, extra):
+        """A request met for the first time is measured once more, warm (the first call pays
+        for imports and caches), in savepoints rolled back and with the client's cookies
+        restored: the user's run sees no second effect."""
+        import copy
+        from django.db import transaction
+        cookies = copy.copy(client.cookies)
+        cost = {}
+        try:
+            with ExitStack() as stack:
+                for alias in self.aliases:
+                    stack.enter_context(transaction.atomic(using=alias))
+                cost = stack.enter_context(request_cost.measure(self.aliases, _SEND_CODE))
+                client.generic(*args, **extra)
+                for alias in self.aliases:
+                    transaction.set_rollback(True, using=alias)
+        except Exception:
+            cost = {}
+        finally:
+            client.cookies = cookies
+        if cost:
+            request_cost.record(entry, cost, False)
 
     def _effects(self, before):
         from django.core import mail
@@ -239,3 +278,6 @@ class DjangoTransport:
         for name in SIDE_EFFECTS["tasks"][before[2]:]:
             out.append({"code": "task_queued", "name": name})
         return out
+
+
+_SEND_CODE = DjangoTransport.send.__code__  # where a query's search for the project frame stops

@@ -32,6 +32,7 @@ def _options(raw):
         "task_timeout_s": float(opts.get("task_timeout_s") or 3.0),
         "token_lifetime_s": float(lifetime) if lifetime is not None else None,
         "locust_env": opts.get("locust_env") or {},
+        "hash_parallelism": bool(opts.get("hash_parallelism")),
     }
 
 
@@ -84,6 +85,10 @@ def run(answer, opts):
     answer["events"] = locust_runner.fire_start_events(env, opts, transport)
     for cls in classes:
         answer["users"].append(locust_user.run_class(cls, opts, transport, env))
+    if transport.mode == "django":
+        from doctor_py import request_cost
+        answer["costs"] = request_cost.summary()
+        answer["password_hasher"] = request_cost.hasher(opts["hash_parallelism"])
 
 
 def main():
@@ -92,7 +97,8 @@ def main():
     os.dup2(2, 1)  # anything written to fd 1 (print, C code, children) lands on stderr
     sys.stdout = sys.stderr
     answer = {"protocol": 1, "mode": None, "mode_reason": None, "import_error": None,
-              "events": None, "users": [], "django": None, "internal_error": None, "elapsed_ms": 0}
+              "events": None, "users": [], "django": None, "costs": None, "password_hasher": None,
+              "internal_error": None, "elapsed_ms": 0}
     try:
         opts = _options(sys.stdin.read())
         answer["mode"] = opts["mode"]

@@ -7,7 +7,7 @@ with the clock past the token lifetime when that lifetime is known.
 import inspect
 import os
 
-from doctor_py import locust_clock, locust_client, locust_learn, locust_runner
+from doctor_py import locust_clock, locust_client, locust_learn, locust_offered, locust_runner
 
 MAX_REQUESTS = 200
 
@@ -37,7 +37,7 @@ def run_class(cls, opts, transport, env):
              "line": locust_runner.def_line(cls), "client": kind, "host": cls.host,
              "declared_host": declared_host, "init_error": None, "on_start": None, "tasks": [],
              "requests": [], "login": None, "credentials": None, "token_refresh": None,
-             "relogin_after_expiry": None, "problems": []}
+             "relogin_after_expiry": None, "problems": [], "offered": None}
     runs, all_requests, first = [], [], []
     for i in range(opts["runs"]):
         rec = locust_client.Recorder(keep=i == 0)
@@ -58,6 +58,9 @@ def run_class(cls, opts, transport, env):
                 rec.phase = "task"
                 facts["tasks"] = locust_runner.run_tasks(cls, user, guard, rec)
                 facts["relogin_after_expiry"] = _expired_run(cls, user, guard, rec, opts, facts["tasks"])
+                facts["offered"] = locust_offered.describe(cls, user)
+                facts["offered"]["random_fields"] = locust_offered.random_fields(
+                    rec.requests, list(locust_clock.CALLS))
             all_requests.extend(rec.requests)
             if i == 0:
                 first = rec.requests
@@ -72,6 +75,8 @@ def run_class(cls, opts, transport, env):
     facts["credentials"] = {"passwords": locust_learn.passwords(all_requests),
                             "pool": locust_learn.pool(runs)}
     facts["problems"] = _problems(first)
+    if facts["offered"] is not None:
+        facts["offered"]["requests_per_task"] = locust_offered.requests_per_task(first)
     return facts
 
 

@@ -5,6 +5,8 @@ pub mod check;
 pub mod demo;
 pub mod explain;
 pub mod fix;
+pub mod forecast;
+mod forecast_text;
 pub mod run;
 
 /// Print to stdout, ignoring a closed pipe (`doctor --list | head` must not panic).

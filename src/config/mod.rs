@@ -358,7 +358,7 @@ impl Config {
     }
 
     /// The server of base_url runs on this machine: loopback, or (after a host name resolves)
-    /// an address of one of this machine's interfaces. See `server::location`.
+    /// an address of one of this machine's interfaces. See `net`.
     pub fn target_is_this_machine(&self) -> bool {
         crate::net::is_this_machine(&self.base_url.value)
     }

@@ -32,6 +32,11 @@ pub struct Execution {
     pub django: Option<Value>,
     #[serde(default)]
     pub elapsed_ms: Option<u64>,
+    /// What each distinct request cost in the replay (forecast before load).
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub costs: Vec<super::cost::RequestCost>,
+    #[serde(default)]
+    pub password_hasher: Option<super::cost::PasswordHasher>,
 }
 
 /// A failure reported as a code or an exception, with frames in the user's files.
@@ -95,6 +100,9 @@ pub struct UserRun {
     /// With the clock moved past the token's lifetime, did a task log in again?
     #[serde(default)]
     pub relogin_after_expiry: Option<bool>,
+    /// The load the class offers: weight, wait_time, task tree (forecast before load).
+    #[serde(default)]
+    pub offered: Option<super::offered::Offered>,
 }
 
 /// on_start or one task, run once.
@@ -144,6 +152,9 @@ pub struct Request {
     pub url_match: Option<Value>,
     #[serde(default, deserialize_with = "null_is_empty")]
     pub side_effects: Vec<Value>,
+    /// The headers it sent (names only), e.g. `Authorization`.
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub header_names: Vec<String>,
 }
 
 impl Request {
@@ -230,7 +241,7 @@ pub struct TokenRefresh {
 }
 
 /// The helper writes `null` for an empty list as often as `[]`; both read as empty.
-fn null_is_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn null_is_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -331,11 +342,20 @@ pub struct Target {
     pub launch: Option<Launch>,
     pub locustfile: Option<std::path::PathBuf>,
     pub host: String,
+    pub options: Options,
+}
+
+/// What a run of the helper measures beyond the checks' needs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Time the password hash on one thread per core too (tens of ms; the forecast's).
+    pub hash_parallelism: bool,
 }
 
 /// Run the helper. The token lifetime for its re-login test is the project's own (simplejwt's
 /// setting, read by the helper from Django), so this needs nothing from other checks.
 pub async fn execute(target: Target) -> Result<Execution, NotExecuted> {
+    let options = target.options;
     let Some(locustfile) = target.locustfile else {
         return Err(NotExecuted::NoLocustfile);
     };
@@ -349,6 +369,7 @@ pub async fn execute(target: Target) -> Result<Execution, NotExecuted> {
         "runs": POOL_RUNS,
         "task_timeout_s": TASK_TIMEOUT_S,
         "token_lifetime_s": null,
+        "hash_parallelism": options.hash_parallelism,
         // The shell Locust will be started from is doctor's: its variables reach the locustfile.
         "locust_env": std::env::vars().collect::<std::collections::HashMap<_, _>>(),
     });

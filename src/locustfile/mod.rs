@@ -2,7 +2,9 @@
 //! never by matching text. Tolerant of syntax errors: a broken file still yields what parses.
 
 pub mod advice;
+pub mod cost;
 pub mod executed;
+pub mod offered;
 pub mod pool;
 pub mod run_findings;
 

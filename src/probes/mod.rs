@@ -11,7 +11,7 @@ pub mod port;
 pub mod readiness;
 pub mod remote;
 mod requests;
-mod reserve;
+pub mod reserve;
 pub mod resources;
 pub mod server_fresh;
 mod settings;
@@ -42,6 +42,15 @@ pub struct Context {
 impl Context {
     /// The executed locustfile (see `locustfile::executed`), shared by every check.
     pub async fn locust_run(&self) -> crate::locustfile::executed::Answer {
+        self.locust_run_with(Default::default()).await
+    }
+
+    /// The executed locustfile, measured with `options` if this is the first ask (`doctor
+    /// forecast` asks for more than the checks do).
+    pub async fn locust_run_with(
+        &self,
+        options: crate::locustfile::executed::Options,
+    ) -> crate::locustfile::executed::Answer {
         use crate::locustfile::executed::{Target, execute};
         let config = &self.config;
         self.locust
@@ -50,6 +59,7 @@ impl Context {
                     launch: crate::server::project_launch(config).await,
                     locustfile: config.locustfile.value.clone(),
                     host: config.base_url.value.clone(),
+                    options,
                 })
                 .await
             })

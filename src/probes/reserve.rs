@@ -13,7 +13,7 @@ use crate::t;
 use serde_json::Value;
 
 /// A request of the load test that reserves: a write whose path, name or view says so.
-fn is_reservation(request: &Request) -> bool {
+pub fn is_reservation(request: &Request) -> bool {
     let words = format!(
         "{} {} {}",
         request.path,

@@ -3,7 +3,9 @@
 //! way that server runs, so doctor's own environment never decides an answer.
 
 pub mod command_line;
+pub mod concurrency;
 pub mod interpreter;
+pub mod machine;
 pub mod port;
 pub mod process;
 pub mod procfs;

@@ -7,7 +7,7 @@ mod lineage;
 mod orphan_tests;
 mod private_dir;
 
-pub use lineage::{RUN_ID_VAR, run_id};
+pub use lineage::{RUN_ID_VAR, owner_is_gone as doctor_is_gone, run_id};
 pub use private_dir::{check_private, private_subdir, state_dir};
 
 use nix::sys::signal::{Signal, killpg};

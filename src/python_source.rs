@@ -1,22 +1,31 @@
 //! Small helpers over tree-sitter-python nodes: the one way doctor reads Python source.
 
-use tree_sitter::{Node, Parser, Tree};
+pub mod parse;
+
+use tree_sitter::{Node, Tree};
 
 pub struct Source<'a> {
     pub text: &'a str,
     tree: Tree,
+    /// Set when the text could not be parsed within its budget: the tree is then that of an
+    /// empty module, and readers that must say so check this.
+    pub out_of_time: Option<parse::OutOfTime>,
 }
 
 impl<'a> Source<'a> {
     pub fn new(text: &'a str) -> Source<'a> {
-        let mut parser = Parser::new();
-        parser
-            .set_language(&tree_sitter_python::LANGUAGE.into())
-            .expect("the bundled Python grammar matches tree-sitter");
-        let tree = parser
-            .parse(text, None)
-            .expect("parsing without a timeout always yields a tree");
-        Source { text, tree }
+        match parse::tree(text, parse::BUDGET) {
+            Ok(tree) => Source {
+                text,
+                tree,
+                out_of_time: None,
+            },
+            Err(out_of_time) => Source {
+                text: "",
+                tree: parse::tree("", parse::BUDGET).expect("an empty module parses"),
+                out_of_time: Some(out_of_time),
+            },
+        }
     }
 
     pub fn root(&self) -> Node<'_> {
@@ -32,12 +41,28 @@ impl<'a> Source<'a> {
         node.start_position().row + 1
     }
 
-    /// Depth-first visit of every node below `node`.
+    /// Depth-first visit of every node below `node`, in source order. With a cursor, not
+    /// recursion: 100,000 nested parentheses must not overflow the stack.
     pub fn walk<'t>(&'t self, node: Node<'t>, visit: &mut dyn FnMut(Node<'t>)) {
-        visit(node);
         let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            self.walk(child, visit);
+        // Counted here: the cursor's own `depth()` walks its whole stack (quadratic when deep).
+        let mut depth = 0usize;
+        loop {
+            visit(cursor.node());
+            if cursor.goto_first_child() {
+                depth += 1;
+                continue;
+            }
+            loop {
+                if depth == 0 {
+                    return;
+                }
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                cursor.goto_parent();
+                depth -= 1;
+            }
         }
     }
 }

@@ -281,9 +281,10 @@ fn a_remote_target_is_refused_before_anything_starts() {
 }
 
 #[test]
-fn a_killed_doctors_locust_dies_with_it() {
+fn a_killed_doctors_locust_dies_with_it_and_the_run_reads_as_interrupted() {
     // Issue 22: after SIGKILL of `doctor run`, Locust kept loading the server until doctor was
-    // next started. Its parent-death signal now ends it within seconds, with no next start.
+    // next started, and the run was missing from the history. Its parent-death signal now ends
+    // Locust within seconds, and the history keeps the run, interrupted, with its first stage.
     let service = SampleService::start(ServiceOptions::default());
     let cfg = config(&service, "");
     let mut child = spawn_run(
@@ -291,9 +292,9 @@ fn a_killed_doctors_locust_dies_with_it() {
         &cfg,
         &[
             "--stages",
-            "2",
+            "2,3",
             "--stage-time",
-            "60s",
+            "10s",
             "--spawn-rate",
             "2",
             "--force",
@@ -318,6 +319,31 @@ fn a_killed_doctors_locust_dies_with_it() {
             "Locust {pid} has no DOCTOR_RUN_ID"
         );
     }
+    // Kill during the second stage, once the first is in the history.
+    let history_row = || {
+        let (_, out, _) = run_doctor(&["--format", "json", "history"], &sample_dir(), &[]);
+        let rows: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        rows.as_array()
+            .and_then(|rows| {
+                rows.iter()
+                    .find(|r| r["base_url"] == service.base_url.as_str())
+                    .cloned()
+            })
+            .unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let row = history_row();
+        if row["stages"].as_array().is_some_and(|s| !s.is_empty()) {
+            assert_eq!(row["outcome"], "running", "{row:#}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no stage in the history: {row:#}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     // SIGKILL: doctor cannot clean up.
     child.kill().unwrap();
     child.wait().unwrap();
@@ -329,4 +355,8 @@ fn a_killed_doctors_locust_dies_with_it() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    let row = history_row();
+    assert_eq!(row["outcome"], "interrupted", "{row:#}");
+    assert_eq!(row["stages"].as_array().map(Vec::len), Some(1), "{row:#}");
+    assert_eq!(row["stages"][0]["users"], 2, "{row:#}");
 }

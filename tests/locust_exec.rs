@@ -595,3 +595,56 @@ fn a_locustfile_that_ends_or_stalls_its_process_is_not_a_pass() {
         );
     }
 }
+
+/// Issue 22: 100,000 nested parentheses crashed `doctor config` and the locustfile check with a
+/// stack overflow; 10,000 comment lines after an indented block took 100 s. Both now end in
+/// bounded time with a plain result, and the command exits by itself.
+#[test]
+fn hostile_locustfiles_end_in_bounded_time_with_a_result() {
+    let deep = format!(
+        "from locust import HttpUser, task\n\nclass U(HttpUser):\n    x = {}1{}\n\n    @task\n    def t(self):\n        self.client.get('/api/health/')\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    let mut comments = String::from(
+        "from locust import HttpUser, task\n\nclass U(HttpUser):\n    @task\n    def t(self):\n        self.client.get('/api/health/')\n",
+    );
+    for i in 0..10_000 {
+        comments.push_str(&format!("        # note {i}\n"));
+    }
+    for (name, text) in [("deep.py", deep), ("comments.py", comments)] {
+        let dir = tempfile::tempdir().unwrap();
+        let locustfile = dir.path().join(name);
+        fs::write(&locustfile, text).unwrap();
+        fs::write(
+            dir.path().join("doctor.toml"),
+            format!(
+                "[django]\nproject_dir = {:?}\n[locust]\nlocustfile = {:?}\n",
+                common::sample_dir().display().to_string(),
+                locustfile.display().to_string()
+            ),
+        )
+        .unwrap();
+        for args in [
+            &["config"][..],
+            &["--format", "json", "--check", "locustfile"][..],
+        ] {
+            let started = Instant::now();
+            let (code, stdout, stderr) = common::run_doctor(args, dir.path(), &[]);
+            let took = started.elapsed();
+            assert!(
+                code == 0 || code == 1,
+                "{name} {args:?}: exit {code}\n{stderr}"
+            );
+            assert!(took < Duration::from_secs(60), "{name} {args:?}: {took:?}");
+            if args[0] == "--format" {
+                let json: Value = serde_json::from_str(&stdout).unwrap();
+                let check = &json["checks"][0];
+                assert_eq!(check["id"], "locustfile", "{json:#}");
+                let summary = check["summary"].as_str().unwrap();
+                assert!(!summary.is_empty(), "{name}: {check:#}");
+                eprintln!("{name}: {} in {took:?}: {summary}", check["status"]);
+            }
+        }
+    }
+}

@@ -180,7 +180,12 @@ pub async fn history_command(
             row.outcome.as_str(),
         ))
         .map(|o| o.words(lang).to_string())
-        .unwrap_or_else(|_| row.outcome.clone());
+        .unwrap_or_else(|_| match (row.outcome.as_str(), lang) {
+            ("interrupted", Lang::Ko) => "중단됨 (doctor 강제 종료)".into(),
+            ("running", Lang::Ko) => "실행 중".into(),
+            ("interrupted", _) => "interrupted (doctor was killed)".into(),
+            (other, _) => other.to_string(),
+        });
         println!(
             "{}  {:<14} {} {}  {}  {}\n    {}",
             row.id,

@@ -119,7 +119,7 @@ pub async fn plan(registry: &Registry, ctx: &Context, fix_id: &str) -> Result<Pl
                 if name == "create_test_users" {
                     let users = crate::probes::credentials::pool(ctx)
                         .await
-                        .map(|(p, _)| p.names.len())
+                        .map(|(p, _)| p.size())
                         .unwrap_or(100);
                     let secs = users / 4;
                     let note = crate::t!(

@@ -88,7 +88,7 @@ fn row_of(row: &sqlx::sqlite::SqliteRow) -> RunRow {
         started_at: row.try_get("started_at").unwrap_or_default(),
         base_url: row.try_get("base_url").unwrap_or_default(),
         locustfile: row.try_get("locustfile").unwrap_or_default(),
-        outcome: row.try_get("outcome").unwrap_or_default(),
+        outcome: shown_outcome(row.try_get("outcome").unwrap_or_default()),
         exit_code: row.try_get("exit_code").unwrap_or_default(),
         stages: serde_json::from_str(&stages).unwrap_or_default(),
         report_dir: row.try_get("report_dir").unwrap_or_default(),
@@ -136,6 +136,40 @@ pub fn compare(previous: &RunRow, now: &[StageSummary]) -> Vec<Text> {
         ));
     }
     out
+}
+
+/// Outcome text of a run still under way, naming the doctor that runs it (its run id), so a
+/// run whose doctor was killed reads as interrupted, with the stages measured until then.
+const RUNNING: &str = "running:";
+
+/// Index the run as under way (at its start and after each stage). Errors are ignored: the
+/// final `record_and_compare` says them.
+pub async fn mark_running(project_dir: &Path, report: &RunReport) {
+    let Ok(mut conn) = open(project_dir).await else {
+        return;
+    };
+    let stages = serde_json::to_string(&summarize(report)).unwrap_or_default();
+    let _ = sqlx::query("INSERT OR REPLACE INTO runs (id, started_at, base_url, locustfile, outcome, exit_code, stages, report_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(&report.id)
+        .bind(&report.started_at)
+        .bind(&report.base_url)
+        .bind(report.locustfile.display().to_string())
+        .bind(format!("{RUNNING}{}", crate::process::run_id()))
+        .bind(3i64)
+        .bind(stages)
+        .bind(report.run_dir.display().to_string())
+        .execute(&mut conn)
+        .await;
+    let _ = conn.close().await;
+}
+
+/// `running:<run id>` as read later: still `running`, or `interrupted` when that doctor is gone.
+fn shown_outcome(stored: String) -> String {
+    match stored.strip_prefix(RUNNING) {
+        Some(id) if crate::process::doctor_is_gone(id) => "interrupted".into(),
+        Some(_) => "running".into(),
+        None => stored,
+    }
 }
 
 /// Add the run to the index and compare it with the previous run on the same target.

@@ -76,6 +76,9 @@ pub async fn run(
         return report;
     }
     report.server_elsewhere = server_elsewhere(&plan.base_url);
+    // In the history from the start: a doctor killed mid-run leaves a run that reads as
+    // interrupted, not no run at all.
+    history::mark_running(&plan.project_dir, &report).await;
     let _ = events.send(RunEvent::Started {
         run_dir: report.run_dir.clone(),
         stages: plan.stages.clone(),

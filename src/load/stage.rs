@@ -283,6 +283,7 @@ async fn stages(
             .events
             .send(RunEvent::StageFinished(Box::new(stage.clone())));
         report.stages.push(stage);
+        super::history::mark_running(&plan.project_dir, report).await;
         before = state.stats.clone();
         last_resources = state.last_resources();
         worker_requests = state.worker_requests.clone();

@@ -68,6 +68,8 @@ pub struct Locustfile {
     /// `self.name = "..."` / `f"..."` assignments anywhere, by `self.name`.
     pub instance_values: HashMap<String, Value>,
     pub has_syntax_errors: bool,
+    /// The file could not be parsed within this time (see `python_source::parse`).
+    pub unread_within: Option<std::time::Duration>,
 }
 
 impl Locustfile {
@@ -80,6 +82,7 @@ impl Locustfile {
         let root = source.root();
         let mut file = Locustfile {
             has_syntax_errors: root.has_error(),
+            unread_within: source.out_of_time.map(|o| o.budget),
             ..Locustfile::default()
         };
         file.constants = module_constants(&source, root);
@@ -484,5 +487,35 @@ class StockUser(FastHttpUser):
     fn broken_file_does_not_panic() {
         let file = Locustfile::parse("class U(HttpUser:\n  def x(self) self.client.post(\n");
         assert!(file.has_syntax_errors);
+    }
+}
+
+#[cfg(test)]
+mod hostile_input_tests {
+    use super::*;
+
+    /// 100,000 nested parentheses once overflowed the stack (exit 134, no output). Run on a
+    /// thread with the 2 MB stack of a test or tokio worker, not the main thread's 8 MB.
+    #[test]
+    fn deep_nesting_does_not_overflow_the_stack() {
+        let depth = 100_000;
+        let text = format!(
+            "from locust import HttpUser\nclass U(HttpUser):\n    x = {}1{}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
+        let file = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let file = Locustfile::parse(&text);
+                let review = advice::review(&text, &file);
+                let refresh = advice::refresh_interval(&text, &file);
+                (file, review.len(), refresh)
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert!(file.0.unread_within.is_none());
+        assert_eq!(file.0.user_classes.len(), 1);
     }
 }

@@ -35,6 +35,37 @@ pub fn module_lists(source: &Source, root: Node) -> HashMap<String, Vec<String>>
 }
 
 impl UserPool {
+    /// How many accounts the load test logs in with: the whole numbered range, not only the
+    /// names listed (at most MAX_POOL of them).
+    pub fn size(&self) -> usize {
+        match &self.pattern {
+            Some((_, low, high, _)) => usize::try_from(high - low + 1).unwrap_or(0),
+            None => self.names.len(),
+        }
+    }
+
+    /// Is `name` one of the pool's accounts?
+    pub fn contains(&self, name: &str) -> bool {
+        match &self.pattern {
+            Some((prefix, low, high, suffix)) => name
+                .strip_prefix(prefix.as_str())
+                .and_then(|rest| rest.strip_suffix(suffix.as_str()))
+                .and_then(|n| n.parse::<i64>().ok().filter(|v| v.to_string() == n))
+                .is_some_and(|n| (*low..=*high).contains(&n)),
+            None => self.names.iter().any(|n| n == name),
+        }
+    }
+
+    /// The pool's accounts in order, listed or not.
+    pub fn all_names(&self) -> Box<dyn Iterator<Item = String> + '_> {
+        match &self.pattern {
+            Some((prefix, low, high, suffix)) => {
+                Box::new((*low..=*high).map(move |n| format!("{prefix}{n}{suffix}")))
+            }
+            None => Box::new(self.names.iter().cloned()),
+        }
+    }
+
     /// The pool the executed locustfile showed: the `random` call that picked each run's
     /// account, or the names seen over the runs. Described in symbols, not words, so it reads
     /// the same in Korean and English (`randint → user{0..=9999}`).
@@ -50,9 +81,10 @@ impl UserPool {
         match (pool.template.as_deref(), pool.low, pool.high) {
             (Some(template), Some(low), Some(high)) if template.contains("{}") => {
                 let (prefix, suffix) = template.split_once("{}")?;
-                let high = high.min(low + MAX_POOL - 1);
+                // Names are listed up to MAX_POOL; the pattern keeps the whole range.
+                let listed = high.min(low + MAX_POOL - 1);
                 Some(UserPool {
-                    names: (low..=high)
+                    names: (low..=listed)
                         .map(|n| format!("{prefix}{n}{suffix}"))
                         .collect(),
                     description: seen(&format!(
@@ -88,8 +120,8 @@ impl Locustfile {
                 variable,
             } => {
                 let (low, high, how) = self.range_of(variable)?;
-                let high = high.min(low + MAX_POOL - 1);
-                let names = (low..=high)
+                let listed = high.min(low + MAX_POOL - 1);
+                let names = (low..=listed)
                     .map(|n| format!("{prefix}{n}{suffix}"))
                     .collect();
                 Some(UserPool {
@@ -195,6 +227,26 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(UserPool::from_run(&listed).unwrap().names, vec!["a", "b"]);
+    }
+
+    /// Issue 22: a pool of 300,000 was silently cut to 100,000, and the users check passed
+    /// while two thirds of logins would answer 401. The pool now keeps its whole size.
+    #[test]
+    fn a_pool_above_the_listing_cap_keeps_its_size() {
+        let run = executed::Pool {
+            kind: "randint".into(),
+            template: Some("user{}".into()),
+            low: Some(1),
+            high: Some(300_000),
+            runs: Some(30),
+            ..Default::default()
+        };
+        let pool = UserPool::from_run(&run).unwrap();
+        assert_eq!(pool.names.len(), MAX_POOL as usize);
+        assert_eq!(pool.size(), 300_000);
+        assert!(pool.contains("user300000") && pool.contains("user1"));
+        assert!(!pool.contains("user300001") && !pool.contains("user01") && !pool.contains("user"));
+        assert_eq!(pool.all_names().nth(250_000).as_deref(), Some("user250001"));
     }
 
     #[test]

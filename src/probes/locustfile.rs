@@ -47,7 +47,15 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let import_failed = executed_findings
         .iter()
         .any(|f| matches!(f.kind, Kind::ImportError | Kind::ImportTimeout));
-    if file.user_classes.is_empty() && !import_failed {
+    if let Some(budget) = file.unread_within
+        && executed_findings.is_empty()
+    {
+        let secs = budget.as_secs();
+        return Ok(Outcome::skip(t!("could not test, because {shown} could not be read within {secs} s (the Python parser is slow on very long or deeply nested files)"; "점검하지 못함: {shown} 파일을 {secs}초 안에 읽지 못함 (매우 길거나 깊게 중첩된 파일은 Python 파서가 느림)"))
+            .diagnosed("not_read")
+            .with("file", &shown));
+    }
+    if file.user_classes.is_empty() && !import_failed && file.unread_within.is_none() {
         return Ok(Outcome::fail("no_user_class", t!("{shown}: no Locust User class (Locust will say \"No User class found!\")"; "{shown}: Locust User 클래스 없음 (Locust가 \"No User class found!\" 출력)")).at(&shown, None));
     }
     let mut findings = if import_failed { Vec::new() } else { review };

@@ -69,7 +69,7 @@ async fn probe_here(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let existing = existing_in_pool(&db, &model, &pool)
         .await
         .map_err(anyhow::Error::msg)?;
-    let size = pool.names.len();
+    let size = pool.size();
     let found = existing.len();
     let outcome = base
         .with("pool", &pool.description)
@@ -78,12 +78,10 @@ async fn probe_here(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .with("pool_existing", found);
     if found < size {
         let failing = (size - found) as f64 * 100.0 / size as f64;
-        let missing: Vec<&str> = pool
-            .names
-            .iter()
-            .filter(|n| !existing.contains(*n))
+        let missing: Vec<String> = pool
+            .all_names()
+            .filter(|n| !existing.contains(n))
             .take(3)
-            .map(String::as_str)
             .collect();
         let summary = if size == 1 {
             t!("{total} users, but not \"{}\", the one the load test logs in with", pool.names[0]; "사용자 {total}명, 하지만 부하 테스트가 쓰는 \"{}\" 없음", pool.names[0])
@@ -118,7 +116,6 @@ async fn existing_in_pool(
 ) -> Result<HashSet<String>, String> {
     let table = ident(&model.db_table)?;
     let column = ident(&model.username_column)?;
-    let wanted: HashSet<&str> = pool.names.iter().map(String::as_str).collect();
     let mut existing = HashSet::new();
     // One query for a numbered pool (prefix match), chunks of IN (...) for a list.
     let chunks: Vec<Vec<&String>> = match &pool.pattern {
@@ -142,7 +139,8 @@ async fn existing_in_pool(
                 &[&like],
             )
             .await?;
-        existing.extend(rows.into_iter().filter(|n| wanted.contains(n.as_str())));
+        // The whole numbered range counts, not only the names listed (see `UserPool::size`).
+        existing.extend(rows.into_iter().filter(|n| pool.contains(n)));
     }
     for chunk in chunks {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| db.placeholder(i)).collect();

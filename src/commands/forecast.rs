@@ -157,7 +157,7 @@ async fn gather(
             None
         }
     };
-    let (existing, available) = database_facts(&ctx, registry).await;
+    let (existing, available, max_connections) = database_facts(&ctx, registry).await;
     if existing.is_none() {
         notes.push(t!("the accounts in the database were not counted: no pool limit"; "DB의 계정 수를 세지 못함: 계정 풀 한계 없음"));
     }
@@ -174,6 +174,7 @@ async fn gather(
         existing_accounts: existing,
         stock,
         locust_processes: args.workers.unwrap_or(1),
+        max_connections: max_connections.map(|n| n as u64),
     };
     let model = forecast::build::plan(&facts);
     let stage_plans = stages(plan);
@@ -211,10 +212,13 @@ fn asked(run: &Execution) -> Vec<crate::django::throttles::Asked> {
     out
 }
 
-/// The accounts of the pool that exist and the stock units available, from the `users` and
-/// `stock` checks (their SQL against the project's database).
-async fn database_facts(ctx: &Context, registry: Arc<Registry>) -> (Option<u64>, Option<f64>) {
-    let wanted: Vec<String> = ["users", "stock"]
+/// The accounts of the pool that exist, the stock units available and PostgreSQL's
+/// max_connections, from the `users`, `stock` and `db_connections` checks (their SQL).
+async fn database_facts(
+    ctx: &Context,
+    registry: Arc<Registry>,
+) -> (Option<u64>, Option<f64>, Option<f64>) {
+    let wanted: Vec<String> = ["users", "stock", "db_connections"]
         .iter()
         .filter(|id| registry.get(id).is_some())
         .map(|s| s.to_string())
@@ -235,6 +239,7 @@ async fn database_facts(ctx: &Context, registry: Arc<Registry>) -> (Option<u64>,
     (
         fact("users", "pool_existing").map(|n| n as u64),
         fact("stock", "available_units"),
+        fact("db_connections", "max_connections"),
     )
 }
 

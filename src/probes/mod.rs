@@ -9,6 +9,7 @@ pub mod locustfile;
 pub mod login;
 pub mod port;
 pub mod readiness;
+pub mod request_costs;
 mod requests;
 pub mod reserve;
 pub mod resources;

@@ -4,7 +4,7 @@
 //! accounts and stock in the database. Text, `--format json` (the contract), `--lang`.
 
 use crate::checks::registry::Registry;
-use crate::cli::{Format, RunArgs};
+use crate::cli::{ForecastArgs, Format};
 use crate::config::Config;
 use crate::forecast::build::Facts;
 use crate::forecast::{self, Forecast, StagePlan};
@@ -42,7 +42,7 @@ pub struct Answer {
 pub async fn forecast_command(
     mut config: Config,
     registry: Arc<Registry>,
-    args: &RunArgs,
+    args: &ForecastArgs,
     cwd: &Path,
     lang: Lang,
     format: Format,
@@ -105,7 +105,7 @@ async fn gather(
     config: Config,
     registry: Arc<Registry>,
     plan: &Plan,
-    args: &RunArgs,
+    args: &ForecastArgs,
 ) -> Result<Answer, Text> {
     let mut notes = Vec::new();
     let cores = std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64);

@@ -65,7 +65,7 @@ pub enum Command {
     /// Predict each stage of a run before any load: offered and forecast requests/min, p95,
     /// failures and what limits them, with the cost of each request. Takes `doctor run`'s
     /// stage flags; sends no load. Exit 0, 2 usage, 3 could not forecast.
-    Forecast(RunArgs),
+    Forecast(ForecastArgs),
     /// List earlier `doctor run`s of this project (.doctor/history.sqlite3).
     History,
     /// Explain a section of the troubleshooting guide (`4`, `tip2`, `debug3`, `load1`): what
@@ -77,6 +77,26 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+}
+
+/// `doctor forecast` flags: `doctor run`'s stage flags (unset ones from doctor.toml `[run]`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ForecastArgs {
+    /// User counts of the stages, e.g. 100,500,1000.
+    #[arg(long, value_name = "USERS")]
+    pub stages: Option<String>,
+    /// Users started per second.
+    #[arg(long, value_name = "N")]
+    pub spawn_rate: Option<f64>,
+    /// How long each stage lasts, e.g. 60s, 2m.
+    #[arg(long, value_name = "TIME")]
+    pub stage_time: Option<String>,
+    /// Locust runs as a master with N local worker processes (N processes' CPU for Locust).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<u32>,
+    /// The locustfile (default: [locust] locustfile or the one found in the project).
+    #[arg(long, value_name = "PATH")]
+    pub locustfile: Option<PathBuf>,
 }
 
 /// `doctor run` flags; unset ones come from doctor.toml `[run]` or the guide's defaults.

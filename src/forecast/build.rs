@@ -2,8 +2,8 @@
 //! pool), the throttles Django reports for its requests, and the server's concurrency.
 
 use super::model::{
-    Cycle, LoadMachine, Plan, PoolFacts, RequestLoad, ServerShape, StockFacts, ThrottleRule,
-    TokenFacts,
+    Cycle, DbFacts, LoadMachine, Plan, PoolFacts, RequestLoad, ServerShape, StockFacts,
+    ThrottleRule, TokenFacts,
 };
 use super::workload;
 use crate::django::throttles::Throttles;
@@ -33,6 +33,8 @@ pub struct Facts<'a> {
     pub locust_processes: u32,
     /// Runnable threads of other work when doctor looked (the server idle).
     pub others_runnable: f64,
+    /// PostgreSQL's max_connections (None: not PostgreSQL, or not read).
+    pub max_connections: Option<u64>,
 }
 
 fn interrupts(user: &UserRun) -> BTreeSet<String> {
@@ -150,6 +152,11 @@ pub fn plan(facts: &Facts) -> Plan {
         .unwrap_or_default();
     plan.pool = pool(&users, facts.existing_accounts);
     plan.token = token(run, &users);
+    plan.db = facts.max_connections.map(|max| DbFacts {
+        max_connections: max,
+        // CONN_MAX_AGE is not read yet: connections are taken as closed after each request.
+        persistent: false,
+    });
     plan.stock = facts
         .stock
         .clone()

@@ -67,7 +67,7 @@ pub fn all(plan: &Plan, stage: &StagePlan, served: &Served) -> Vec<Limit> {
     }
     out.extend(token(plan, stage, served));
     out.extend(stock(plan, stage, served));
-    out.extend(db_connections(plan, stage));
+    out.extend(db_connections(plan, stage, served));
     out
 }
 
@@ -248,32 +248,41 @@ fn stock(plan: &Plan, stage: &StagePlan, served: &Served) -> Option<Limit> {
     Some(limit)
 }
 
-/// Connections the server opens at once against the database's max_connections.
-fn db_connections(plan: &Plan, stage: &StagePlan) -> Option<Limit> {
+/// Connections the server holds at once against the database's max_connections: with
+/// persistent connections one per serving thread (runserver: per Locust connection, so per
+/// user; workers: per slot), else one per request in flight (Little's law: rate × time,
+/// taken at p95 to be safe).
+fn db_connections(plan: &Plan, stage: &StagePlan, served: &Served) -> Option<Limit> {
     let db = plan.db.as_ref()?;
-    // A thread per Locust connection (runserver) or the workers' slots; persistent ones stay.
-    let concurrent = match plan.server.slots {
-        Some(slots) => u64::from(slots),
-        None => u64::from(stage.users),
+    let threads = plan.server.slots.map_or(f64::from(stage.users), |s| {
+        f64::from(s).min(f64::from(stage.users))
+    });
+    let peak = if db.persistent {
+        threads
+    } else {
+        (served.rpm / 60.0 * served.p95_ms / 1000.0)
+            .min(threads)
+            .ceil()
     };
-    let (peak, max) = (concurrent, db.max_connections);
-    if !db.persistent && peak <= max {
+    let max = db.max_connections as f64;
+    if peak < 0.8 * max {
         return None;
     }
+    let (n, m) = (peak as u64, db.max_connections);
     let mut limit = Limit::new(
         LimitKind::DbConnections,
         t!(
-            "the server can hold about {peak} database connections at once against max_connections {max}";
-            "서버가 동시에 DB 연결을 약 {peak}개 열 수 있음 (max_connections {max})"
+            "the server will hold about {n} database connections at once against max_connections {m}";
+            "서버가 동시에 DB 연결을 약 {n}개 사용 (max_connections {m})"
         ),
     )
-    .figure("connections", peak)
-    .figure("max_connections", max);
+    .figure("connections", n)
+    .figure("max_connections", m);
     if peak > max {
-        limit.failed = 0.0; // a refused connection fails its request: counted when measured
-        limit.cap_rpm = None;
+        // Requests that find no free connection fail ("too many clients").
+        limit.failed = served.requests_in_stage * (peak - max) / peak;
     }
-    (peak * 10 >= max * 8).then_some(limit)
+    Some(limit)
 }
 
 #[cfg(test)]
@@ -402,6 +411,27 @@ mod tests {
         let out = limit.figures["runs_out_s"].as_f64().unwrap();
         assert!((out - 6.0).abs() < 1.0, "{out}: 10000 / (33 req/s × 50.5)");
         assert_eq!(f.limiting, LimitKind::Stock);
+    }
+
+    #[test]
+    fn persistent_connections_per_user_thread_pass_max_connections() {
+        let mut plan = shop();
+        plan.db = Some(super::super::model::DbFacts {
+            max_connections: 20,
+            persistent: true,
+        });
+        let f = forecast(&plan, &stage(30, 60.0));
+        let limit = f
+            .limits
+            .iter()
+            .find(|l| l.kind == LimitKind::DbConnections)
+            .unwrap();
+        assert_eq!(limit.figures["connections"], 30);
+        assert!(f.failure_ratio > 0.3, "{}", f.failure_ratio);
+        // Closed after each request: a handful in flight, far below 20.
+        plan.db.as_mut().unwrap().persistent = false;
+        let f = forecast(&plan, &stage(30, 60.0));
+        assert!(f.limits.iter().all(|l| l.kind != LimitKind::DbConnections));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod login;
 pub mod port;
 pub mod readiness;
 pub mod remote;
+pub mod request_costs;
 mod requests;
 pub mod reserve;
 pub mod resources;

@@ -126,6 +126,9 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         Some((request, verdict)) => outcome_for(request, &verdict, total, login_refused, input),
     };
     outcome = outcome.with("requests", lines.join("; "));
+    for (key, value) in super::request_costs::evidence(&run) {
+        outcome = outcome.with(key, value);
+    }
     if !effects.is_empty() {
         effects.sort();
         effects.dedup();

@@ -127,10 +127,10 @@ pub fn print_list(registry: &Registry, lang: Lang, format: Format) {
     }
 }
 
-pub async fn print_config(config: &Config, format: Format) {
+pub async fn print_config(config: &Config, format: Format, lang: Lang) {
     let mut rows = config.describe();
     // The running server decides the interpreter, folder and settings (see `server`).
-    for row in crate::server::config_rows(config).await {
+    for row in crate::server::config_rows(config, lang).await {
         match rows.iter_mut().find(|r| r.0 == row.0) {
             Some(existing) => *existing = row,
             None => rows.push(row),

@@ -3,7 +3,7 @@
 
 mod describe;
 mod discovery;
-pub use discovery::projects_below;
+pub use discovery::{find_project_dir, projects_below};
 pub mod file;
 pub mod run;
 pub mod secret;

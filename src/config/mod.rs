@@ -3,6 +3,7 @@
 
 mod describe;
 mod discovery;
+mod locustfile_search;
 pub use discovery::{find_project_dir, projects_below};
 pub mod file;
 pub mod run;
@@ -179,7 +180,10 @@ impl Config {
         let locustfile = if let Some(path) = &file.locust.locustfile {
             Setting::new(Some(relative_to_config(path)), file_origin())
         } else if let Some(found) = project.as_deref().and_then(discovery::find_locustfile) {
-            Setting::new(Some(found), Origin::Discovered("project dir".into()))
+            Setting::new(
+                Some(found.chosen.clone()),
+                Origin::Discovered(found.origin()),
+            )
         } else {
             Setting::new(None, Origin::Default)
         };

@@ -94,3 +94,85 @@ fn a_locustfile_three_folders_down_is_found_and_executed() {
     );
     assert!(origin.contains("[locust] locustfile = \""), "{origin}");
 }
+
+/// The shape of many real projects: `config/settings/` is a package whose `__init__.py` picks
+/// `local` or `production` by DJANGO_ENV, and manage.py names the package.
+fn settings_package(root: &Path) {
+    let pkg = root.join("config/settings");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("__init__.py"),
+        "import os\n\nENVIRONMENT = os.environ.get(\"DJANGO_ENV\", \"local\")\n\nif ENVIRONMENT == \"production\":\n    from .production import *  # noqa\nelse:\n    from .local import *  # noqa\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("local.py"),
+        "from config.base import *  # noqa\n\nDEBUG = True\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pkg.join("production.py"),
+        "from config.base import *  # noqa\n\nDEBUG = False\n",
+    )
+    .unwrap();
+    let manage = root.join("manage.py");
+    let text = std::fs::read_to_string(&manage).unwrap();
+    std::fs::write(
+        &manage,
+        text.replace("\"config.base\"", "\"config.settings\""),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_settings_package_is_named_by_the_module_the_server_runs() {
+    let dir = tempfile::Builder::new()
+        .prefix("doctor-settings-pkg-")
+        .tempdir()
+        .unwrap();
+    let root = dir.path();
+    copy_sample(root);
+    settings_package(root);
+    // The server runs production; doctor's own environment has no DJANGO_ENV (local).
+    let (_server, port) = serve(root, &[("DJANGO_ENV", "production")]);
+    let url = format!("http://127.0.0.1:{port}");
+
+    let config = config_json(root, &url);
+    assert_eq!(
+        config["django.settings"]["value"].as_str(),
+        Some("config.settings"),
+        "{config:#}"
+    );
+    let runs = &config["django.settings_runs"];
+    assert_eq!(
+        runs["value"].as_str(),
+        Some("config.settings.production ← DJANGO_ENV=production (config/settings/__init__.py:3)"),
+        "{config:#}"
+    );
+    assert!(
+        runs["origin"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("server pid"),
+        "{config:#}"
+    );
+
+    // The settings check names it too, from the server's environment.
+    let json = check_json(&["--base-url", &url, "--check", "settings"], root, &[]);
+    assert_eq!(
+        evidence(&json, "settings", "settings_runs"),
+        Some("config.settings.production ← DJANGO_ENV=production (config/settings/__init__.py:3)"),
+        "{json:#}"
+    );
+
+    // Without a server, doctor's own environment decides, and says so: local.
+    drop(_server);
+    let config = config_json(root, &url);
+    let runs = config["django.settings_runs"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        runs.starts_with("config.settings.local ← DJANGO_ENV=—"),
+        "{config:#}"
+    );
+}

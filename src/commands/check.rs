@@ -136,6 +136,10 @@ pub async fn print_config(config: &Config, format: Format, lang: Lang) {
             None => rows.push(row),
         }
     }
+    // A settings package: the module it runs, asked of the project's Python (the server's way).
+    if let Some((module, origin)) = crate::django::settings_choice::ask(config).await {
+        rows.push(("django.settings_runs", module, origin));
+    }
     if format == Format::Json {
         let map: serde_json::Map<String, serde_json::Value> = rows
             .iter()

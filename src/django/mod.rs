@@ -3,6 +3,7 @@
 //! JSON. Starting Django costs ~0.5 s, so checks share this answer.
 
 mod facts;
+pub mod settings_choice;
 
 pub use facts::{Cause, DatabaseInfo, DjangoFacts, Frame, SetupError, StockModel, UserModel};
 

@@ -13,6 +13,7 @@ pub mod remote;
 mod requests;
 mod reserve;
 pub mod resources;
+mod server_answers;
 pub mod server_fresh;
 mod settings;
 mod sql;

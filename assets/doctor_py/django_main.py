@@ -21,8 +21,8 @@ if os.getcwd() not in sys.path:
     sys.path.insert(0, os.getcwd())
 
 from doctor_py import (database, env_info, packages, passwords, protocol, reserve,  # noqa: E402
-                       settings_facts, settings_source, simplejwt, startup, static_settings,
-                       stock, system_check, throttles, url_list, user_model)
+                       settings_choice, settings_facts, settings_source, simplejwt, startup,
+                       static_settings, stock, system_check, throttles, url_list, user_model)
 
 QUESTIONS = {
     "env": env_info.answer,
@@ -75,6 +75,10 @@ def run():
 
     ok = startup.setup(result)
     result["settings_file"] = settings_source.settings_file(result["settings_module"])
+    try:
+        result["settings_choice"] = settings_choice.answer(result["settings_module"])
+    except Exception:  # a fact left out, never a failed probe
+        result["settings_choice"] = None
     _versions(result)
 
     answers = result["answers"]

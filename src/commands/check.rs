@@ -127,14 +127,18 @@ pub fn print_list(registry: &Registry, lang: Lang, format: Format) {
     }
 }
 
-pub async fn print_config(config: &Config, format: Format) {
+pub async fn print_config(config: &Config, format: Format, lang: Lang) {
     let mut rows = config.describe();
     // The running server decides the interpreter, folder and settings (see `server`).
-    for row in crate::server::config_rows(config).await {
+    for row in crate::server::config_rows(config, lang).await {
         match rows.iter_mut().find(|r| r.0 == row.0) {
             Some(existing) => *existing = row,
             None => rows.push(row),
         }
+    }
+    // A settings package: the module it runs, asked of the project's Python (the server's way).
+    if let Some((module, origin)) = crate::django::settings_choice::ask(config).await {
+        rows.push(("django.settings_runs", module, origin));
     }
     if format == Format::Json {
         let map: serde_json::Map<String, serde_json::Value> = rows

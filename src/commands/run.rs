@@ -31,6 +31,14 @@ pub async fn run_command(
         locustfile: args.locustfile.clone(),
         profile_hz: args.profile_hz,
     };
+    // Remote workers that could never reach a loopback master: said now, not after a wait.
+    if let Some(why) = load::workers::master_unreachable(
+        args.expect_workers,
+        args.master_bind.as_deref(),
+        &crate::net::local_addresses(),
+    ) {
+        return Err(why.get(lang).to_string());
+    }
     // Usage and configuration errors (also a non-loopback target) end here, exit 2.
     let mut plan = Plan::build(&config, &flags, cwd)?;
     plan.lang = lang;

@@ -64,12 +64,20 @@ pub fn project_and_parents(project: &Path) -> Vec<&Path> {
     dirs
 }
 
-/// The locustfile in the project, or in a parent up to the repository root (a repository
-/// with the Django project in `core/` often keeps its load test beside it).
-pub fn find_locustfile(project: &Path) -> Option<PathBuf> {
-    project_and_parents(project)
-        .into_iter()
-        .find_map(find_locustfile_in)
+/// The locustfile anywhere in the project, else in its repository (see `locustfile_search`);
+/// outside a repository, beside the project in a parent up to three levels up.
+pub fn find_locustfile(project: &Path) -> Option<super::locustfile_search::Found> {
+    let parents = project_and_parents(project);
+    let repo = parents.last().filter(|d| d.join(".git").exists()).copied();
+    if let Some(found) = super::locustfile_search::search(project, repo) {
+        return Some(found);
+    }
+    let chosen = parents.into_iter().skip(1).find_map(find_locustfile_in)?;
+    Some(super::locustfile_search::Found {
+        all: vec![chosen.clone()],
+        root: project.to_path_buf(),
+        chosen,
+    })
 }
 
 fn find_locustfile_in(project: &Path) -> Option<PathBuf> {

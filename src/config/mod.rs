@@ -3,7 +3,8 @@
 
 mod describe;
 mod discovery;
-pub use discovery::projects_below;
+mod locustfile_search;
+pub use discovery::{find_project_dir, projects_below};
 pub mod file;
 pub mod run;
 pub mod secret;
@@ -180,7 +181,10 @@ impl Config {
         let locustfile = if let Some(path) = &file.locust.locustfile {
             Setting::new(Some(relative_to_config(path)), file_origin())
         } else if let Some(found) = project.as_deref().and_then(discovery::find_locustfile) {
-            Setting::new(Some(found), Origin::Discovered("project dir".into()))
+            Setting::new(
+                Some(found.chosen.clone()),
+                Origin::Discovered(found.origin()),
+            )
         } else {
             Setting::new(None, Origin::Default)
         };

@@ -62,7 +62,8 @@ pub struct WaitSample {
 const SAMPLE_SQL: &str = "\
 WITH limits AS (
     SELECT
-        (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') AS connections,
+        (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'
+           AND coalesce(application_name, '') NOT IN ('doctor', 'doctor db_waits')) AS connections,
         CAST(current_setting('max_connections') AS bigint) AS max_connections,
         CAST(current_setting('superuser_reserved_connections') AS bigint)
           + COALESCE(CAST(NULLIF(current_setting('reserved_connections', true), '') AS bigint), 0)
@@ -80,6 +81,8 @@ WITH limits AS (
     WHERE a.datname = $1
       AND a.backend_type = 'client backend'
       AND a.pid <> pg_backend_pid()
+      -- doctor's own sessions (python_helper::NOT_DOCTOR_SQL) are never the app's.
+      AND coalesce(a.application_name, '') NOT IN ('doctor', 'doctor db_waits')
 )
 SELECT limits.connections, limits.max_connections, limits.reserved_connections,
        sessions.pid, sessions.state, sessions.wait_event_type, sessions.wait_event,

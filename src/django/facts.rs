@@ -12,6 +12,9 @@ pub struct DjangoFacts {
     pub simplejwt: Option<String>,
     pub settings_module: Option<String>,
     pub settings_file: Option<String>,
+    /// A settings package: the module it imported where the helper ran (the server's way).
+    #[serde(default)]
+    pub settings_choice: Option<super::settings_choice::SettingsChoice>,
     pub setup_error: Option<SetupError>,
     #[serde(default)]
     pub answers: serde_json::Map<String, Value>,

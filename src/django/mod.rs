@@ -4,6 +4,7 @@
 
 mod facts;
 pub mod throttles;
+pub mod settings_choice;
 
 pub use facts::{Cause, DatabaseInfo, DjangoFacts, Frame, SetupError, StockModel, UserModel};
 

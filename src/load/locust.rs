@@ -70,6 +70,8 @@ fn base_command(python: &[String], cwd: &Path) -> Result<tokio::process::Command
         .args(["-m", "locust"])
         .current_dir(cwd)
         .env("PYTHONUNBUFFERED", "1")
+        // A locustfile that opens Django's database is doctor's load, not the app's sessions.
+        .env("PGAPPNAME", crate::python_helper::PG_APP_NAME)
         .env("NO_PROXY", "127.0.0.1,localhost,::1");
     Ok(cmd)
 }

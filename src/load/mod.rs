@@ -39,7 +39,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc::UnboundedSender, watch};
 
 /// Checks that must pass before load starts (those the registry has).
-pub const BLOCKING_CHECKS: &[&str] = &["server", "auth", "stock", "locustfile"];
+pub const BLOCKING_CHECKS: &[&str] = &["port", "server", "auth", "stock", "locustfile"];
 /// Checks run beside them that do not block: what skews a load test. The verdict names
 /// them with their measured share of the server's time.
 pub const SKEW_CHECKS: &[&str] = &["silk", "debug_toolbar", "logging", "debug", "devserver"];

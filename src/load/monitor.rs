@@ -160,7 +160,10 @@ pub async fn db_connections(ctx: &Context) -> Option<(i64, i64)> {
     let db = database::shared(ctx).await.ok()?;
     let all = db
         .scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'".into(),
+            format!(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND {}",
+                crate::python_helper::NOT_DOCTOR_SQL
+            ),
             &[],
         )
         .await

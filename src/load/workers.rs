@@ -10,11 +10,13 @@
 
 mod findings;
 mod join;
+mod loopback;
 mod mismatch;
 
 pub use findings::{SATURATED_CPU, WorkerFacts, findings_from};
 pub(super) use join::wait_for_workers;
 pub use join::{join_command, never_joined, parse_version};
+pub use loopback::master_unreachable;
 pub use mismatch::{
     VersionMismatch, WatchedWorker, WatcherAnswer, known_endpoints, odd_locustfiles,
     version_mismatches, version_words,

@@ -71,7 +71,11 @@ pub async fn open(ctx: &Context) -> Result<Database, String> {
         // Read-only session: a check can never change the user's data.
         Vendor::Postgres => {
             let joiner = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{joiner}options=-c%20default_transaction_read_only%3Don")
+            // Tagged: doctor's own sessions are left out of every count (PG_APP_NAME).
+            format!(
+                "{url}{joiner}options=-c%20default_transaction_read_only%3Don&application_name={}",
+                crate::python_helper::PG_APP_NAME
+            )
         }
     };
     let pool = AnyPoolOptions::new()

@@ -34,16 +34,22 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             ));
         }
     };
+    // doctor's own sessions (its pool, its helpers) are not the app's.
+    let not_doctor = crate::python_helper::NOT_DOCTOR_SQL;
     let here = db
         .scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()".into(),
+            format!(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND {not_doctor}"
+            ),
             &[],
         )
         .await
         .map_err(anyhow::Error::msg)?;
     let all = db
         .scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend'".into(),
+            format!(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND {not_doctor}"
+            ),
             &[],
         )
         .await

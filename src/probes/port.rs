@@ -84,6 +84,13 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .map(|l| format!("{} (pid {})", l.name, l.pid))
         .collect::<Vec<_>>()
         .join(", ");
+    // A Django server of another project: checks and load would reach the wrong project.
+    if django.is_some()
+        && let Err(other @ crate::server::NoServer::OtherProject { .. }) =
+            crate::server::running_server(&input.ctx.config).await
+    {
+        return Ok(other_project(other, port));
+    }
     let outcome = match (django, listeners.is_empty()) {
         (Some((listener, kind)), _) => Outcome::pass(
             t!("{kind} (pid {}) listens on port {port}", listener.pid; "{kind} (pid {})가 포트 {port}에서 대기 중", listener.pid),
@@ -114,6 +121,23 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     Ok(outcome.with_facts(
         serde_json::json!({ "port": port, "server_pid": server_pid, "listeners": listeners }),
     ))
+}
+
+fn other_project(other: crate::server::NoServer, port: u16) -> Outcome {
+    let crate::server::NoServer::OtherProject {
+        pid, theirs, ours, ..
+    } = &other
+    else {
+        unreachable!("called with OtherProject only")
+    };
+    Outcome::fail("other_project", other.text())
+        .with("port", port)
+        .with("server_pid", pid)
+        .with("server_project", theirs.display().to_string())
+        .with("this_project", ours.display().to_string())
+        .with_facts(
+            serde_json::json!({ "port": port, "server_pid": pid, "server_project": theirs }),
+        )
 }
 
 fn shorten(text: &str, max: usize) -> String {

@@ -14,10 +14,17 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     match aspect {
         "open_files" => Ok(open_files(input)),
         "devserver" => Ok(devserver(input).await),
-        "debug_toolbar" => django_aspect(input, aspect).await,
+        // The server's own answers win over the files (a .env changed after its start).
+        "debug_toolbar" => {
+            let outcome = django_aspect(input, aspect).await?;
+            Ok(super::server_answers::reconcile(input, aspect, outcome).await)
+        }
         // Settings read from the project's files here, not from the server.
         "silk" | "debug" | "logging" | "sqlite" => {
-            let outcome = django_aspect(input, aspect).await?;
+            let mut outcome = django_aspect(input, aspect).await?;
+            if matches!(aspect, "silk" | "debug") {
+                outcome = super::server_answers::reconcile(input, aspect, outcome).await;
+            }
             Ok(crate::probes::remote::note_read_here(outcome, &input.ctx.config).await)
         }
         other => anyhow::bail!(

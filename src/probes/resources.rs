@@ -16,6 +16,8 @@ pub struct Sample {
     pub memory_used_mb: u64,
     pub process_cpu_percent: Option<f32>,
     pub process_rss_mb: Option<u64>,
+    /// doctor's own tree (helpers, Locust, py-spy) in % of all cores: left out of cpu_percent.
+    pub doctor_cpu_percent: f32,
 }
 
 /// Two refreshes at least sysinfo's minimum interval apart: CPU use needs a difference.
@@ -25,19 +27,32 @@ pub fn sample(pid: Option<u32>) -> Result<Sample, String> {
         .with_memory(MemoryRefreshKind::nothing().with_ram());
     let mut system = System::new_with_specifics(kind)
         .map_err(|e| format!("cannot read system statistics: {e}"))?;
-    let pids: Vec<Pid> = pid.map(Pid::from_u32).into_iter().collect();
+    // Every process: doctor's own tree is measured to be left out.
     let process_kind = ProcessRefreshKind::nothing().with_cpu().with_memory();
-    system.refresh_processes_specifics(ProcessesToUpdate::Some(&pids), true, process_kind);
+    system.refresh_processes_specifics(ProcessesToUpdate::All, true, process_kind);
     std::thread::sleep(
         sysinfo::MINIMUM_CPU_UPDATE_INTERVAL.max(std::time::Duration::from_millis(250)),
     );
     system.refresh_specifics(kind);
-    system.refresh_processes_specifics(ProcessesToUpdate::Some(&pids), true, process_kind);
+    system.refresh_processes_specifics(ProcessesToUpdate::All, true, process_kind);
     let total = system.total_memory().max(1);
     let used = total.saturating_sub(system.available_memory());
     let process = pid.and_then(|p| system.process(Pid::from_u32(p)));
+    let parents: Vec<(u32, Option<u32>)> = system
+        .processes()
+        .iter()
+        .map(|(pid, p)| (pid.as_u32(), p.parent().map(Pid::as_u32)))
+        .collect();
+    let tree = super::own_tree::tree_of(std::process::id(), &parents);
+    let tree_cpu: f32 = tree
+        .iter()
+        .filter_map(|p| system.process(Pid::from_u32(*p)))
+        .map(|p| p.cpu_usage())
+        .sum();
+    let cores = system.cpus().len().max(1);
     Ok(Sample {
-        cpu_percent: system.global_cpu_usage(),
+        doctor_cpu_percent: tree_cpu / cores as f32,
+        cpu_percent: super::own_tree::cpu_without_tree(system.global_cpu_usage(), tree_cpu, cores),
         memory_percent: used as f32 * 100.0 / total as f32,
         memory_used_mb: used / 1_048_576,
         process_cpu_percent: process.map(|p| p.cpu_usage()),
@@ -80,6 +95,10 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .with("cpu_percent", format!("{cpu:.1}"))
         .with("memory_percent", format!("{mem:.1}"))
         .with("memory_used_mb", sample.memory_used_mb)
+        .with(
+            "doctor_cpu_percent",
+            format!("{:.1}", sample.doctor_cpu_percent),
+        )
         .with(
             "cpus",
             std::thread::available_parallelism()

@@ -109,7 +109,7 @@ async fn probe_here(input: &Input<'_>) -> anyhow::Result<Outcome> {
     };
     let project = ctx.config.project_dir.value.clone().unwrap_or_default();
     let python = ctx.config.python.value.join(" ");
-    match &facts.setup_error {
+    let outcome: anyhow::Result<Outcome> = match &facts.setup_error {
         // The guide's §3: a django.contrib app left out (Python's code, or its message from an
         // answer without one).
         Some(setup)
@@ -142,7 +142,13 @@ async fn probe_here(input: &Input<'_>) -> anyhow::Result<Outcome> {
             Some(failure) => Ok(startup::located(&failure, &project, &python, None)),
             None => Ok(system_check(&facts)),
         },
-    }
+    };
+    let outcome = outcome?;
+    // A settings package: the module it imported, as the server's environment chose it.
+    Ok(match &facts.settings_choice {
+        Some(choice) => outcome.with("settings_runs", choice.describe(Some(&project))),
+        None => outcome,
+    })
 }
 
 /// `Model class django.contrib.X.models.Y doesn't declare an explicit app_label` (the guide's

@@ -9,10 +9,12 @@ pub mod machine;
 pub mod port;
 pub mod process;
 pub mod procfs;
+pub mod project;
 #[cfg(test)]
 mod test_tree;
 
 use crate::config::{Config, Origin};
+use crate::i18n::Lang;
 use crate::python_helper::{Launch, LaunchEnv};
 pub use process::{NoServer, ServerKind, ServerProcess};
 use std::collections::HashMap;
@@ -26,8 +28,23 @@ type Cache = HashMap<String, (Instant, Result<ServerProcess, NoServer>)>;
 static CACHE: LazyLock<tokio::sync::Mutex<Cache>> = LazyLock::new(Default::default);
 const NO_SERVER_HOLDS: Duration = Duration::from_secs(2);
 
-/// The local Django server listening on base_url's port, or why doctor cannot read it.
+/// The local Django server listening on base_url's port and running this project, or why
+/// doctor cannot use it (also when it runs another project: see `project`).
 pub async fn running_server(config: &Config) -> Result<ServerProcess, NoServer> {
+    let server = server_on_port(config).await?;
+    match project::other_project(config, &server) {
+        Some(theirs) => Err(NoServer::OtherProject {
+            port: crate::net::url_port(&config.base_url.value).unwrap_or_default(),
+            pid: server.pid,
+            theirs,
+            ours: config.project_dir.value.clone().unwrap_or_default(),
+        }),
+        None => Ok(server),
+    }
+}
+
+/// The local Django server listening on base_url's port, whichever project it runs.
+pub async fn server_on_port(config: &Config) -> Result<ServerProcess, NoServer> {
     let base_url = config.base_url.value.clone();
     let mut cache = CACHE.lock().await;
     if let Some((at, reading)) = cache.get(&base_url) {
@@ -167,9 +184,13 @@ pub async fn project_launch(config: &Config) -> Option<Launch> {
 }
 
 /// `doctor config` rows the running server decides (same keys replace the configured ones).
-pub async fn config_rows(config: &Config) -> Vec<(&'static str, String, String)> {
+/// A server of another project changes nothing and is said plainly, in `lang`.
+pub async fn config_rows(config: &Config, lang: Lang) -> Vec<(&'static str, String, String)> {
     let server = match running_server(config).await {
         Ok(server) => server,
+        Err(reason @ NoServer::OtherProject { .. }) => {
+            return vec![("server", reason.text().get(lang).to_string(), String::new())];
+        }
         Err(reason) => return vec![("server", format!("(none: {reason})"), String::new())],
     };
     let at = format!("server pid {}", server.pid);

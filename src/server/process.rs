@@ -126,6 +126,13 @@ pub enum NoServer {
         pid: u32,
         command: String,
     },
+    /// The server runs another Django project than the one doctor checks (see `project`).
+    OtherProject {
+        port: u16,
+        pid: u32,
+        theirs: std::path::PathBuf,
+        ours: std::path::PathBuf,
+    },
 }
 
 impl NoServer {
@@ -163,6 +170,18 @@ impl NoServer {
                 "the process on the port (pid {pid}: {command}) is not a Django server";
                 "포트의 프로세스(pid {pid}: {command})는 Django 서버가 아님"
             ),
+            NoServer::OtherProject {
+                port,
+                pid,
+                theirs,
+                ours,
+            } => {
+                let (theirs, ours) = (theirs.display(), ours.display());
+                t!(
+                    "the server on :{port} (pid {pid}) runs {theirs}, not this project ({ours})";
+                    "포트 :{port}의 서버(pid {pid})는 이 프로젝트({ours})가 아닌 {theirs}을(를) 실행 중"
+                )
+            }
         }
     }
 }

@@ -156,8 +156,8 @@ impl Word {
                 "자동 해결이 아직 실행 중입니다. q를 누르면 중단하고 종료합니다.",
             ),
             StagedStarting => (
-                "Staged run: checking server, auth, stock and locustfile, then starting Locust…",
-                "단계별 부하: server, auth, stock, locustfile 점검 후 Locust 시작…",
+                "Staged run: checking port, server, auth, stock and locustfile, then starting Locust…",
+                "단계별 부하: port, server, auth, stock, locustfile 점검 후 Locust 시작…",
             ),
             StagedStopping => (
                 "Stopping the run: Locust stops, the partial report is saved…",

@@ -532,6 +532,7 @@ pub mod load;
 pub mod netns;
 mod postgres;
 pub mod profile_report;
+pub mod project_copy;
 
 // Not every test binary uses every helper.
 #[allow(unused_imports)]

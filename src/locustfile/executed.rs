@@ -95,6 +95,8 @@ pub struct UserRun {
     /// With the clock moved past the token's lifetime, did a task log in again?
     #[serde(default)]
     pub relogin_after_expiry: Option<bool>,
+    #[serde(default)]
+    pub executed_as: Option<super::answers::ExecutedAs>,
 }
 
 /// on_start or one task, run once.
@@ -110,6 +112,9 @@ pub struct Call {
     pub timed_out: bool,
     #[serde(default)]
     pub control: Option<String>,
+    /// The task's requests after the line where it raised, never sent.
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub not_reached: Vec<super::answers::Unsent>,
 }
 
 #[derive(Clone, Debug, Deserialize, Default)]
@@ -144,6 +149,12 @@ pub struct Request {
     pub url_match: Option<Value>,
     #[serde(default, deserialize_with = "null_is_empty")]
     pub side_effects: Vec<Value>,
+    /// The keys the user's code read from this answer's JSON.
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub reads: Vec<super::answers::Read>,
+    /// `bearer_none` when the Authorization header carried no token (`Bearer None`).
+    #[serde(default)]
+    pub auth: Option<String>,
 }
 
 impl Request {
@@ -190,6 +201,11 @@ pub struct Login {
     pub line: Option<usize>,
     #[serde(default)]
     pub status: Option<u16>,
+    /// Where the login answer keeps its token (`access`, `token.access`), None: no token.
+    #[serde(default)]
+    pub token_path: Option<String>,
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub reads: Vec<super::answers::Read>,
 }
 
 #[derive(Clone, Debug, Deserialize, Default)]

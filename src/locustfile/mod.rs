@@ -2,6 +2,7 @@
 //! never by matching text. Tolerant of syntax errors: a broken file still yields what parses.
 
 pub mod advice;
+pub mod answers;
 pub mod executed;
 pub mod pool;
 pub mod run_findings;

@@ -194,6 +194,28 @@ fn the_shop_is_executed_as_accounts_that_exist_and_read_as_it_answers() {
         said.contains("the answer of POST /api/v1/orders/ (line 22) has no \"final_amount\" (amount, order_id)"),
         "{said}"
     );
+    // Item 8: the payment confirmation calls an outside payment API from the view: named, and
+    // kept from being sent (the view then fails on doctor's refusal, not on the network).
+    let json = shop.checks("checkout.py", "requests");
+    assert_check(&json, "requests", "warn", Some("outside_service"));
+    let said = summary(&json, "requests");
+    assert!(
+        said.contains("POST /api/v1/payments/confirm/")
+            && said.contains("api.tosspayments.com:443"),
+        "{said}"
+    );
+    assert!(
+        said.contains("kept the connection from being made"),
+        "{said}"
+    );
+    // A 400 of the login for an account that does not exist is not an invalid body.
+    let json = shop.checks("guest_login.py", "requests");
+    assert_check(&json, "requests", "fail", Some("login_refused"));
+    assert!(
+        summary(&json, "requests").contains("the login refuses the account"),
+        "{json:#}"
+    );
+
     let json = shop.checks_in("locustfile.py", "locustfile", "ko");
     let said = detail(&json, "locustfile");
     assert!(said.contains("도달하지 못함"), "{said}");
@@ -249,4 +271,43 @@ fn the_stand_in_is_never_blamed_on_the_locustfile() {
         "{why}"
     );
     assert!(!std::path::Path::new(&tmp.path().join("absent.sqlite3")).exists());
+}
+
+/// Item 8: SECURE_SSL_REDIRECT on (from the environment, as production sets it): every request
+/// answers 301, and that is not a pass.
+#[test]
+fn every_request_redirected_is_not_a_pass() {
+    let db = FixtureDb::migrated(&shop_dir(), "doctor-korean-shop-301-");
+    let config = db.dir.path().join("doctor-301.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[django]\npython = [{:?}]\n[locust]\nlocustfile = {:?}\n",
+            python().display().to_string(),
+            shop_dir()
+                .join("loadtest/checkout.py")
+                .display()
+                .to_string()
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let json = check_json(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--check",
+            "requests",
+        ],
+        &shop_dir(),
+        &[
+            ("DATABASE_URL", db.database_url.as_str()),
+            ("SHOP_SECURE", "1"),
+        ],
+    );
+    assert_check(&json, "requests", "fail", Some("redirected"));
+    let said = summary(&json, "requests");
+    assert!(said.contains("answered by a redirect (301/302)"), "{said}");
 }

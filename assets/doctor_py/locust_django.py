@@ -145,6 +145,8 @@ def prepare(project_dir):
         return None, _reason("django_setup_failed", exc), facts
     _patch_passwords()
     _patch_side_effects()
+    from doctor_py import locust_outside
+    locust_outside.install()
     return DjangoTransport(project_dir, aliases), None, facts
 
 
@@ -208,9 +210,11 @@ class DjangoTransport:
                 ctype = str(v)
             elif key != "CONTENT_LENGTH":
                 extra["HTTP_" + key] = str(v)
+        from doctor_py import locust_outside
         before = (SIDE_EFFECTS["cache_writes"], len(getattr(mail, "outbox", [])), len(SIDE_EFFECTS["tasks"]))
+        outside = []
         try:
-            with ExitStack() as savepoints:  # a failing request must not break the run's transaction
+            with ExitStack() as savepoints, locust_outside.guard() as outside:  # a failing request must not break the run's transaction
                 for alias in self.aliases:
                     savepoints.enter_context(transaction.atomic(using=alias))
                 response = client.generic(entry["method"], entry["path"], raw,
@@ -224,7 +228,8 @@ class DjangoTransport:
             err["frames"] = err["frames"][-5:]
             entry["exception"] = err
             status, headers, content = 500, {"Content-Type": "text/html"}, b"<h1>Server Error (500)</h1>"
-        entry["side_effects"] = self._effects(before)
+        entry["side_effects"] = self._effects(before) + [
+            {"code": "outside_call", "host": c["host"], "port": c["port"]} for c in outside]
         return status, headers, content
 
     def _effects(self, before):

@@ -152,6 +152,9 @@ pub struct Request {
     /// The keys the user's code read from this answer's JSON.
     #[serde(default, deserialize_with = "null_is_empty")]
     pub reads: Vec<super::answers::Read>,
+    /// Redirects followed: `{status, method, path}` each.
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub redirects: Vec<Value>,
     /// `bearer_none` when the Authorization header carried no token (`Bearer None`).
     #[serde(default)]
     pub auth: Option<String>,

@@ -311,3 +311,66 @@ fn every_request_redirected_is_not_a_pass() {
     let said = summary(&json, "requests");
     assert!(said.contains("answered by a redirect (301/302)"), "{said}");
 }
+
+/// Item 14: the shop keeps its stock as `Product.stock` (an integer, reserved with
+/// select_for_update): found by asking Django's models, and counted from the database.
+#[test]
+fn a_stock_field_named_otherwise_is_found_by_asking_the_models() {
+    let db = FixtureDb::migrated(&shop_dir(), "doctor-korean-shop-stock-");
+    let env = [("DATABASE_URL", db.database_url.as_str())];
+    manage_in(
+        &shop_dir(),
+        &["seed_products", "--count", "3", "--stock", "40"],
+        &env,
+    );
+    let port = free_port();
+    let json = check_json(
+        &[
+            "--config",
+            &db.config,
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--check",
+            "stock",
+        ],
+        &shop_dir(),
+        &env,
+    );
+    assert_eq!(
+        evidence(&json, "stock", "stock_field"),
+        Some("store.Product.stock"),
+        "{json:#}"
+    );
+    assert_eq!(
+        evidence(&json, "stock", "available_units"),
+        Some("120"),
+        "{json:#}"
+    );
+    assert_eq!(
+        evidence(&json, "stock", "reservable_products"),
+        Some("3"),
+        "{json:#}"
+    );
+
+    // The email-shop has no stock at all: what was looked for is said exactly.
+    let email_shop = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/email-shop");
+    let other = FixtureDb::migrated(&email_shop, "doctor-email-shop-stock-");
+    let json = check_json(
+        &[
+            "--config",
+            &other.config,
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--check",
+            "stock",
+        ],
+        &email_shop,
+        &[("DATABASE_URL", other.database_url.as_str())],
+    );
+    assert_check(&json, "stock", "skip", None);
+    let said = summary(&json, "stock");
+    assert!(
+        said.contains("looked for a field named available_stock, stock (integer)"),
+        "{said}"
+    );
+}

@@ -3,13 +3,14 @@ it happened, and a cause as a code plus facts. doctor words the cause and the fi
 this module only measures.
 
 Codes: missing_apps (the guide's section 3: a django.contrib app left out), app_only_under_debug,
-app_not_installed, module_removed_in_version, missing_module, other."""
+app_not_installed, module_removed_in_version, missing_module, optional_package_missing,
+other."""
 import os
 import re
 import sys
 import traceback
 
-from doctor_py import debug_only, frames, packages, settings_source
+from doctor_py import debug_only, frames, optional_import, packages, settings_source
 
 _APP_LABEL = re.compile(r"Model class ([\w.]+) doesn't declare an explicit app_label")
 _NO_MODULE = re.compile(r"No module named '([\w.]+)'")
@@ -111,6 +112,9 @@ def _cause(root, chain):
             code = "app_only_under_debug" if _debug_only(facts) else "app_not_installed"
             return code, facts
         return "other", {}
+    optional = optional_import.missing(root, os.environ.get("DJANGO_SETTINGS_MODULE"))
+    if optional is not None:
+        return "optional_package_missing", optional
     if isinstance(root, ImportError):
         missing = getattr(root, "name", None)
         found = _NO_MODULE.search(message)

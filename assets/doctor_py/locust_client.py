@@ -70,7 +70,8 @@ class Response:
 
     def json(self, **kwargs):
         try:
-            return jsonlib.loads(self.text, **kwargs)
+            from doctor_py import locust_reads
+            return locust_reads.wrap(jsonlib.loads(self.text, **kwargs), self._entry.setdefault("reads", []))
         except jsonlib.JSONDecodeError as exc:
             if self.requests_style:  # requests raises its own subclass; user code may catch it
                 import requests
@@ -99,6 +100,15 @@ class Response:
             self.failure(exc)  # Locust marks the sample failed and swallows these
             return True
         return False
+
+
+def _auth_value(headers):
+    """"bearer_none" when the Authorization header carries no token (`Bearer None`)."""
+    value = str(headers.get("Authorization") or "")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    return "bearer_none" if token.strip() in ("None", "null", "undefined", "") else "set"
 
 
 def _http_error(status, url):
@@ -181,7 +191,7 @@ class _Session:
             "body": locust_util.jsonable(shown, mask=True), "header_names": sorted(merged.keys()),
             "line": line, "file": file, "status": None, "json_excerpt": None, "catch": None,
             "failure_message": None, "exception": None, "url_match": None, "side_effects": [],
-            "redirects": [],
+            "redirects": [], "reads": [], "auth": _auth_value(merged),
             "_plain": shown, "_headers": merged,
         }
         if rec is not None:
@@ -199,6 +209,12 @@ class _Session:
         entry["status"] = status
         if "json" in str(resp_headers.get("Content-Type", "")).lower() or content[:1] in (b"{", b"["):
             entry["json_excerpt"] = content[:300].decode("utf-8", "replace")
+            if isinstance(shown, dict) and any(locust_util.is_password_key(k) for k in shown):
+                from doctor_py import locust_reads
+                try:  # where a login answer keeps its token ("access", "token.access")
+                    entry["token_path"] = locust_reads.token_path(jsonlib.loads(content))
+                except Exception:
+                    entry["token_path"] = None
         response = Response(status, resp_headers, content, self.base_url + path, entry)
         response.requests_style = isinstance(self, HttpSession)
         return response

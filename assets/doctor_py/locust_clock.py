@@ -18,6 +18,9 @@ FROZEN = {"time": REAL_TIME(), "monotonic": REAL_MONOTONIC(), "offset": 0.0}
 OBSERVED = ("randint", "randrange", "choice", "sample", "choices")
 CALLS = []  # random calls of the current run: {fn, args, kwargs, result, file, line}
 STATE = {"recording": False}
+# One random call of the user's code answered by doctor: {"fn", "line", "pick": args, kwargs ->
+# (True, value) | (False, None)}. Used to run the locustfile as an account that exists.
+STEER = {"call": None}
 
 
 def now():
@@ -100,6 +103,11 @@ def _wrap(name, real):
         result = real(*args, **kwargs)
         if STATE["recording"]:
             file, line = locust_util.caller(locust_util.ROOTS)
+            steer = STEER["call"]
+            if steer is not None and steer["fn"] == name and steer["line"] == line:
+                found, value = steer["pick"](args, kwargs)
+                if found:
+                    result = value
             if file is not None:
                 CALLS.append({"fn": name, "args": [_copy(a) for a in args],
                               "kwargs": {k: _copy(v) for k, v in kwargs.items()},

@@ -151,6 +151,8 @@ def prepare(project_dir):
         return None, _reason("django_setup_failed", exc), facts
     _patch_passwords()
     _patch_side_effects()
+    from doctor_py import locust_outside
+    locust_outside.install()
     return DjangoTransport(project_dir, aliases), None, facts
 
 
@@ -214,11 +216,13 @@ class DjangoTransport:
                 ctype = str(v)
             elif key != "CONTENT_LENGTH":
                 extra["HTTP_" + key] = str(v)
+        from doctor_py import locust_outside
         before = (SIDE_EFFECTS["cache_writes"], len(getattr(mail, "outbox", [])), len(SIDE_EFFECTS["tasks"]))
         hop = "cost" in entry  # a redirect's next request: its cost adds to the first's
         cost = {}
+        outside = []
         try:
-            with ExitStack() as savepoints:  # a failing request must not break the run's transaction
+            with ExitStack() as savepoints, locust_outside.guard() as outside:  # a failing request must not break the run's transaction
                 for alias in self.aliases:
                     savepoints.enter_context(transaction.atomic(using=alias))
                 cost = savepoints.enter_context(request_cost.measure(self.aliases, _SEND_CODE))
@@ -233,7 +237,8 @@ class DjangoTransport:
             err["frames"] = err["frames"][-5:]
             entry["exception"] = err
             status, headers, content = 500, {"Content-Type": "text/html"}, b"<h1>Server Error (500)</h1>"
-        entry["side_effects"] = self._effects(before)
+        entry["side_effects"] = self._effects(before) + [
+            {"code": "outside_call", "host": c["host"], "port": c["port"]} for c in outside]
         if cost:
             entry["cost"] = cost
             request_cost.record(entry, cost, hop)
@@ -252,7 +257,8 @@ class DjangoTransport:
         cookies = copy.copy(client.cookies)
         cost = {}
         try:
-            with ExitStack() as stack:
+            from doctor_py import locust_outside
+            with ExitStack() as stack, locust_outside.guard():
                 for alias in self.aliases:
                     stack.enter_context(transaction.atomic(using=alias))
                 cost = stack.enter_context(request_cost.measure(self.aliases, _SEND_CODE))

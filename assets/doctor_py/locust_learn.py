@@ -40,7 +40,8 @@ def login_facts(requests):
         return None
     return {"method": entry["method"], "path": entry["path"], "body_kind": entry["body_kind"],
             "username_field": fields[0], "password_field": fields[1], "line": entry["line"],
-            "file": entry["file"], "status": entry["status"]}
+            "file": entry["file"], "status": entry["status"], "token_path": entry.get("token_path"),
+            "reads": entry.get("reads") or []}
 
 
 def _template(username, number):

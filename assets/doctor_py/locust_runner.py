@@ -136,9 +136,14 @@ def run_tasks(owner_cls, parent, guard, rec, prefix="", depth=0, skip=()):
                 continue
             fact.update(made)
         else:
+            before = len(rec.requests)
             done = guard.call(t, parent)
             done.pop("value", None)
             fact.update(done)
+            if done["error"] and done["error"].get("line"):
+                from doctor_py import locust_chain
+                sent = {r["line"] for r in rec.requests[before:]}
+                fact["not_reached"] = locust_chain.not_reached(t, done["error"]["line"], sent)
         out.append(fact)
     rec.task = None
     return out

@@ -45,7 +45,9 @@ def answer(params):
     User = get_user_model()
     result = {"applies": True, "path_template": path}
     with transaction.atomic():
-        stock_row = Stock.objects.filter(available_stock__gt=0).order_by("pk").first() \
+        # `Product.stock` named otherwise: the field the stock question found.
+        available = (stock.get("stock_field") or "available_stock").rsplit(".", 1)[-1]
+        stock_row = Stock.objects.filter(**{available + "__gt": 0}).order_by("pk").first() \
             or Stock.objects.order_by("pk").first()
         if stock_row is None:
             result.update({"applies": False, "code": "no_stock_row"})

@@ -112,6 +112,14 @@ pub struct StockModel {
     pub active_value: Option<String>,
     #[serde(default)]
     pub columns: std::collections::HashMap<String, String>,
+    /// `app.Model.field` when the stock is an integer field named otherwise (`Product.stock`).
+    #[serde(default)]
+    pub stock_field: Option<String>,
+    /// When there is none: the field names looked for, and in how many models.
+    #[serde(default)]
+    pub looked_for: Vec<String>,
+    #[serde(default)]
+    pub models: Option<u64>,
 }
 
 impl DjangoFacts {

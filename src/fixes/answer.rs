@@ -18,7 +18,9 @@ pub fn words(line: &str) -> Option<(Text, Value)> {
     let object = value.as_object()?;
     let n = |key: &str| object.get(key).and_then(Value::as_u64);
     let yes = |key: &str| object.get(key).and_then(Value::as_bool) == Some(true);
-    let text = if let Some(available) = n("available_stock") {
+    let text = if let Some(error) = object.get("error") {
+        failure(error)?
+    } else if let Some(available) = n("available_stock") {
         let available = grouped(available);
         let products = u64::from(yes("product_created"));
         let added = n("added").unwrap_or(0);
@@ -50,6 +52,42 @@ pub fn words(line: &str) -> Option<(Text, Value)> {
         return None;
     };
     Some((text, value))
+}
+
+/// A fix script's failure (`{"error": {code, ...}}`) as one sentence.
+fn failure(error: &Value) -> Option<Text> {
+    let s = |key: &str| error.get(key).and_then(Value::as_str).unwrap_or("");
+    let list = |key: &str| {
+        error
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let model = s("model");
+    Some(match s("code") {
+        "required_fields" => {
+            let fields = list("fields");
+            t!("nothing was created: {model} requires fields doctor cannot fill from the username ({fields})";
+               "아무것도 만들지 않음: {model}에 사용자 이름으로 채울 수 없는 필수 필드가 있음 ({fields})")
+        }
+        "insert_failed" => {
+            let (kind, message, filled) = (s("type"), s("message"), list("filled"));
+            let filled = if filled.is_empty() {
+                "-".to_string()
+            } else {
+                filled
+            };
+            t!("nothing was created: inserting into {model} failed with {kind}: {message} (fields filled from the username: {filled})";
+               "아무것도 만들지 않음: {model}에 넣는 중 {kind} 발생: {message} (사용자 이름으로 채운 필드: {filled})")
+        }
+        _ => return None,
+    })
 }
 
 /// 10000 → "10,000".
@@ -111,5 +149,17 @@ mod tests {
         ));
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn a_failing_fix_is_a_sentence() {
+        let line = r#"{"error": {"code": "insert_failed", "model": "blog.Writer", "type": "IntegrityError", "message": "UNIQUE constraint failed: writers_writer.email", "filled": []}}"#;
+        let (text, _) = words(line).unwrap();
+        assert_eq!(
+            text.en,
+            "nothing was created: inserting into blog.Writer failed with IntegrityError: UNIQUE constraint failed: writers_writer.email (fields filled from the username: -)"
+        );
+        let line = r#"{"error": {"code": "required_fields", "model": "a.U", "fields": ["birthday (DateField)"]}}"#;
+        assert!(words(line).unwrap().0.ko.contains("birthday (DateField)"));
     }
 }

@@ -33,6 +33,10 @@ pub enum Kind {
     TaskTimeout,
     /// Executed: the token is renewed later than the server lets it live.
     RefreshAfterExpiry,
+    /// Executed: the login answer keeps its token elsewhere than where the locustfile reads it.
+    TokenNotRead,
+    /// Executed: requests after a key the answer lacked were never sent.
+    NotReached,
 }
 
 impl Kind {
@@ -48,6 +52,8 @@ impl Kind {
             Kind::TaskError => "task_error",
             Kind::TaskTimeout => "task_timeout",
             Kind::RefreshAfterExpiry => "refresh_after_expiry",
+            Kind::TokenNotRead => "token_not_read",
+            Kind::NotReached => "not_reached",
         }
     }
 
@@ -58,7 +64,9 @@ impl Kind {
             | Kind::ImportTimeout
             | Kind::TaskError
             | Kind::TaskTimeout
-            | Kind::RefreshAfterExpiry => Severity::Fail,
+            | Kind::RefreshAfterExpiry
+            | Kind::TokenNotRead
+            | Kind::NotReached => Severity::Fail,
             _ => Severity::Warn,
         }
     }

@@ -103,6 +103,8 @@ pub struct UserRun {
     /// The load the class offers: weight, wait_time, task tree (forecast before load).
     #[serde(default)]
     pub offered: Option<super::offered::Offered>,
+    #[serde(default)]
+    pub executed_as: Option<super::answers::ExecutedAs>,
 }
 
 /// on_start or one task, run once.
@@ -118,6 +120,9 @@ pub struct Call {
     pub timed_out: bool,
     #[serde(default)]
     pub control: Option<String>,
+    /// The task's requests after the line where it raised, never sent.
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub not_reached: Vec<super::answers::Unsent>,
 }
 
 #[derive(Clone, Debug, Deserialize, Default)]
@@ -155,6 +160,15 @@ pub struct Request {
     /// The headers it sent (names only), e.g. `Authorization`.
     #[serde(default, deserialize_with = "null_is_empty")]
     pub header_names: Vec<String>,
+    /// The keys the user's code read from this answer's JSON.
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub reads: Vec<super::answers::Read>,
+    /// Redirects followed: `{status, method, path}` each.
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub redirects: Vec<Value>,
+    /// `bearer_none` when the Authorization header carried no token (`Bearer None`).
+    #[serde(default)]
+    pub auth: Option<String>,
 }
 
 impl Request {
@@ -201,6 +215,11 @@ pub struct Login {
     pub line: Option<usize>,
     #[serde(default)]
     pub status: Option<u16>,
+    /// Where the login answer keeps its token (`access`, `token.access`), None: no token.
+    #[serde(default)]
+    pub token_path: Option<String>,
+    #[serde(default, deserialize_with = "null_is_empty")]
+    pub reads: Vec<super::answers::Read>,
 }
 
 #[derive(Clone, Debug, Deserialize, Default)]

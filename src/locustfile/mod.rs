@@ -2,6 +2,7 @@
 //! never by matching text. Tolerant of syntax errors: a broken file still yields what parses.
 
 pub mod advice;
+pub mod answers;
 pub mod cost;
 pub mod executed;
 pub mod offered;

@@ -82,8 +82,14 @@ pub async fn login_spec(ctx: &Context) -> LoginSpec {
     }
 }
 
-/// The account the first run of on_start logged in with.
+/// The account the executed locustfile ran as when it exists (of a partial pool, one that
+/// exists), else the first run's.
 fn first_account(user: &UserRun) -> Option<String> {
+    if let Some(who) = &user.executed_as
+        && who.exists == Some(true)
+    {
+        return Some(who.username.clone());
+    }
     let pool = user.credentials.pool.as_ref()?;
     pool.names.first().cloned().or_else(|| {
         let (prefix, suffix) = pool.template.as_deref()?.split_once("{}")?;

@@ -6,6 +6,8 @@ use crate::checks::result::{Outcome, Status};
 use crate::locustfile::Locustfile;
 use crate::locustfile::advice::{self, Kind, Severity};
 use crate::locustfile::run_findings;
+use crate::probes::locustfile_answers as answers;
+use crate::probes::locustfile_pass;
 use crate::t;
 
 pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
@@ -17,6 +19,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     let text = std::fs::read_to_string(&path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let shown = path.display().to_string();
+    let source_text = text.clone();
     // Reading (file:line locations) off the async threads, so the check's timeout holds even
     // for a huge file, side by side with running it (what really happens when users run once).
     let reading = tokio::task::spawn_blocking(move || {
@@ -40,10 +43,42 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
                 .and_then(|v| v.as_f64())
                 .map(|s| s as i64)
         });
-    let executed_findings = match &execution {
+    let mut executed_findings = match &execution {
         Ok(run) => run_findings::findings(run, &shown, lifetime),
         Err(_) => Vec::new(),
     };
+    // What the run did with its answers: a token read where the login does not keep it, requests
+    // never reached; and errors caused by doctor's own stand-in, which are not the user's.
+    let answers = match &execution {
+        Ok(run) => answers::review(run, &source_text),
+        Err(_) => answers::Answers::default(),
+    };
+    executed_findings.retain(|f| {
+        !(f.kind == Kind::TaskError
+            && (answers
+                .stand_in
+                .iter()
+                .any(|c| f.what.starts_with(&format!("{c}:")))
+                || answers
+                    .findings
+                    .iter()
+                    .any(|a| a.kind == Kind::NotReached && a.line == f.line)))
+    });
+    executed_findings.splice(0..0, answers.findings.iter().cloned());
+    let mut notes_text: Vec<crate::i18n::Text> = execution
+        .as_ref()
+        .ok()
+        .and_then(|r| answers::executed_as(r))
+        .into_iter()
+        .chain(answers.notes.iter().cloned())
+        .collect();
+    if !answers.stand_in.is_empty()
+        && let Ok(run) = &execution
+    {
+        let calls = answers.stand_in.join(", ");
+        let reason = answers::stand_in_reason(run);
+        notes_text.push(t!("Could not test {calls}: {}.", reason.en; "{calls}은(는) 확인하지 못함: {}.", reason.ko));
+    }
     let import_failed = executed_findings
         .iter()
         .any(|f| matches!(f.kind, Kind::ImportError | Kind::ImportTimeout));
@@ -147,7 +182,25 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             .with("file", &shown)
             .with("executed", &executed));
         }
-        let mut outcome = Outcome::pass(t!("{} follows the guide (headers per request, timeouts, token refresh, 400 handling)", file_name(&shown); "{}: 가이드대로 작성됨 (요청별 headers, 타임아웃, 토큰 갱신, 400 처리)", file_name(&shown)))
+        let name = file_name(&shown);
+        let mut outcome = if answers.stand_in.is_empty() {
+            // Only what was checked: an aspect the file does not have is not claimed.
+            let checked = locustfile_pass::checked(
+                &file,
+                &source_text,
+                execution.as_ref().ok().map(|r| r.as_ref()),
+                &notes,
+            );
+            Outcome::pass(
+                t!("{name} follows the guide ({})", checked.en; "{name}: 가이드대로 작성됨 ({})", checked.ko),
+            )
+        } else {
+            let calls = answers.stand_in.join(", ");
+            Outcome::skip(
+                t!("could not test {calls}: the answers were doctor's stand-in, not the project's"; "{calls}은(는) 확인하지 못함: 응답이 프로젝트가 아닌 doctor의 대체 응답이었음"),
+            )
+        };
+        outcome = outcome
             .with("file", &shown)
             .with("executed", &executed)
             .with("user_classes", classes.join(", "));
@@ -157,7 +210,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         for note in notes {
             outcome = outcome.with("note", note);
         }
-        return Ok(outcome);
+        return Ok(with_notes(outcome, &notes_text));
     };
     // Where the location is known, the change to make, as a diff.
     let diff: Vec<String> = findings
@@ -201,6 +254,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             format!("line {}: {}", finding.line, finding.what),
         );
     }
+    outcome = with_notes(outcome, &notes_text);
     if !diff.is_empty() {
         let diff = diff.join("\n");
         let before = outcome.detail.take().unwrap_or_default();
@@ -217,6 +271,21 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
 fn could_not_run(reason: &crate::locustfile::executed::NotExecuted) -> bool {
     use crate::locustfile::executed::NotExecuted;
     matches!(reason, NotExecuted::Helper(_) | NotExecuted::Unreadable(_))
+}
+
+/// The executed run's sentences, after whatever detail the outcome has.
+fn with_notes(mut outcome: Outcome, notes: &[crate::i18n::Text]) -> Outcome {
+    if notes.is_empty() {
+        return outcome;
+    }
+    let before = outcome.detail.take().unwrap_or_default();
+    let en: Vec<&str> = notes.iter().map(|n| n.en.as_str()).collect();
+    let ko: Vec<&str> = notes.iter().map(|n| n.ko.as_str()).collect();
+    outcome.detail = Some(crate::i18n::Text::new(
+        format!("{}{}\n", before.en, en.join("\n")),
+        format!("{}{}\n", before.ko, ko.join("\n")),
+    ));
+    outcome
 }
 
 fn file_name(path: &str) -> &str {

@@ -75,11 +75,21 @@ async fn attempt_with(ctx: &Context, spec: &LoginSpec, username: &str) -> Attemp
 }
 
 /// The access token from a login answer: simplejwt's `access`, or the usual other names.
+/// A project's own login may nest it (`{"token": {"access": …}}`, `{"data": {…}}`).
 pub fn token_in(body: &Value) -> Option<String> {
-    ["access", "access_token", "token", "jwt", "key"]
-        .iter()
-        .find_map(|k| body.get(k).and_then(Value::as_str))
-        .map(str::to_string)
+    const NAMES: [&str; 5] = ["access", "access_token", "token", "jwt", "key"];
+    let flat = |v: &Value| {
+        NAMES
+            .iter()
+            .find_map(|k| v.get(k).and_then(Value::as_str))
+            .map(str::to_string)
+    };
+    flat(body).or_else(|| {
+        body.as_object()?
+            .values()
+            .filter(|v| v.is_object())
+            .find_map(flat)
+    })
 }
 
 /// An access token for probes that call authenticated endpoints.

@@ -6,6 +6,8 @@ pub mod database;
 pub mod db_connections;
 pub mod http;
 pub mod locustfile;
+mod locustfile_answers;
+mod locustfile_pass;
 pub mod login;
 mod own_tree;
 pub mod port;

@@ -18,6 +18,13 @@ enum Verdict {
     Unauthorized,
     NotFound,
     CountedAsFailure(String),
+    /// Answered by a redirect (its status, where to, and whether it stays a redirect after
+    /// following): a failure when it does.
+    Redirected(u16, String, bool),
+    /// The login answered 400 because the account is missing or refused, not a wrong body.
+    LoginRefused(String),
+    /// The view connects to a host outside this machine (`host:port`); doctor refused it.
+    OutsideService(String),
 }
 
 impl Verdict {
@@ -30,14 +37,24 @@ impl Verdict {
             Verdict::Unauthorized => "unauthorized",
             Verdict::NotFound => "not_found",
             Verdict::CountedAsFailure(_) => "counted_as_failure",
+            Verdict::Redirected(..) => "redirected",
+            Verdict::LoginRefused(_) => "login_refused",
+            Verdict::OutsideService(_) => "outside_service",
         })
     }
 
     fn is_failure(&self) -> bool {
-        matches!(
-            self,
-            Verdict::Unrouted | Verdict::ServerError | Verdict::Invalid(_) | Verdict::Unauthorized
-        )
+        match self {
+            Verdict::Redirected(_, _, stuck) => *stuck,
+            _ => matches!(
+                self,
+                Verdict::Unrouted
+                    | Verdict::ServerError
+                    | Verdict::Invalid(_)
+                    | Verdict::Unauthorized
+                    | Verdict::LoginRefused(_)
+            ),
+        }
     }
 }
 
@@ -50,11 +67,82 @@ pub(super) fn validation_message(excerpt: &str) -> Option<String> {
     Some(format!("{field}: {first}"))
 }
 
-fn judge(request: &Request) -> Verdict {
+/// What the answer of the login request means: is this request the login, and does the account
+/// it was executed as exist.
+#[derive(Default)]
+struct Login {
+    label: Option<(String, String)>,
+    account_missing: bool,
+}
+
+impl Login {
+    fn of(run: &Execution) -> Login {
+        let user = run.login_user();
+        Login {
+            label: user
+                .and_then(|u| u.login.as_ref())
+                .map(|l| (l.method.clone(), l.path.clone())),
+            account_missing: user
+                .and_then(|u| u.executed_as.as_ref())
+                .is_some_and(|a| a.exists == Some(false)),
+        }
+    }
+
+    fn is(&self, request: &Request) -> bool {
+        self.label
+            .as_ref()
+            .is_some_and(|(m, p)| *m == request.method && *p == request.path)
+    }
+}
+
+/// A 400 of the login that is about the account, not the body: the account does not exist,
+/// or the answer carries only a message (`non_field_errors`, `detail`, `message`).
+fn login_refused(request: &Request, login: &Login) -> Option<String> {
+    if request.status != Some(400) || !login.is(request) {
+        return None;
+    }
+    let body: Value = serde_json::from_str(request.json_excerpt.as_deref()?).ok()?;
+    let object = body.as_object()?;
+    let only_messages = object.keys().all(|k| {
+        ["non_field_errors", "detail", "message", "error", "errors"].contains(&k.as_str())
+    });
+    (login.account_missing || only_messages).then(|| body.to_string())
+}
+
+fn judge(request: &Request, login: &Login) -> Verdict {
     if request.unrouted() {
         return Verdict::Unrouted;
     }
+    // Before the server error it causes: doctor refused the view's outside connection.
+    if let Some(call) = request
+        .side_effects
+        .iter()
+        .find(|e| e.get("code").and_then(Value::as_str) == Some("outside_call"))
+    {
+        let host = call.get("host").and_then(Value::as_str).unwrap_or("?");
+        let port = call.get("port").map(|p| p.to_string()).unwrap_or_default();
+        return Verdict::OutsideService(format!("{host}:{port}"));
+    }
     let status = request.status.unwrap_or(0);
+    if let Some(last) = request.redirects.last() {
+        let to = last.get("path").and_then(Value::as_str).unwrap_or("?");
+        let first = request.redirects[0].get("status").and_then(Value::as_u64);
+        let shown = if (300..400).contains(&status) {
+            status
+        } else {
+            first.unwrap_or(0) as u16
+        };
+        let stuck = (300..400).contains(&status);
+        let verdict = Verdict::Redirected(shown, to.to_string(), stuck);
+        if (300..400).contains(&status) || status < 400 {
+            return verdict;
+        }
+    } else if (300..400).contains(&status) {
+        return Verdict::Redirected(status, "?".into(), true);
+    }
+    if let Some(message) = login_refused(request, login) {
+        return Verdict::LoginRefused(message);
+    }
     if request.exception.is_some() || status >= 500 {
         return Verdict::ServerError;
     }
@@ -92,7 +180,9 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .and_then(|u| u.login.as_ref())
         .and_then(|l| l.status)
         .is_some_and(|s| s == 401 || s == 403);
+    let login = Login::of(&run);
     let mut seen = std::collections::BTreeSet::new();
+    let mut redirected = 0;
     let mut lines = Vec::new();
     let mut worst: Option<(&Request, Verdict)> = None;
     let mut effects = Vec::new();
@@ -100,7 +190,10 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         if !seen.insert(request.label()) {
             continue;
         }
-        let verdict = judge(request);
+        let verdict = judge(request, &login);
+        if matches!(verdict, Verdict::Redirected(..)) {
+            redirected += 1;
+        }
         lines.push(format!(
             "{} → {}{}",
             request.label(),
@@ -125,6 +218,15 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         ),
         Some((request, verdict)) => outcome_for(request, &verdict, total, login_refused, input),
     };
+    // Every request answered by a redirect: nothing of the API was tested.
+    if redirected == total && total > 0 {
+        outcome = Outcome {
+            status: Some(crate::checks::result::Status::Fail),
+            diagnosis: Some("redirected".into()),
+            summary: t!("every one of the {total} requests of the load test is answered by a redirect (301/302): none reaches the API"; "부하 테스트의 요청 {total}종 모두 리다이렉트(301/302)로 응답됨: API에 도달하는 요청이 없음"),
+            ..outcome
+        };
+    }
     outcome = outcome.with("requests", lines.join("; "));
     for (key, value) in super::request_costs::evidence(&run) {
         outcome = outcome.with(key, value);
@@ -200,6 +302,15 @@ fn outcome_for(
         Verdict::CountedAsFailure(message) => {
             t!("{label} → {status}, and the load test marks it a failure ({message})"; "{label} → {status}, 부하 테스트가 실패로 처리 ({message})")
         }
+        Verdict::Redirected(code, to, _) => {
+            t!("{label} → {code}: redirected to {to}, not answered"; "{label} → {code}: 응답 대신 {to}(으)로 리다이렉트")
+        }
+        Verdict::LoginRefused(answer) => {
+            t!("{label} → 400: the login refuses the account (answer {answer}); the body is not invalid: see the users check"; "{label} → 400: 로그인이 계정을 거부함 (응답 {answer}); 본문 오류가 아님: users 점검 참고")
+        }
+        Verdict::OutsideService(host) => {
+            t!("{label}: its view connects to {host}, a service outside this machine; doctor kept the connection from being made, but under load every such request would reach it"; "{label}: 뷰가 이 컴퓨터 밖의 서비스 {host}에 연결함; doctor는 연결을 막았지만 부하 중에는 이런 요청마다 실제로 연결됨")
+        }
         Verdict::Fine => t!("all {total} requests answer as expected"; "요청 {total}종 모두 정상"),
     };
     let mut outcome = if verdict.is_failure() {
@@ -254,21 +365,21 @@ mod tests {
         let unrouted = request(
             r#"{"method":"GET","path":"/nope/","status":404,"url_match":{"code":"no_url_pattern"}}"#,
         );
-        assert_eq!(judge(&unrouted), Verdict::Unrouted);
+        assert_eq!(judge(&unrouted, &Login::default()), Verdict::Unrouted);
         let invalid = request(
             r#"{"method":"POST","path":"/r/","status":400,"json_excerpt":"{\"product_id\": [\"This field is required.\"]}"}"#,
         );
         assert_eq!(
-            judge(&invalid),
+            judge(&invalid, &Login::default()),
             Verdict::Invalid("product_id: This field is required.".into())
         );
         let business = request(
             r#"{"method":"POST","path":"/r/","status":400,"json_excerpt":"{\"success\": false, \"error_code\": \"OUT_OF_STOCK\"}"}"#,
         );
-        assert_eq!(judge(&business), Verdict::Fine);
+        assert_eq!(judge(&business, &Login::default()), Verdict::Fine);
         let crash = request(
             r#"{"method":"POST","path":"/r/","status":500,"exception":{"type":"AttributeError","message":"x"}}"#,
         );
-        assert_eq!(judge(&crash), Verdict::ServerError);
+        assert_eq!(judge(&crash, &Login::default()), Verdict::ServerError);
     }
 }

@@ -1,6 +1,7 @@
 //! `settings` (guide §3): Django's own `manage.py check`, and when Django cannot even start,
 //! which of the guide's apps and middleware are missing, with the lines to add.
 
+mod optional;
 mod startup;
 
 use super::Input;

@@ -28,9 +28,11 @@ async fn probe_here(input: &Input<'_>) -> anyhow::Result<Outcome> {
         }
     };
     if !model.present {
-        // The helper's only reason (code `no_available_stock_field`), worded here.
+        // Exactly what was looked for, and where: the user can tell doctor missed theirs.
+        let looked = model.looked_for.join(", ");
+        let models = model.models.unwrap_or(0);
         return Ok(Outcome::skip(
-            t!("does not apply: this project has no stock model (no model with available_stock)"; "해당 없음: 재고 모델이 없는 프로젝트 (available_stock 필드가 있는 모델이 없음)"),
+            t!("does not apply: no stock found in the project's {models} models (looked for a field named {looked})"; "해당 없음: 프로젝트의 모델 {models}개에서 재고를 찾지 못함 (찾은 필드 이름: {looked})"),
         ));
     }
     let db = match database::shared(ctx).await {
@@ -125,7 +127,10 @@ async fn probe_here(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .with("products_total", all_products)
         .with("reservable_products", products)
         .with("available_units", units)
-        .with("stock_table", model.stock_table.unwrap_or_default());
+        .with("stock_table", model.stock_table.clone().unwrap_or_default());
+    if let Some(field) = &model.stock_field {
+        outcome = outcome.with("stock_field", field);
+    }
     outcome.diagnosis = diagnosis.map(str::to_string);
     // Per product, as the guide's §5 table has it: available, reserved, physical.
     let columns = |name: &str| model.columns.get(name).and_then(|c| ident(c).ok());

@@ -45,7 +45,8 @@ pub fn located(
         "app_not_installed" => app_not_installed(&cause, &at),
         "module_removed_in_version" => module_removed(&cause, &at),
         "missing_module" => missing_module(&cause, &at, python),
-        _ => other(failure, &at),
+        "optional_package_missing" => super::optional::optional_missing(&cause, &at, project),
+        _ => super::optional::settings_value(failure, &at).unwrap_or_else(|| other(failure, &at)),
     };
     let mut outcome = Outcome::fail(diagnosis, summary)
         .with(

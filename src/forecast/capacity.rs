@@ -118,8 +118,12 @@ pub fn resources(plan: &Plan, locust_cores: f64, users: f64) -> Vec<Resource> {
         .slots
         .map_or(users, |slots| f64::from(slots).min(users))
         .max(1.0);
-    let shared = fair_share(own, wanted, s.others_runnable);
-    let cores = s.parallel.map_or(shared, |p| shared.min(p.max(1.0)));
+    // The hash measured on one thread per core says what parallel work gets here, other work
+    // included; without it, a fair share beside the other work's runnable threads.
+    let cores = match s.parallel {
+        Some(p) => own.min(p.max(1.0)),
+        None => fair_share(own, wanted, s.others_runnable),
+    };
     let mut out = vec![
         Resource {
             name: "cpu",

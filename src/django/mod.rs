@@ -3,8 +3,8 @@
 //! JSON. Starting Django costs ~0.5 s, so checks share this answer.
 
 mod facts;
-pub mod throttles;
 pub mod settings_choice;
+pub mod throttles;
 
 pub use facts::{Cause, DatabaseInfo, DjangoFacts, Frame, SetupError, StockModel, UserModel};
 

@@ -1,8 +1,8 @@
 //! `doctor forecast` as text: per stage the forecast and its limits (the limiting one first),
 //! then the cost of each request with its repeated SQL and password hashing, worded in ko/en.
 
-use super::forecast::Answer;
 use crate::forecast::LimitKind;
+use crate::forecast::gather::Answer;
 use crate::i18n::Lang;
 use crate::load::Plan;
 use crate::locustfile::cost::RequestCost;

@@ -108,7 +108,12 @@ pub async fn run_command(
                             .collect::<Vec<_>>()
                             .join("; ")
                     );
-                    let all = v.problems.iter().chain(&v.causes).chain(&v.patterns);
+                    let all = v
+                        .problems
+                        .iter()
+                        .chain(&v.forecast)
+                        .chain(&v.causes)
+                        .chain(&v.patterns);
                     for p in all.chain(&v.bottleneck).chain(&v.skews) {
                         eprintln!("  - {}", p.get(lang));
                     }

@@ -7,8 +7,10 @@
 //! layer: reads plain facts (`model::Plan`, built from the facts layer by `build`), never the
 //! run, the screens or the report.
 
+pub mod against;
 pub mod build;
 pub mod capacity;
+pub mod gather;
 pub mod limits;
 pub mod model;
 pub mod pacing;

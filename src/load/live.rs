@@ -143,6 +143,7 @@ impl LiveState {
                 let missed = v.targets.iter().filter(|t| !t.passed).map(|t| &t.text);
                 self.last_words = missed
                     .chain(v.problems.first())
+                    .chain(v.forecast.first())
                     .chain(v.bottleneck.first())
                     .chain(v.skews.first())
                     .cloned()

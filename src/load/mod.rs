@@ -168,7 +168,9 @@ async fn drive(
             }
         }
     }
-    // 2. Locust, with doctor's listener beside the locustfile.
+    // 2. The forecast of every stage, before any load: held against each stage's measurement.
+    forecast(plan, ctx, report, &say).await;
+    // 3. Locust, with doctor's listener beside the locustfile.
     let locust_dir = report.run_dir.clone();
     let listener = listener::write(&locust_dir).map_err(|e| {
         (
@@ -202,6 +204,35 @@ async fn drive(
     finalize_counts(report, &locust);
     report.locust_log_tail = locust::log_tail(&locust.log, 40);
     result
+}
+
+/// Ask the running system for each stage's forecast (no load is sent). A forecast that cannot
+/// be made is said with why, and the run goes on without it.
+async fn forecast(plan: &Plan, ctx: &RunContext, report: &mut RunReport, say: &impl Fn(Text)) {
+    let registry = match &ctx.registry {
+        Some(registry) => registry.clone(),
+        None => match crate::checks::registry::Registry::builtin() {
+            Ok(registry) => Arc::new(registry),
+            Err(_) => return,
+        },
+    };
+    let stages = crate::forecast::gather::stage_plans(
+        &plan.stages,
+        plan.spawn_rate,
+        plan.stage_secs,
+        plan.targets.requests_per_min,
+    );
+    let config = (*ctx.probes.config).clone();
+    match crate::forecast::gather::gather(config, registry, &stages, plan.workers).await {
+        Ok(answer) => {
+            report.forecasts = answer.stages.into_iter().map(|s| s.forecast).collect();
+            report.forecast_notes = answer.notes;
+        }
+        Err(reason) => {
+            say(t!("no forecast before load: {}", reason.en; "부하 전 예측 없음: {}", reason.ko));
+            report.forecast_notes = vec![reason];
+        }
+    }
 }
 
 async fn cancelled(cancel: &mut watch::Receiver<bool>) {

@@ -95,6 +95,9 @@ pub struct StageReport {
     pub profile: Option<crate::profile::StageProfile>,
     /// What the database waited on (PostgreSQL only).
     pub waits: Option<crate::db_waits::StageWaits>,
+    /// What doctor forecast for this stage before load (None: no forecast could be made).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<crate::forecast::Forecast>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -146,6 +149,12 @@ pub struct RunReport {
     pub files: Vec<String>,
     #[serde(skip)]
     pub locust_log_tail: String,
+    /// Each planned stage's forecast, made before load (empty: none could be made).
+    #[serde(skip)]
+    pub forecasts: Vec<crate::forecast::Forecast>,
+    /// Why there is no forecast, or what it assumed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forecast_notes: Vec<Text>,
     #[serde(skip)]
     started: Option<SystemTime>,
 }
@@ -184,6 +193,8 @@ impl RunReport {
             locust_pids: Vec::new(),
             files: Vec::new(),
             locust_log_tail: String::new(),
+            forecasts: Vec::new(),
+            forecast_notes: Vec::new(),
             started: Some(now),
         }
     }

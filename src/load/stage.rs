@@ -5,7 +5,7 @@
 use super::collect::{self, Collectors, Sample};
 use super::locust::{self, Locust};
 use super::numbers::Seconds;
-use super::report::{Outcome, RunReport};
+use super::report::{Outcome, RunReport, StageReport};
 use super::stage_state::{Ends, StageSpec, StageState, epoch};
 use super::{RunContext, RunEvent, Stop, cancelled, verdict};
 use crate::i18n::Text;
@@ -245,6 +245,10 @@ async fn stages(
             pool_max,
             server_elsewhere: report.server_elsewhere.clone(),
         };
+        if let Some(f) = report.forecasts.get(index) {
+            let line = crate::forecast::against::before_stage(f, index + 1, users);
+            let _ = co.events.send(RunEvent::Message(line));
+        }
         let _ = co.events.send(RunEvent::StageStarted {
             index,
             users,
@@ -258,6 +262,7 @@ async fn stages(
         stage.verdict = verdict::judge(&stage.measure, &plan.targets);
         super::bottleneck::explain(&mut stage, report.other_cpu_before, &report.checks);
         co.worker_facts.add_findings(&mut stage);
+        hold_forecast(&mut stage, report.forecasts.get(index));
         if let Some(profile) = stage.profile.as_mut() {
             let stem = format!("stage-{}-{}u", index + 1, users);
             let title = format!("stage {} · {users} users", index + 1);
@@ -419,4 +424,21 @@ fn epoch_instant(at: f64) -> Instant {
 
 async fn sleep_until_epoch(at: f64) {
     tokio::time::sleep_until(epoch_instant(at).into()).await;
+}
+
+/// The stage's forecast (made before load) beside what it measured, in its verdict.
+fn hold_forecast(stage: &mut StageReport, forecast: Option<&crate::forecast::Forecast>) {
+    let Some(f) = forecast else {
+        return;
+    };
+    let measured = crate::forecast::against::Measured {
+        rpm: stage.measure.rpm(),
+        p95_ms: stage.measure.p95_ms,
+        failure_ratio: stage.measure.failure_ratio(),
+        server_busy: stage.profile.as_ref().map(|p| p.busy_share),
+        missed: stage.verdict.missed(),
+        skew: stage.verdict.skews.first().cloned(),
+    };
+    stage.verdict.forecast = crate::forecast::against::held(f, &measured);
+    stage.forecast = Some(f.clone());
 }

@@ -346,6 +346,7 @@ impl StageState {
             profile,
             waits,
             measure,
+            forecast: None,
         }
     }
 

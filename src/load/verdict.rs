@@ -120,6 +120,9 @@ pub struct Verdict {
     pub bottleneck: Vec<Text>,
     /// What skewed the result, with its measured share.
     pub skews: Vec<Text>,
+    /// The stage's forecast (made before load) against what it measured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forecast: Vec<Text>,
 }
 
 impl Verdict {

@@ -224,6 +224,7 @@ fn stage(index: usize, points: &[SecondPoint], targets: &Targets) -> StageReport
         end_s: start_s + STAGE_SECS,
         profile: None,
         waits: None,
+        forecast: None,
         measure,
     }
 }

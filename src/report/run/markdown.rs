@@ -144,6 +144,14 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
                 p.get(lang)
             );
         }
+        for f in &s.verdict.forecast {
+            let _ = writeln!(
+                md,
+                "- {}: {}",
+                if ko { "예측" } else { "forecast" },
+                f.get(lang)
+            );
+        }
         for c in &s.verdict.causes {
             let _ = writeln!(
                 md,

@@ -63,6 +63,11 @@ pub(super) fn stage_section(h: &mut String, report: &RunReport, s: &StageReport,
     }
     for (class, label, texts) in [
         ("problem", tr(lang, "problem", "문제"), &s.verdict.problems),
+        (
+            "forecast",
+            tr(lang, "forecast", "예측"),
+            &s.verdict.forecast,
+        ),
         ("cause", tr(lang, "likely cause", "원인"), &s.verdict.causes),
         ("pattern", tr(lang, "pattern", "패턴"), &s.verdict.patterns),
     ] {

@@ -69,6 +69,7 @@ fn stage(index: usize, users: u32, start: f64, p95: f64) -> StageReport {
         end_s: start + 20.0,
         profile: None,
         waits: None,
+        forecast: None,
         measure,
     }
 }

@@ -27,11 +27,23 @@ fn assert_contract(forecast: &Value) {
     let limiting = forecast["limiting"].as_str().expect("limiting");
     assert!(KINDS.contains(&limiting), "{limiting}");
     let limits = forecast["limits"].as_array().expect("limits");
-    assert_eq!(limits[0]["kind"], limiting, "the limiting one first: {forecast:#}");
+    assert_eq!(
+        limits[0]["kind"], limiting,
+        "the limiting one first: {forecast:#}"
+    );
     for limit in limits {
-        assert!(KINDS.contains(&limit["kind"].as_str().unwrap()), "{limit:#}");
-        assert!(!limit["text"]["en"].as_str().unwrap().is_empty(), "{limit:#}");
-        assert!(!limit["text"]["ko"].as_str().unwrap().is_empty(), "{limit:#}");
+        assert!(
+            KINDS.contains(&limit["kind"].as_str().unwrap()),
+            "{limit:#}"
+        );
+        assert!(
+            !limit["text"]["en"].as_str().unwrap().is_empty(),
+            "{limit:#}"
+        );
+        assert!(
+            !limit["text"]["ko"].as_str().unwrap().is_empty(),
+            "{limit:#}"
+        );
     }
 }
 
@@ -49,7 +61,9 @@ fn each_stage_is_forecast_before_load_and_held_against_its_measurement() {
         assert_contract(forecast);
         // The sample paces its users with between(1, 2): the stage is the locustfile's.
         assert!(forecast["rpm"].as_f64().unwrap() > 0.0, "{forecast:#}");
-        let held = stage["verdict"]["forecast"].as_array().expect("verdict.forecast");
+        let held = stage["verdict"]["forecast"]
+            .as_array()
+            .expect("verdict.forecast");
         let first = held[0]["en"].as_str().unwrap();
         let forecast_rpm = format!("{:.0}/min forecast", forecast["rpm"].as_f64().unwrap());
         let measured_rpm = format!("{:.0}/min measured", stage["rpm"].as_f64().unwrap());

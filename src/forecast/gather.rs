@@ -29,6 +29,9 @@ pub struct StageForecast {
 /// `doctor forecast --format json`.
 #[derive(Serialize)]
 pub struct Answer {
+    /// What the forecasts were computed from: the TUI recomputes them as its plan is edited.
+    #[serde(skip)]
+    pub model: super::Plan,
     pub stages: Vec<StageForecast>,
     pub costs: Vec<RequestCost>,
     pub password_hasher: Option<PasswordHasher>,
@@ -146,6 +149,7 @@ pub async fn gather(
                 forecast: f,
             })
             .collect(),
+        model,
         costs: run.costs.clone(),
         password_hasher: run.password_hasher.clone(),
         server,

@@ -37,6 +37,22 @@ pub enum LimitKind {
     LoadMachine,
 }
 
+impl LimitKind {
+    /// The kind in words, for people (the JSON keeps the code).
+    pub fn name(self) -> Text {
+        match self {
+            LimitKind::Pacing => crate::t!("the locustfile's pacing"; "locustfile의 요청 간격"),
+            LimitKind::Capacity => crate::t!("the server's capacity"; "서버 처리 용량"),
+            LimitKind::Throttle => crate::t!("a throttle"; "요청 제한(스로틀)"),
+            LimitKind::Pool => crate::t!("the account pool"; "계정 풀"),
+            LimitKind::Stock => crate::t!("the stock"; "재고"),
+            LimitKind::Token => crate::t!("the token's lifetime"; "토큰 수명"),
+            LimitKind::DbConnections => crate::t!("database connections"; "DB 연결 수"),
+            LimitKind::LoadMachine => crate::t!("the load machine"; "부하 발생 머신"),
+        }
+    }
+}
+
 /// One limit with its figure, worded in both languages; `figures` are flattened into the JSON.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Limit {

@@ -58,6 +58,9 @@ pub enum Action {
     Load(Box<crate::load::live::RunEvent>),
     /// The staged run could not be planned (e.g. a non-loopback target).
     LoadRefused(String),
+    /// What the forecast is computed from (asked once, when the run's plan is first wanted),
+    /// or why there is none.
+    ForecastReady(Result<Box<crate::forecast::Plan>, crate::i18n::Text>),
 }
 
 /// What the confirmation needs of a `fixes::Plan` (the plan itself stays with the runtime).

@@ -129,6 +129,9 @@ pub struct App {
     pub run_settings: RunSettings,
     /// A fix started from the blocked screen: when it closes, `s` goes on (blocked or plan).
     resume_run: bool,
+    /// The forecast's model, once the runtime has measured it (the plan shows each stage's
+    /// forecast from it, recomputed as the plan is edited); None: not (yet) measured.
+    pub forecast: Option<Result<Box<crate::forecast::Plan>, crate::i18n::Text>>,
 }
 
 impl App {
@@ -151,6 +154,7 @@ impl App {
             load: None,
             run_settings: RunSettings::default(),
             resume_run: false,
+            forecast: None,
             tick: 0,
             viewport: Viewport::default(),
         }
@@ -274,6 +278,10 @@ impl App {
             Action::FixFinished(exit) => self.fix_finished(exit),
             Action::Quit => vec![Effect::Quit],
             Action::Load(event) => self.on_load_event(&event),
+            Action::ForecastReady(model) => {
+                self.forecast = Some(model);
+                Vec::new()
+            }
             Action::LoadRefused(reason) => {
                 self.load_refused(reason);
                 Vec::new()

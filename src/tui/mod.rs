@@ -108,6 +108,9 @@ async fn event_loop(
             _ = hangup.recv() => break Ok(()),
         };
         if let Some(action) = action {
+            if matches!(action, Action::StartRun) {
+                worker.ask_forecast(&app.run_settings);
+            }
             pending = app.update(action);
         }
     };
@@ -153,6 +156,8 @@ struct Worker {
         tokio::sync::watch::Sender<bool>,
         tokio::task::JoinHandle<()>,
     )>,
+    /// The forecast's model was asked for (once: the plan recomputes from it).
+    forecast_asked: bool,
 }
 
 impl Worker {
@@ -171,7 +176,26 @@ impl Worker {
             plans: Arc::default(),
             secrets,
             load: None,
+            forecast_asked: false,
         }
+    }
+
+    /// Measure what the forecast needs (no load is sent), once, in the background.
+    fn ask_forecast(&mut self, settings: &run_form::RunSettings) {
+        if std::mem::replace(&mut self.forecast_asked, true) {
+            return;
+        }
+        let stages = crate::forecast::gather::stage_plans(
+            &settings.stages,
+            settings.spawn_rate,
+            settings.stage_secs,
+            settings.targets.requests_per_min,
+        );
+        let (config, registry, tx) = (self.config.clone(), self.registry.clone(), self.tx.clone());
+        self.tasks.spawn(async move {
+            let answer = crate::forecast::gather::gather(config, registry, &stages, None).await;
+            let _ = tx.send(Action::ForecastReady(answer.map(|a| Box::new(a.model))));
+        });
     }
 
     fn perform(&mut self, effect: Effect) {

@@ -8,6 +8,9 @@ use crate::tui::action::{Action, Effect};
 use crate::tui::run_form::{RunForm, RunSettings};
 use crate::tui::texts::Word;
 
+/// A stage's forecast and the targets it would miss (`requests_per_min`, `p95_ms`, `error_ratio`).
+pub type StageForecast = (crate::forecast::Forecast, Vec<&'static str>);
+
 impl App {
     /// The blocking checks this app has (`load::BLOCKING_CHECKS`), in that order.
     pub fn blocking_ids(&self) -> Vec<String> {
@@ -154,5 +157,41 @@ impl App {
             lang: self.lang,
             settings,
         }]
+    }
+
+    /// Each stage's forecast for the plan as edited, from the measured model, with the targets
+    /// it would miss; None while the model is not measured, Err with why there is none.
+    pub fn plan_forecasts(
+        &self,
+        settings: &RunSettings,
+    ) -> Option<Result<Vec<StageForecast>, crate::i18n::Text>> {
+        let model = match self.forecast.as_ref()? {
+            Ok(model) => model,
+            Err(reason) => return Some(Err(reason.clone())),
+        };
+        let t = &settings.targets;
+        let stages = crate::forecast::gather::stage_plans(
+            &settings.stages,
+            settings.spawn_rate,
+            settings.stage_secs,
+            t.requests_per_min,
+        );
+        let forecasts = crate::forecast::forecast_all(model, &stages);
+        Some(Ok(forecasts
+            .into_iter()
+            .map(|f| {
+                let mut missed = Vec::new();
+                if f.rpm < t.requests_per_min {
+                    missed.push("requests_per_min");
+                }
+                if f.p95_ms > t.p95_ms {
+                    missed.push("p95_ms");
+                }
+                if f.failure_ratio > t.error_ratio {
+                    missed.push("error_ratio");
+                }
+                (f, missed)
+            })
+            .collect()))
     }
 }

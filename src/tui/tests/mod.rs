@@ -2,5 +2,6 @@
 //! from hand-made results.
 
 mod fixtures;
+mod forecast;
 mod snapshots;
 mod update;

@@ -4,8 +4,9 @@
 use super::text::{fit, pad, width};
 use super::theme::Theme;
 use crate::checks::result::Status;
+use crate::t;
 use crate::tui::app::App;
-use crate::tui::run_form::{FIELDS, RunForm, number};
+use crate::tui::run_form::{FIELDS, RunForm, RunSettings, number};
 use crate::tui::texts::Word;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -84,6 +85,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, form: &RunFo
             theme.status(Status::Fail),
         )),
     }
+    if let Some(settings) = form.settings() {
+        lines.extend(forecast_lines(app, &settings, theme));
+    }
     if form.force {
         lines.push(Line::styled(
             format!(" ! {}", Word::PlanForced.get(lang)),
@@ -104,4 +108,57 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme, form: &RunFo
         Paragraph::new(super::text::wrap(lines, area.width.saturating_sub(2))).block(block);
     super::clear(frame, area);
     frame.render_widget(paragraph, area);
+}
+
+/// Each stage's forecast under the plan (recomputed as it is edited), a stage that would
+/// miss a target marked ✗ with which; nothing until the runtime has measured the model.
+fn forecast_lines(app: &App, settings: &RunSettings, theme: Theme) -> Vec<Line<'static>> {
+    let lang = app.lang;
+    let Some(answer) = app.plan_forecasts(settings) else {
+        return Vec::new();
+    };
+    let mut lines = vec![Line::default()];
+    let forecasts = match answer {
+        Ok(forecasts) => forecasts,
+        Err(reason) => {
+            let text = t!("no forecast: {}", reason.en; "예측 없음: {}", reason.ko);
+            lines.push(Line::styled(format!("  {}", text.get(lang)), theme.dim()));
+            return lines;
+        }
+    };
+    let head = t!("Forecast before load"; "부하 전 예측");
+    lines.push(Line::styled(
+        format!("  {}:", head.get(lang)),
+        theme.heading(),
+    ));
+    for (i, (f, missed)) in forecasts.iter().enumerate() {
+        let users = settings.stages[i];
+        let mark = if missed.is_empty() { "✓" } else { "✗" };
+        let limiting = f.limiting.name();
+        let missed_words: Vec<&str> = missed
+            .iter()
+            .map(|key| match (*key, lang) {
+                ("requests_per_min", crate::i18n::Lang::Ko) => "분당 요청",
+                ("requests_per_min", _) => "requests/min",
+                ("p95_ms", _) => "p95",
+                (_, crate::i18n::Lang::Ko) => "실패율",
+                _ => "failures",
+            })
+            .collect();
+        let text = t!(
+            "{mark} stage {} · {users} users: about {:.0}/min, p95 about {:.0} ms, failures {:.1} % — limited by {}{}",
+            i + 1, f.rpm, f.p95_ms, f.failure_ratio * 100.0, limiting.en,
+            if missed.is_empty() { String::new() } else { format!("; misses {}", missed_words.join(", ")) };
+            "{mark} {}단계 · 사용자 {users}명: 분당 약 {:.0}건, p95 약 {:.0} ms, 실패율 {:.1} % — 결정 요인: {}{}",
+            i + 1, f.rpm, f.p95_ms, f.failure_ratio * 100.0, limiting.ko,
+            if missed.is_empty() { String::new() } else { format!("; 미달: {}", missed_words.join(", ")) }
+        );
+        let style = if missed.is_empty() {
+            theme.status(Status::Pass)
+        } else {
+            theme.status(Status::Fail)
+        };
+        lines.push(Line::styled(format!("  {}", text.get(lang)), style));
+    }
+    lines
 }

@@ -70,7 +70,7 @@ async fn run(cli: Cli) -> Result<u8, String> {
 
     match cli.command {
         Some(Command::Config) => {
-            commands::check::print_config(&config, cli.format).await;
+            commands::check::print_config(&config, cli.format, lang).await;
             return Ok(0);
         }
         Some(Command::Fix { id, yes }) => {

@@ -127,7 +127,7 @@ pub fn print_list(registry: &Registry, lang: Lang, format: Format) {
     }
 }
 
-pub async fn print_config(config: &Config, format: Format) {
+pub async fn print_config(config: &Config, format: Format, lang: Lang) {
     let mut rows = config.describe();
     // The running server decides the interpreter, folder and settings (see `server`).
     for row in crate::server::config_rows(config).await {
@@ -151,6 +151,8 @@ pub async fn print_config(config: &Config, format: Format) {
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(10);
     for (key, value, origin) in rows {
+        let value = super::config_words::words(&value, lang);
+        let origin = super::config_words::words(&origin, lang);
         if origin.is_empty() {
             outln!("{key:<width$}  {value}");
         } else {

@@ -153,6 +153,21 @@ fn the_shop_is_executed_as_accounts_that_exist_and_read_as_it_answers() {
         "{pass}"
     );
 
+    // A pool handed out from a queue cannot be steered: auth still tests one that exists.
+    let json = shop.checks("queue_accounts.py", "users,auth");
+    assert_eq!(
+        evidence(&json, "users", "pool_existing"),
+        Some("2"),
+        "{json:#}"
+    );
+    assert_check(&json, "auth", "pass", None);
+    assert!(
+        evidence(&json, "auth", "login")
+            .unwrap_or_default()
+            .ends_with("user=loadtester_9"),
+        "{json:#}"
+    );
+
     // Item 5: the login is made lazily from a TaskSet's task: the pool is learnt from every
     // login seen across the runs, not "all 1 accounts".
     let json = shop.checks("lazy_login.py", "users,locustfile");

@@ -197,6 +197,16 @@ fn the_shop_is_executed_as_accounts_that_exist_and_read_as_it_answers() {
         "no simplejwt advice for a project with its own login view: {all}"
     );
 
+    // A login path copied from simplejwt's tutorial: the project's own login view is named.
+    let json = shop.checks("old_login.py", "auth");
+    assert_check(&json, "auth", "fail", Some("wrong_path"));
+    let paths = evidence(&json, "auth", "django_login_paths").unwrap_or_default();
+    assert!(paths.contains("api/v1/accounts/login/"), "{json:#}");
+    assert!(
+        !json.to_string().contains("TokenObtainPairView"),
+        "{json:#}"
+    );
+
     // Item 8: the order answer has no final_amount: the payment is never reached, and said so.
     let json = shop.checks("locustfile.py", "locustfile");
     assert_check(&json, "locustfile", "fail", Some("not_reached"));

@@ -245,6 +245,13 @@ fn the_shop_is_executed_as_accounts_that_exist_and_read_as_it_answers() {
     let said = detail(&json, "locustfile");
     assert!(said.contains("도달하지 못함"), "{said}");
     assert!(!said.contains("Not reached"), "{said}");
+    assert!(
+        said.contains("POST /api/v1/payments/confirm/ (24행)"),
+        "{said}"
+    );
+    assert!(!said.contains("(line "), "{said}");
+    let summary_ko = summary(&json, "locustfile");
+    assert!(!summary_ko.contains("(line "), "{summary_ko}");
 }
 
 /// Item 7: when Django cannot answer in-process, doctor's stand-in answers; an error it causes

@@ -153,6 +153,21 @@ fn the_shop_is_executed_as_accounts_that_exist_and_read_as_it_answers() {
         "{pass}"
     );
 
+    // A pool handed out from a queue cannot be steered: auth still tests one that exists.
+    let json = shop.checks("queue_accounts.py", "users,auth");
+    assert_eq!(
+        evidence(&json, "users", "pool_existing"),
+        Some("2"),
+        "{json:#}"
+    );
+    assert_check(&json, "auth", "pass", None);
+    assert!(
+        evidence(&json, "auth", "login")
+            .unwrap_or_default()
+            .ends_with("user=loadtester_9"),
+        "{json:#}"
+    );
+
     // Item 5: the login is made lazily from a TaskSet's task: the pool is learnt from every
     // login seen across the runs, not "all 1 accounts".
     let json = shop.checks("lazy_login.py", "users,locustfile");
@@ -180,6 +195,16 @@ fn the_shop_is_executed_as_accounts_that_exist_and_read_as_it_answers() {
     assert!(
         !all.contains("TokenObtainPairView"),
         "no simplejwt advice for a project with its own login view: {all}"
+    );
+
+    // A login path copied from simplejwt's tutorial: the project's own login view is named.
+    let json = shop.checks("old_login.py", "auth");
+    assert_check(&json, "auth", "fail", Some("wrong_path"));
+    let paths = evidence(&json, "auth", "django_login_paths").unwrap_or_default();
+    assert!(paths.contains("api/v1/accounts/login/"), "{json:#}");
+    assert!(
+        !json.to_string().contains("TokenObtainPairView"),
+        "{json:#}"
     );
 
     // Item 8: the order answer has no final_amount: the payment is never reached, and said so.
@@ -220,6 +245,13 @@ fn the_shop_is_executed_as_accounts_that_exist_and_read_as_it_answers() {
     let said = detail(&json, "locustfile");
     assert!(said.contains("도달하지 못함"), "{said}");
     assert!(!said.contains("Not reached"), "{said}");
+    assert!(
+        said.contains("POST /api/v1/payments/confirm/ (24행)"),
+        "{said}"
+    );
+    assert!(!said.contains("(line "), "{said}");
+    let summary_ko = summary(&json, "locustfile");
+    assert!(!summary_ko.contains("(line "), "{summary_ko}");
 }
 
 /// Item 7: when Django cannot answer in-process, doctor's stand-in answers; an error it causes

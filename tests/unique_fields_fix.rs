@@ -74,3 +74,72 @@ fn the_bulk_fix_fills_unique_fields_from_the_username_and_runs_first() {
         "{counted}"
     );
 }
+
+#[test]
+fn a_failing_fix_is_a_sentence_and_the_next_one_is_offered() {
+    let db = FixtureDb::migrated(&blog_dir(), "doctor-blog-fail-");
+    let env = [("DATABASE_URL", db.database_url.as_str())];
+    // A writer who already took the pen name the bulk fix derives for writer7.
+    manage_in(
+        &blog_dir(),
+        &[
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from writers.models import Writer as W; W.objects.create(username='someone', email='someone@blog.test', pen_name='writer7')",
+        ],
+        &env,
+    );
+    let config = db.dir.path().join("doctor-blog.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[django]\npython = [{:?}]\n[locust]\nlocustfile = {:?}\n",
+            python().display().to_string(),
+            blog_dir()
+                .join("loadtest/locustfile.py")
+                .display()
+                .to_string()
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let (code, stdout, stderr) = run_doctor(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "fix",
+            "users",
+            "--yes",
+        ],
+        &blog_dir(),
+        &env,
+    );
+    assert_ne!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(
+            "nothing was created: inserting into writers.Writer failed with IntegrityError"
+        ),
+        "the bulk fix's failure is a sentence: {stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("fix users.bulk failed"), "{stderr}");
+    // The next fix is offered (and run, with --yes): the project's own, broken command.
+    assert!(stdout.contains("doctor fix users.create"), "{stdout}");
+    assert!(stderr.contains("fix users.create failed"), "{stderr}");
+    // Nothing half-done: only the writer that was there.
+    let counted = manage_in(
+        &blog_dir(),
+        &[
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from writers.models import Writer as W; print(W.objects.count())",
+        ],
+        &env,
+    );
+    assert_eq!(counted.trim(), "1", "{counted}");
+}

@@ -118,8 +118,10 @@ def _as_existing_account(cls, opts, transport, env, guard, kind, first, pool):
         return first, {"username": username, "exists": None, "existing": None,
                        "pool_size": len(candidates), "steered": False,
                        "error": {"type": type(exc).__name__, "message": str(exc)[:500]}}
+    # One that exists, for the login test when the pick cannot be steered (a queue, a file).
+    an_existing = next((n for n in candidates if n in existing), None)
     facts = {"username": username, "exists": username in existing, "existing": len(existing),
-             "pool_size": len(candidates), "steered": False}
+             "pool_size": len(candidates), "steered": False, "an_existing": an_existing}
     steer = None if facts["exists"] else locust_accounts.steer(pool or {}, existing)
     if steer is None:
         return first, facts

@@ -155,6 +155,8 @@ pub async fn print_config(config: &Config, format: Format, lang: Lang) {
     }
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(10);
     for (key, value, origin) in rows {
+        let value = super::config_words::words(&value, lang);
+        let origin = super::config_words::words(&origin, lang);
         if origin.is_empty() {
             outln!("{key:<width$}  {value}");
         } else {

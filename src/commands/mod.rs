@@ -2,6 +2,7 @@
 //! configuration, run checks, fixes or load runs, and print; the layers below never print.
 
 pub mod check;
+mod config_words;
 pub mod demo;
 pub mod explain;
 pub mod fix;

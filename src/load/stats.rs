@@ -32,11 +32,43 @@ impl StatRow {
 }
 
 pub fn endpoint_key(method: &str, name: &str) -> String {
+    let name = readable(name);
     if method.is_empty() {
-        name.to_string()
+        name
     } else {
         format!("{method} {name}")
     }
+}
+
+/// A request name as people read it: percent-encoded UTF-8 (a Korean search term in
+/// `?q=%EB%85%B8...`) decoded; ASCII escapes (`%20`, `%2F`) and malformed ones stay as sent.
+pub fn readable(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // A run of %XX escapes that are all ≥ 0x80 and decode to valid UTF-8.
+        let mut run = Vec::new();
+        let mut j = i;
+        while j + 2 < bytes.len() && bytes[j] == b'%' {
+            match (hex(bytes[j + 1]), hex(bytes[j + 2])) {
+                (Some(h), Some(l)) if h * 16 + l >= 0x80 => {
+                    run.push(h * 16 + l);
+                    j += 3;
+                }
+                _ => break,
+            }
+        }
+        if !run.is_empty() && std::str::from_utf8(&run).is_ok() {
+            out.extend_from_slice(&run);
+            i = j;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| name.to_string())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -296,6 +328,17 @@ pub fn mixture_quantile(windows: &[Window], q: f64) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn korean_search_terms_read_as_korean() {
+        assert_eq!(
+            readable("/api/products/?search=%EB%85%B8%ED%8A%B8%EB%B6%81&page=%201"),
+            "/api/products/?search=노트북&page=%201"
+        );
+        assert_eq!(readable("/a/%E"), "/a/%E");
+        assert_eq!(readable("/a/%ED%8C"), "/a/%ED%8C");
+    }
+
     use super::*;
 
     #[test]

@@ -312,7 +312,7 @@ fn patterns(m: &StageMeasure, targets: &Targets) -> Vec<Text> {
             out.push(t!(
                 "logins dominate response times while users spawn: {} answered {} logins in {} on average (other requests: {}; logins after spawning: {}). Every new user logs in, {:.0} per second at spawn rate {:.0}, and each login hashes a password (PBKDF2 by default, CPU-heavy on purpose). Reuse tokens across users (log in once per user name, share the token) or use a fast hasher (MD5PasswordHasher) for load-test users.",
                 login.label(), login.requests, ms(login.mean_ms), ms(other_mean), steady, m.spawn_rate, m.spawn_rate;
-                "사용자 생성 중 로그인이 응답 시간을 지배: {} 로그인 {}건 평균 {} (다른 요청 {}; 생성 후 로그인 {}). 새 사용자마다 로그인하며 (spawn rate {:.0}이면 초당 {:.0}건) 로그인마다 비밀번호 해시 계산 (기본값 PBKDF2는 일부러 CPU를 많이 씀). 사용자 간 토큰을 재사용하거나 부하 테스트 사용자에게 빠른 해셔(MD5PasswordHasher)를 쓰세요.",
+                "사용자 생성 중 로그인이 응답 시간을 지배: {} 로그인 {}건 평균 {} (다른 요청 {}; 생성 후 로그인 {}). 새 사용자마다 로그인하며 (초당 생성 수 {:.0}명이면 초당 {:.0}건) 로그인마다 비밀번호 해시 계산 (기본값 PBKDF2는 일부러 CPU를 많이 씀). 사용자 간 토큰을 재사용하거나 부하 테스트 사용자에게 빠른 해셔(MD5PasswordHasher)를 쓰세요.",
                 login.label(), login.requests, ms(login.mean_ms), ms(other_mean), steady, m.spawn_rate, m.spawn_rate
             ));
         }

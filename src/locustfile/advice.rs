@@ -188,7 +188,8 @@ fn response_handling(source: &Source, file: &Locustfile, findings: &mut Vec<Find
                 findings.push(Finding {
                     kind: Kind::Every400Fails,
                     line: source.line(node),
-                    what: format!("self.client.post({path}) without catch_response"),
+                    // Locust's default, in code: reads the same in Korean and English.
+                    what: format!("self.client.post({path}) (catch_response=False)"),
                 });
             }
             return;

@@ -22,6 +22,9 @@ pub struct ExecutedAs {
     /// The account the locustfile picked first, when doctor steered away from it.
     #[serde(default)]
     pub instead_of: Option<String>,
+    /// An account of the pool that exists (the first), when any does.
+    #[serde(default)]
+    pub an_existing: Option<String>,
 }
 
 /// One key the locustfile read from a JSON answer: `token.access` for `["token"]["access"]`.

@@ -85,10 +85,13 @@ pub async fn login_spec(ctx: &Context) -> LoginSpec {
 /// The account the executed locustfile ran as when it exists (of a partial pool, one that
 /// exists), else the first run's.
 fn first_account(user: &UserRun) -> Option<String> {
-    if let Some(who) = &user.executed_as
-        && who.exists == Some(true)
-    {
-        return Some(who.username.clone());
+    if let Some(who) = &user.executed_as {
+        if who.exists == Some(true) {
+            return Some(who.username.clone());
+        }
+        if let Some(name) = &who.an_existing {
+            return Some(name.clone());
+        }
     }
     let pool = user.credentials.pool.as_ref()?;
     pool.names.first().cloned().or_else(|| {

@@ -127,19 +127,24 @@ fn not_reached(user: &UserRun, call: &Call, out: &mut Answers) {
         return;
     }
     let error_line = error.line.or_else(|| error.location().map(|(_, l)| l));
-    let unsent: Vec<String> = call
+    let listed = |line_word: fn(usize) -> String| {
+        call.not_reached
+            .iter()
+            .map(|u| {
+                let path = u.path.as_deref().unwrap_or("?");
+                format!("{} {path} ({})", u.method, line_word(u.line.unwrap_or(0)))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let unsent = listed(|n| format!("line {n}"));
+    let unsent_ko = listed(|n| format!("{n}행"));
+    let requests: Vec<String> = call
         .not_reached
         .iter()
-        .map(|u| {
-            format!(
-                "{} {} (line {})",
-                u.method,
-                u.path.as_deref().unwrap_or("?"),
-                u.line.unwrap_or(0)
-            )
-        })
+        .map(|u| format!("{} {}", u.method, u.path.as_deref().unwrap_or("?")))
         .collect();
-    let unsent = unsent.join(", ");
+    let requests = requests.join(", ");
     // Only a chain stopped by an answer that lacked a key; other errors are task errors.
     let Some((request, read)) = user.requests.iter().find_map(|r| {
         let read = r.reads.iter().find(|x| !x.found && x.line == error_line)?;
@@ -152,7 +157,7 @@ fn not_reached(user: &UserRun, call: &Call, out: &mut Answers) {
     out.findings.push(Finding {
         kind: Kind::NotReached,
         line,
-        what: format!("{headline} → {unsent}"),
+        what: format!("{headline} → {requests}"),
     });
     let label = request.label();
     let at = request.line.unwrap_or(0);
@@ -160,7 +165,7 @@ fn not_reached(user: &UserRun, call: &Call, out: &mut Answers) {
     let has = answer_keys(request.json_excerpt.as_deref());
     out.notes.push(t!(
         "Not reached: {unsent}, because the answer of {label} (line {at}) has no \"{key}\"{has}; the task stops at line {line} on every iteration.";
-        "도달하지 못함: {unsent}. {label} ({at}행)의 응답에 \"{key}\"가 없음{has}; 태스크가 매 반복마다 {line}행에서 멈춤."
+        "도달하지 못함: {unsent_ko}. {label} ({at}행)의 응답에 \"{key}\"가 없음{has}; 태스크가 매 반복마다 {line}행에서 멈춤."
     ));
 }
 

@@ -243,7 +243,15 @@ fn with_token(token: &str, who: &str, input: &Input<'_>) -> Outcome {
 async fn django_login_paths(input: &Input<'_>) -> String {
     match input.ctx.django.facts(&input.ctx.config).await {
         Ok(facts) => {
-            let paths = facts.paths_of_view("TokenObtain");
+            // simplejwt's view, and the project's own login views (`LoginView`, `login`).
+            let mut paths = facts.paths_of_view("TokenObtain");
+            for part in ["Login", "login", "ObtainAuthToken"] {
+                for path in facts.paths_of_view(part) {
+                    if !paths.contains(&path) {
+                        paths.push(path);
+                    }
+                }
+            }
             if paths.is_empty() {
                 "(none in the URLconf)".into()
             } else {

@@ -42,10 +42,17 @@ pub fn judge(settings: &ToolbarSettings, seen: Option<&str>) -> Outcome {
         settings.internal_ips.join(", ")
     };
     let outcome = match seen {
-        Some(marker) => Outcome::warn(
-            "toolbar_on",
-            t!("the running server answers with django-debug-toolbar ({marker}): every load-test request renders its panels and records its SQL"; "실행 중인 서버가 django-debug-toolbar와 함께 응답함 ({marker}): 부하 테스트의 모든 요청이 패널을 렌더링하고 SQL을 기록함"),
-        ),
+        Some(marker) => {
+            // "header X" / "markup Y" read in Korean too: only the marker itself is code.
+            let marker_ko =
+                marker
+                    .replacen("header ", "헤더 ", 1)
+                    .replacen("markup ", "마크업 ", 1);
+            Outcome::warn(
+                "toolbar_on",
+                t!("the running server answers with django-debug-toolbar ({marker}): every load-test request renders its panels and records its SQL"; "실행 중인 서버가 django-debug-toolbar와 함께 응답함 ({marker_ko}): 부하 테스트의 모든 요청이 패널을 렌더링하고 SQL을 기록함"),
+            )
+        }
         None if !(settings.app || settings.middleware) => {
             return Outcome::pass(
                 t!("django-debug-toolbar is not installed"; "django-debug-toolbar 미설치"),
@@ -141,6 +148,7 @@ mod tests {
         let marker = seen_in(&[], "<div id=\"djDebug\" class=\"djdt-hidden\">").unwrap();
         let outcome = judge(&on(), Some(&marker));
         assert!(outcome.summary.en.contains("markup id=\"djDebug\""));
+        assert!(outcome.summary.ko.contains("마크업 id=\"djDebug\""));
         let header = seen_in(&[("djdt-request-id".into(), "abc".into())], "{}").unwrap();
         assert_eq!(header, "header djdt-request-id");
         assert_eq!(

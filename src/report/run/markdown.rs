@@ -46,12 +46,13 @@ pub fn markdown(report: &RunReport, lang: Lang) -> String {
     let t = &report.plan.targets;
     let _ = writeln!(
         md,
-        "- {}: p95 ≤ {:.0} ms, {} ≤ {:.2}%, ≥ {:.0} req/min, CPU < {:.0}%, {} < {:.0}%\n",
+        "- {}: p95 ≤ {:.0} ms, {} ≤ {:.2}%, ≥ {:.0} {}, CPU < {:.0}%, {} < {:.0}%\n",
         if ko { "목표" } else { "targets" },
         t.p95_ms,
         if ko { "실패율" } else { "failures" },
         t.error_ratio * 100.0,
         t.requests_per_min,
+        if ko { "분당 요청" } else { "req/min" },
         t.cpu_percent,
         if ko { "메모리" } else { "memory" },
         t.memory_percent

@@ -77,9 +77,10 @@ fn state_line(app: &App, theme: Theme, pane: &FixPane) -> Line<'static> {
         ),
         FixState::Error(error) => Line::styled(
             format!(
-                "{} {}: {error}",
+                "{} {}: {}",
                 Status::Error.mark(),
-                Word::FixError.get(lang)
+                Word::FixError.get(lang),
+                super::fix_error::words(error, lang)
             ),
             theme.status(Status::Error),
         ),

@@ -7,6 +7,7 @@ mod code;
 mod confirm;
 pub mod dashboard;
 mod detail;
+mod fix_error;
 mod fix_output;
 mod footer;
 mod header;

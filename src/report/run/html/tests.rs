@@ -226,3 +226,13 @@ fn a_missing_flame_graph_file_is_said() {
     let html = render(&r, Lang::En);
     assert!(html.contains("Cannot read the flame graph"));
 }
+
+#[test]
+fn korean_search_terms_are_shown_decoded() {
+    let html = render(
+        &report("/api/products/?search=%EB%85%B8%ED%8A%B8%EB%B6%81"),
+        Lang::Ko,
+    );
+    assert!(html.contains("search=노트북"), "decoded in the page");
+    assert!(!html.contains("%EB%85"), "no percent-encoded Korean left");
+}

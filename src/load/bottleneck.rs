@@ -58,9 +58,22 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
         ));
     }
     if let Some(other) = stage.other_cpu_avg.filter(|c| *c >= OTHER_CPU_PERCENT) {
+        // Named, so the user can tell a build or a browser from the server's own work.
+        let named: Vec<String> = stage
+            .measure
+            .other_processes
+            .iter()
+            .take(3)
+            .map(|o| format!("pid {} {} ({:.0} %)", o.pid, o.command, o.cpu_percent))
+            .collect();
+        let list = if named.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", named.join("; "))
+        };
         skews.push(t!(
-            "during the stage, other processes held {other:.0} % of the machine's CPU on average";
-            "단계 동안 다른 프로세스가 머신 CPU의 평균 {other:.0} %를 씀"
+            "during the stage, other processes held {other:.0} % of the machine's CPU on average{list}; the CPU target is judged on the server's and Locust's share";
+            "단계 동안 다른 프로세스가 머신 CPU의 평균 {other:.0} %를 씀{list}; CPU 목표는 서버와 Locust의 몫으로 판정함"
         ));
     }
     if let Some(host) = &stage.measure.server_elsewhere {
@@ -173,6 +186,32 @@ mod tests {
         };
         // Measured: the profile's sentence says it, with its share; not repeated here.
         assert!(unmeasured_skews(Some(&profile), &checks).is_empty());
+    }
+
+    #[test]
+    fn other_processes_are_named_as_a_skew() {
+        use crate::load::stage_state::{StageSpec, StageState};
+        let spec = StageSpec {
+            users: 10,
+            from: 100,
+            to: 110,
+            ..Default::default()
+        };
+        let state = StageState::new(spec, &Default::default(), &[], Default::default());
+        let mut stage = state.close(&Default::default(), 110, Default::default());
+        stage.other_cpu_avg = Some(54.0);
+        stage.measure.other_processes = vec![crate::load::monitor::OtherProcess {
+            pid: 4242,
+            command: "cargo build".into(),
+            cpu_percent: 48.0,
+        }];
+        explain(&mut stage, None, &[]);
+        let skew = &stage.verdict.skews[0];
+        assert!(
+            skew.en.contains("54 %") && skew.en.contains("pid 4242 cargo build (48 %)"),
+            "{}",
+            skew.en
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod db_connections;
 pub mod http;
 pub mod locustfile;
 pub mod login;
-mod own_tree;
+pub mod own_tree;
 pub mod port;
 pub mod readiness;
 pub mod remote;

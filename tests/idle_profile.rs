@@ -16,6 +16,21 @@ fn the_autoreloader_is_not_busy_time_and_an_idle_server_is_no_bottleneck() {
         .unwrap();
     let root = dir.path();
     copy_sample(root);
+    // A project the size of a real one: thousands of modules for StatReloader to stat every
+    // second (its thread then shows in every profile of a quiet server).
+    let bulk = root.join("bulk");
+    std::fs::create_dir_all(&bulk).unwrap();
+    for i in 0..4000 {
+        std::fs::write(bulk.join(format!("m{i}.py")), "X = 1\n").unwrap();
+    }
+    std::fs::write(
+        bulk.join("__init__.py"),
+        "import importlib\n\nfor _i in range(4000):\n    importlib.import_module(f\"{__name__}.m{_i}\")\n",
+    )
+    .unwrap();
+    let urls = root.join("config/urls.py");
+    let text = std::fs::read_to_string(&urls).unwrap();
+    std::fs::write(&urls, format!("import bulk  # noqa: F401\n{text}")).unwrap();
     let database_url = format!("sqlite:///{}", root.join("db.sqlite3").display());
     let env = [("DATABASE_URL", database_url.as_str())];
     manage_in(root, &["migrate", "--noinput", "-v", "0"], &env);

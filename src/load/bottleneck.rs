@@ -19,6 +19,9 @@ fn avg_text(v: Option<f32>) -> String {
 
 /// Request threads waiting on the database at one line, on average, worth a sentence.
 const MIN_WAITING: f64 = 0.5;
+/// Below this share of sampled moments with a busy thread (and this many busy threads per
+/// moment on average), the server is mostly idle.
+const MOSTLY_IDLE: f64 = 0.2;
 /// Other processes holding this much of the machine's CPU before the load skew a run.
 const OTHER_CPU_PERCENT: f32 = 20.0;
 
@@ -28,10 +31,30 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
     let mut bottleneck = Vec::new();
     let mut skews = Vec::new();
     if let Some(profile) = &stage.profile {
-        bottleneck.extend(crate::profile::hot_spot_sentence(profile, &login_path));
-        let project_share = profile.top_self.iter().find(|f| f.project).map(|f| f.share);
-        if project_share.is_some_and(|s| s >= MIN_PROJECT_SHARE) {
-            bottleneck.extend(crate::profile::project_sentence(profile));
+        // A server busy a small part of the time limited nothing: its busiest code is named
+        // as what it did, never as "the bottleneck".
+        // Both: few moments with a busy thread, and few busy threads per moment (a burst of
+        // logins keeps many threads busy in a few moments: that limited the stage).
+        let threads_busy = profile.busy_samples as f64 / profile.rounds.max(1) as f64;
+        if profile.busy_share < MOSTLY_IDLE && threads_busy < MOSTLY_IDLE {
+            let busy = format!("{:.0} %", profile.busy_share * 100.0);
+            let (en, ko) = match crate::profile::hot_spot_sentence(profile, &login_path) {
+                Some(hot) => (
+                    format!("; while busy: {}", hot.en),
+                    format!("; 바쁠 때: {}", hot.ko),
+                ),
+                None => (String::new(), String::new()),
+            };
+            skews.push(t!(
+                "the server was busy in only {busy} of the sampled moments: it was not what limited this stage{en}";
+                "서버가 샘플링한 순간의 {busy}에서만 바빴음: 이 단계를 제한한 것은 서버가 아님{ko}"
+            ));
+        } else {
+            bottleneck.extend(crate::profile::hot_spot_sentence(profile, &login_path));
+            let project_share = profile.top_self.iter().find(|f| f.project).map(|f| f.share);
+            if project_share.is_some_and(|s| s >= MIN_PROJECT_SHARE) {
+                bottleneck.extend(crate::profile::project_sentence(profile));
+            }
         }
         let waited = profile
             .waits
@@ -58,9 +81,22 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
         ));
     }
     if let Some(other) = stage.other_cpu_avg.filter(|c| *c >= OTHER_CPU_PERCENT) {
+        // Named, so the user can tell a build or a browser from the server's own work.
+        let named: Vec<String> = stage
+            .measure
+            .other_processes
+            .iter()
+            .take(3)
+            .map(|o| format!("pid {} {} ({:.0} %)", o.pid, o.command, o.cpu_percent))
+            .collect();
+        let list = if named.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", named.join("; "))
+        };
         skews.push(t!(
-            "during the stage, other processes held {other:.0} % of the machine's CPU on average";
-            "단계 동안 다른 프로세스가 머신 CPU의 평균 {other:.0} %를 씀"
+            "during the stage, other processes held {other:.0} % of the machine's CPU on average{list}; the CPU target is judged on the server's and Locust's share";
+            "단계 동안 다른 프로세스가 머신 CPU의 평균 {other:.0} %를 씀{list}; CPU 목표는 서버와 Locust의 몫으로 판정함"
         ));
     }
     if let Some(host) = &stage.measure.server_elsewhere {
@@ -173,6 +209,71 @@ mod tests {
         };
         // Measured: the profile's sentence says it, with its share; not repeated here.
         assert!(unmeasured_skews(Some(&profile), &checks).is_empty());
+    }
+
+    #[test]
+    fn a_mostly_idle_server_has_no_bottleneck() {
+        use crate::load::stage_state::{StageSpec, StageState};
+        let state = StageState::new(
+            StageSpec::default(),
+            &Default::default(),
+            &[],
+            Default::default(),
+        );
+        let mut stage = state.close(&Default::default(), 0, Default::default());
+        let hot = crate::profile::FuncStat {
+            function: "stat".into(),
+            file: "pathlib.py".into(),
+            line: 1,
+            share: 1.0,
+            samples: 10,
+            ..Default::default()
+        };
+        stage.profile = Some(StageProfile {
+            rounds: 200,
+            busy_samples: 10,
+            busy_share: 0.05,
+            top_self: vec![hot],
+            ..Default::default()
+        });
+        explain(&mut stage, None, &[]);
+        assert!(
+            stage.verdict.bottleneck.is_empty(),
+            "{:?}",
+            stage.verdict.bottleneck
+        );
+        assert!(stage.verdict.skews[0].en.contains("busy in only 5 %"));
+        // A burst: few moments, but many threads busy in them (logins at spawn).
+        let profile = stage.profile.as_mut().unwrap();
+        (profile.busy_share, profile.busy_samples, profile.rounds) = (0.19, 676, 286);
+        explain(&mut stage, None, &[]);
+        assert!(stage.verdict.bottleneck[0].en.contains("busy time in stat"));
+    }
+
+    #[test]
+    fn other_processes_are_named_as_a_skew() {
+        use crate::load::stage_state::{StageSpec, StageState};
+        let spec = StageSpec {
+            users: 10,
+            from: 100,
+            to: 110,
+            ..Default::default()
+        };
+        let state = StageState::new(spec, &Default::default(), &[], Default::default());
+        let mut stage = state.close(&Default::default(), 110, Default::default());
+        stage.other_cpu_avg = Some(54.0);
+        stage.measure.other_processes = vec![crate::load::monitor::OtherProcess {
+            pid: 4242,
+            command: "cargo build".into(),
+            cpu_percent: 48.0,
+        }];
+        explain(&mut stage, None, &[]);
+        let skew = &stage.verdict.skews[0];
+        assert!(
+            skew.en.contains("54 %") && skew.en.contains("pid 4242 cargo build (48 %)"),
+            "{}",
+            skew.en
+        );
     }
 
     #[test]

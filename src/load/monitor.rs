@@ -38,6 +38,70 @@ pub struct Resources {
     pub other_cpu_percent: Option<f32>,
     /// PostgreSQL connections in use and max_connections (read every few samples).
     pub db_connections: Option<(i64, i64)>,
+    /// The server's processes and Locust's together, in % of all cores: what a stage's CPU
+    /// target is judged on (other processes' CPU is a skew, not the server's).
+    pub server_locust_percent: Option<f32>,
+    /// The busiest processes that are neither the server, Locust nor doctor's own tree.
+    pub other_processes: Vec<OtherProcess>,
+}
+
+/// A process besides the server, Locust and doctor, with its CPU in % of all cores.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct OtherProcess {
+    pub pid: u32,
+    pub command: String,
+    pub cpu_percent: f32,
+}
+
+/// Other processes named per sample: the busiest few above a trace.
+const OTHERS_NAMED: usize = 5;
+const OTHER_TRACE_PERCENT: f32 = 1.0;
+
+/// Other processes over a stage's samples: each one's average CPU (a sample without it counts
+/// as 0), busiest first, those above a trace.
+pub fn others_on_average(samples: &[Resources]) -> Vec<OtherProcess> {
+    let mut by_pid: BTreeMap<u32, OtherProcess> = BTreeMap::new();
+    for sample in samples {
+        for other in &sample.other_processes {
+            let entry = by_pid.entry(other.pid).or_insert_with(|| OtherProcess {
+                pid: other.pid,
+                command: other.command.clone(),
+                cpu_percent: 0.0,
+            });
+            entry.cpu_percent += other.cpu_percent;
+        }
+    }
+    let n = samples.len().max(1) as f32;
+    let mut others: Vec<OtherProcess> = by_pid
+        .into_values()
+        .map(|o| OtherProcess {
+            cpu_percent: o.cpu_percent / n,
+            ..o
+        })
+        .filter(|o| o.cpu_percent >= OTHER_TRACE_PERCENT)
+        .collect();
+    others.sort_by(|a, b| b.cpu_percent.total_cmp(&a.cpu_percent));
+    others.truncate(OTHERS_NAMED);
+    others
+}
+
+/// The command line of a process as shown in a sentence: at most 80 characters.
+fn command_of(process: &sysinfo::Process) -> String {
+    let cmd: Vec<String> = process
+        .cmd()
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let text = if cmd.is_empty() {
+        process.name().to_string_lossy().into_owned()
+    } else {
+        cmd.join(" ")
+    };
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text
+    }
 }
 
 pub struct Monitor {
@@ -93,15 +157,15 @@ impl Monitor {
             });
             system.refresh_specifics(kind());
             let locust: Vec<u32> = crate::process::group_members(&locust_pgids);
-            let mut pids: BTreeSet<u32> = locust.iter().copied().collect();
-            pids.extend(out.server_pids.iter().copied());
             let me = std::process::id();
-            pids.insert(me);
-            let wanted: Vec<Pid> = pids.iter().map(|p| Pid::from_u32(*p)).collect();
+            // Every process: the others are named, doctor's own tree is left out.
             system.refresh_processes_specifics(
-                ProcessesToUpdate::Some(&wanted),
+                ProcessesToUpdate::All,
                 true,
-                ProcessRefreshKind::nothing().with_cpu().with_memory(),
+                ProcessRefreshKind::nothing()
+                    .with_cpu()
+                    .with_memory()
+                    .with_cmd(sysinfo::UpdateKind::OnlyIfNotSet),
             );
             out.cpu_percent = system.global_cpu_usage();
             let total = system.total_memory().max(1);
@@ -130,8 +194,24 @@ impl Monitor {
                     .filter_map(|p| system.process(Pid::from_u32(*p)).map(|p| p.cpu_usage()))
                     .sum()
             });
+            // doctor and what it started besides Locust (its helpers, py-spy).
+            let parents: Vec<(u32, Option<u32>)> = system
+                .processes()
+                .iter()
+                .map(|(pid, p)| (pid.as_u32(), p.parent().map(Pid::as_u32)))
+                .collect();
+            let mut doctor = crate::probes::own_tree::tree_of(me, &parents);
+            for pid in locust.iter().chain(out.server_pids.iter()) {
+                doctor.remove(pid);
+            }
             if let Some(process) = system.process(Pid::from_u32(me)) {
-                out.doctor_cpu_percent = Some(process.cpu_usage());
+                out.doctor_cpu_percent = Some(
+                    doctor
+                        .iter()
+                        .filter_map(|p| system.process(Pid::from_u32(*p)))
+                        .map(|p| p.cpu_usage())
+                        .sum(),
+                );
                 out.doctor_rss_mb = Some(process.memory() / 1_048_576);
             }
             let cores = system.cpus().len().max(1) as f32;
@@ -140,10 +220,34 @@ impl Monitor {
                 .iter()
                 .filter_map(|p| system.process(Pid::from_u32(*p)).map(|p| p.cpu_usage()))
                 .sum();
+            if !out.server_pids.is_empty() || !locust.is_empty() {
+                out.server_locust_percent =
+                    Some((server_total + out.locust_cpu_total.unwrap_or(0.0)) / cores);
+            }
             let known = server_total
                 + out.locust_cpu_total.unwrap_or(0.0)
                 + out.doctor_cpu_percent.unwrap_or(0.0);
             out.other_cpu_percent = Some((out.cpu_percent - known / cores).max(0.0));
+            let mine: BTreeSet<u32> = doctor
+                .iter()
+                .chain(locust.iter())
+                .chain(out.server_pids.iter())
+                .copied()
+                .collect();
+            let mut others: Vec<OtherProcess> = system
+                .processes()
+                .iter()
+                .filter(|(pid, p)| !mine.contains(&pid.as_u32()) && p.thread_kind().is_none())
+                .map(|(pid, p)| OtherProcess {
+                    pid: pid.as_u32(),
+                    command: command_of(p),
+                    cpu_percent: p.cpu_usage() / cores,
+                })
+                .filter(|o| o.cpu_percent >= OTHER_TRACE_PERCENT)
+                .collect();
+            others.sort_by(|a, b| b.cpu_percent.total_cmp(&a.cpu_percent));
+            others.truncate(OTHERS_NAMED);
+            out.other_processes = others;
             out
         })
         .await

@@ -281,6 +281,9 @@ impl StageState {
             // This machine's CPU and memory are the server's only when the server runs here.
             cpu_avg: avg(r.iter().map(|r| r.cpu_percent).collect())
                 .filter(|_| spec.server_elsewhere.is_none()),
+            server_locust_cpu_avg: avg(r.iter().filter_map(|r| r.server_locust_percent).collect())
+                .filter(|_| spec.server_elsewhere.is_none()),
+            other_processes: super::monitor::others_on_average(r),
             memory_max: r
                 .iter()
                 .map(|r| r.memory_percent)

@@ -9,7 +9,7 @@ pub mod locustfile;
 mod locustfile_answers;
 mod locustfile_pass;
 pub mod login;
-mod own_tree;
+pub mod own_tree;
 pub mod port;
 pub mod readiness;
 pub mod remote;

@@ -20,6 +20,8 @@ struct Tally {
     samples: u64,
     views: HashMap<String, u64>,
     lines: HashMap<u32, u64>,
+    /// The panel or third-party middleware each sample ran in (see `classify::within`).
+    within: HashMap<String, u64>,
 }
 
 impl Tally {
@@ -72,6 +74,7 @@ fn stat(key: &Key, tally: &Tally, busy: u64) -> FuncStat {
         samples: tally.samples,
         share: share(tally.samples, busy),
         view: most(&tally.views),
+        within: most(&tally.within),
     }
 }
 
@@ -113,10 +116,11 @@ fn self_tallies<'a>(
         };
         let view = namer.view(stack);
         let key = namer.key(top);
-        tallies
-            .entry((key, top.line))
-            .or_default()
-            .add(n, top.line, view.as_ref());
+        let tally = tallies.entry((key, top.line)).or_default();
+        tally.add(n, top.line, view.as_ref());
+        if let Some(within) = classify::within(namer.project_dir, stack) {
+            *tally.within.entry(within).or_default() += n;
+        }
     }
     tallies
 }

@@ -1,7 +1,7 @@
 //! py-spy as a library: one OS thread per server process (reading a process's stacks
 //! blocks), each reading every thread's Python stack at a fixed rate.
 
-use super::classify::{looks_idle, wait_driver};
+use super::classify::{is_autoreloader, looks_idle, wait_driver};
 use super::stack::{Batch, Frame, Stack};
 use crate::i18n::Text;
 use crate::t;
@@ -398,6 +398,10 @@ fn keep(traces: &[StackTrace], cwd: Option<&Path>) -> (Vec<Stack>, Vec<Stack>) {
     let mut waits = Vec::new();
     for trace in traces {
         if trace.frames.is_empty() {
+            continue;
+        }
+        // runserver's autoreloader statting files serves no request: never busy time.
+        if is_autoreloader(trace.frames.iter().map(|f| f.filename.as_str())) {
             continue;
         }
         let top = &trace.frames[0];

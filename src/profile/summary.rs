@@ -58,6 +58,10 @@ pub struct FuncStat {
     pub share: f64,
     /// The view it ran under most often (`TokenObtainPairView.post`), when one was on the stack.
     pub view: Option<String>,
+    /// The debug-toolbar panel or third-party middleware it ran in most often, when one did
+    /// its own work around it (`debug_toolbar: SettingsPanel.generate_stats (…:19)`).
+    #[serde(default)]
+    pub within: Option<String>,
 }
 
 /// Request threads that waited on the database at one project line.

@@ -49,6 +49,12 @@ pub fn hot_spot_sentence(profile: &StageProfile, login_path: &str) -> Option<Tex
     let share = pct(hot.share);
     let place = place(hot);
     let mut text = t!("{share} of the server's busy time in {place}"; "서버가 바쁜 시간의 {share}가 {place}에서 쓰임");
+    // Inside a panel or a third party's middleware: that is where the time goes, not the view.
+    if let Some(within) = &hot.within {
+        return Some(
+            t!("{share} of the server's busy time in {place}, inside {within}"; "서버가 바쁜 시간의 {share}가 {within} 안의 {place}에서 쓰임"),
+        );
+    }
     if let Some(view) = &hot.view {
         let login = is_login_view(view, hot, login_path);
         let (en_tail, ko_tail) = if login {
@@ -142,6 +148,7 @@ mod tests {
             samples: (share * 1000.0) as u64,
             share,
             view: None,
+            within: None,
         }
     }
 

@@ -102,6 +102,7 @@ fn func(function: &str, file: &str, line: u32, project: bool, share: f64, view: 
         samples: (share * 4000.0) as u64,
         share,
         view: Some(view.into()),
+        within: None,
     }
 }
 

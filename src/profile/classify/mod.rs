@@ -8,6 +8,7 @@ mod qualify;
 mod skew;
 mod view;
 mod waits;
+mod within;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -17,3 +18,4 @@ pub use qualify::Qualifier;
 pub use skew::skew;
 pub use view::view_index;
 pub use waits::{DbWait, db_wait, looks_idle, wait_driver};
+pub use within::{is_autoreloader, within};

@@ -74,11 +74,11 @@ fn each_stage_is_forecast_before_load_and_held_against_its_measurement() {
         assert!(first.contains(&measured_rpm), "{first} / {stage:#}");
         // Shown before the stage started, in the order of the stages.
         let users = stage["users"].as_u64().unwrap();
-        let line = format!("stage {} ({users} users) forecast: about", i + 1);
+        let line = format!("forecast for stage {} ({users} users): about", i + 1);
         assert!(stderr.contains(&line), "{line}\n{stderr}");
     }
-    let first_forecast = stderr.find("stage 1 (2 users) forecast").unwrap();
-    let second_forecast = stderr.find("stage 2 (4 users) forecast").unwrap();
+    let first_forecast = stderr.find("forecast for stage 1 (2 users)").unwrap();
+    let second_forecast = stderr.find("forecast for stage 2 (4 users)").unwrap();
     assert!(first_forecast < second_forecast, "{stderr}");
     // The saved report carries the same contract.
     let saved = saved_report(&json);

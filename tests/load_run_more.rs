@@ -212,7 +212,13 @@ fn a_worker_killed_mid_stage_is_reported_missing() {
 fn a_run_on_postgresql_reports_the_database_connections() {
     let pg = Postgres::start();
     let url = pg.create_database("doctor_run");
-    let service = SampleService::start(ServiceOptions::default().database_url(&url));
+    // Persistent connections: the app's own sessions stay open through the stage (doctor's own
+    // are never counted, so without them an idle moment reads 0).
+    let service = SampleService::start(
+        ServiceOptions::default()
+            .database_url(&url)
+            .env("SAMPLE_CONN_MAX_AGE", "60"),
+    );
     let cfg = config(&service, "p95_ms = 60000\n");
     let (code, json, stderr) = run_json(
         &service,

@@ -17,6 +17,13 @@ const PHRASES: &[(&str, &str)] = &[
     ("login request in ", "로그인 요청 "),
     ("login body in ", "로그인 본문 "),
     ("manage.py found", "manage.py 발견"),
+    // A locustfile found in the repository (config/locustfile_search.rs).
+    (" found, also ", "개 발견, 그 밖에: "),
+    (
+        "; pick one in doctor.toml: ",
+        "; doctor.toml에서 하나를 고르세요: ",
+    ),
+    ("found at ", "발견 위치: "),
     (" below the working directory", " (작업 폴더 아래)"),
     ("manage.py in ", "manage.py 위치 "),
     (".venv/ in project", "프로젝트의 .venv/"),

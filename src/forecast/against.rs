@@ -30,9 +30,9 @@ pub fn before_stage(f: &Forecast, number: usize, users: u32) -> Text {
         (format!(" — {}", l.text.en), format!(" — {}", l.text.ko))
     });
     t!(
-        "stage {number} ({users} users) forecast: about {:.0} requests/min, p95 about {:.0} ms, failures about {:.1} %{why_en}",
+        "forecast for stage {number} ({users} users): about {:.0} requests/min, p95 about {:.0} ms, failures about {:.1} %{why_en}",
         f.rpm, f.p95_ms, f.failure_ratio * 100.0;
-        "{number}단계 (사용자 {users}명) 예측: 분당 약 {:.0}건, p95 약 {:.0} ms, 실패율 약 {:.1} %{why_ko}",
+        "{number}단계 예측 (사용자 {users}명): 분당 약 {:.0}건, p95 약 {:.0} ms, 실패율 약 {:.1} %{why_ko}",
         f.rpm, f.p95_ms, f.failure_ratio * 100.0
     )
 }

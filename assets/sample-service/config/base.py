@@ -57,6 +57,8 @@ def _database_from_url(url):
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
+            # Persistent connections (seconds), as many projects run PostgreSQL.
+            "CONN_MAX_AGE": int(os.environ.get("SAMPLE_CONN_MAX_AGE", "0")),
         }
     raise ValueError(f"DATABASE_URL scheme not supported: {parts.scheme!r}")
 

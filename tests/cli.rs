@@ -377,3 +377,14 @@ fn meaningless_run_values_and_non_utf8_are_refused_with_file_and_line() {
         "a control character reached the terminal"
     );
 }
+
+/// Issue 22: a `.doctor` that is a file made `doctor history` say "No doctor run yet".
+#[test]
+fn a_dot_doctor_file_is_named_by_history() {
+    let dir = scratch();
+    fs::write(dir.path().join(".doctor"), "my notes").unwrap();
+    let (code, stdout, stderr) = run_doctor(&["history"], dir.path(), &[]);
+    assert_ne!(code, 0, "{stdout}");
+    assert!(!stdout.contains("No doctor run yet"), "{stdout}");
+    assert!(stderr.contains("is a file, not a folder"), "{stderr}");
+}

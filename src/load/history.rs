@@ -97,6 +97,8 @@ fn row_of(row: &sqlx::sqlite::SqliteRow) -> RunRow {
 
 /// Every run, newest first.
 pub async fn list(project_dir: &Path) -> Result<Vec<RunRow>, String> {
+    // A `.doctor` file is no history folder: say so rather than "no run yet".
+    super::state_dir::not_a_folder(&project_dir.join(".doctor")).map_err(|e| e.to_string())?;
     if !path(project_dir).exists() {
         return Ok(Vec::new());
     }

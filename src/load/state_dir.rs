@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 /// `.doctor/` of the project, created with its `.gitignore` when missing.
 pub fn ensure(project_dir: &Path) -> std::io::Result<PathBuf> {
     let dir = project_dir.join(".doctor");
+    not_a_folder(&dir)?;
     std::fs::create_dir_all(&dir)?;
     let ignore = dir.join(".gitignore");
     // A user's own .gitignore there (e.g. to keep history.sqlite3) is left alone.
@@ -18,9 +19,28 @@ pub fn ensure(project_dir: &Path) -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
+/// `.doctor` that exists but is a file (or anything else): said plainly, not "File exists".
+pub fn not_a_folder(dir: &Path) -> std::io::Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => Err(std::io::Error::other(format!(
+            "{} is a file, not a folder: doctor keeps its run reports and history there; rename or remove that file",
+            dir.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dot_doctor_file_is_named_not_file_exists() {
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(project.path().join(".doctor"), "notes").unwrap();
+        let err = ensure(project.path()).unwrap_err().to_string();
+        assert!(err.contains("is a file, not a folder"), "{err}");
+    }
 
     #[test]
     fn the_folder_ignores_itself_and_keeps_a_users_own_gitignore() {

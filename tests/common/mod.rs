@@ -130,6 +130,30 @@ impl Group {
         self.child.as_ref().map(|c| c.id())
     }
 
+    /// Does a process of this group hold `port`'s listening socket? True when the holders
+    /// cannot be seen (another user's processes): the port's answer is then all there is.
+    fn listens_on(&self, port: u16) -> bool {
+        let Some(leader) = self.pid() else {
+            return false;
+        };
+        let Ok(scan) = doctor::server::port::scan(port) else {
+            return true;
+        };
+        if scan.listener_pids.is_empty() {
+            return true;
+        }
+        scan.listener_pids.iter().any(|pid| {
+            // Field 5 of /proc/PID/stat, after the command name's closing parenthesis.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = stat.rsplit_once(')')?.1;
+                    rest.split_whitespace().nth(2)?.parse::<u32>().ok()
+                })
+                .is_some_and(|pgid| pgid == leader)
+        })
+    }
+
     /// Has the group leader exited?
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child
@@ -153,7 +177,9 @@ impl Group {
                     self.name
                 );
             }
-            if port_accepts(port) {
+            // Another test's server may hold the port a moment ago free: only our own
+            // listener counts (else ours exits with "already in use" and the caller retries).
+            if port_accepts(port) && self.listens_on(port) {
                 return true;
             }
             if Instant::now() > deadline {

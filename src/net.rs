@@ -105,6 +105,33 @@ pub fn is_this_machine(url: &str) -> bool {
     url_host(url).is_some_and(|host| host_is_this_machine(&host))
 }
 
+/// A URL's `user:password@` taken out: (`http://host:8000`, Some("user:password")).
+/// doctor keeps the credentials apart so that no printed URL can carry them.
+pub fn split_credentials(url: &str) -> (String, Option<String>) {
+    let Some(scheme_end) = url.find("://") else {
+        return (url.to_string(), None);
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return (url.to_string(), None);
+    };
+    let bare = format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]);
+    (bare, Some(rest[..at].to_string()))
+}
+
+/// The URL with `user:password@` put back, for the one place that sends it (Locust's --host).
+pub fn with_credentials(url: &str, credentials: Option<&str>) -> String {
+    match (credentials, url.find("://")) {
+        (Some(userinfo), Some(scheme_end)) => format!(
+            "{}{userinfo}@{}",
+            &url[..scheme_end + 3],
+            &url[scheme_end + 3..]
+        ),
+        _ => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +210,18 @@ mod tests {
         assert_eq!(url_host("http://:8000"), None);
         assert_eq!(url_port("http://127.0.0.1:8000/x"), Some(8000));
         assert_eq!(url_port("https://example.com/"), Some(443));
+    }
+
+    #[test]
+    fn credentials_come_out_of_a_url_and_go_back() {
+        let (bare, creds) = split_credentials("http://ops:s3cret@127.0.0.1:8000/api?x=a@b");
+        assert_eq!(bare, "http://127.0.0.1:8000/api?x=a@b");
+        assert_eq!(creds.as_deref(), Some("ops:s3cret"));
+        assert_eq!(
+            with_credentials(&bare, creds.as_deref()),
+            "http://ops:s3cret@127.0.0.1:8000/api?x=a@b"
+        );
+        assert_eq!(split_credentials("http://127.0.0.1:8000/a@b").1, None);
+        assert_eq!(split_credentials("not a url").0, "not a url");
     }
 }

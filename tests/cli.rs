@@ -211,22 +211,35 @@ fn config_shows_origins_and_never_the_password() {
     );
     assert!(stdout.contains("DOCTOR_PASSWORD"), "{stdout}");
 
-    // Nor the JSON report of a run.
-    let (_, stdout, stderr) = run_doctor(
-        &[
-            "--check",
-            "port",
-            "--format",
-            "json",
-            "--base-url",
-            &format!("http://127.0.0.1:{}", free_port()),
-        ],
-        dir.path(),
-        &env,
-    );
+    // Nor the reports of checks, nor a password in base_url's `user:password@`.
+    let base_url = format!("http://ops:url-pw@127.0.0.1:{}", free_port());
+    for format in ["json", "text"] {
+        let (_, stdout, stderr) = run_doctor(
+            &[
+                "--check",
+                "port,server",
+                "--format",
+                format,
+                "--base-url",
+                &base_url,
+            ],
+            dir.path(),
+            &env,
+        );
+        assert!(
+            !stdout.contains("sekrit") && !stderr.contains("sekrit"),
+            "{stdout}{stderr}"
+        );
+        assert!(
+            !stdout.contains("url-pw") && !stderr.contains("url-pw"),
+            "{stdout}{stderr}"
+        );
+        assert!(stdout.contains("127.0.0.1"), "{stdout}");
+    }
+    let (_, stdout, _) = run_doctor(&["config", "--base-url", &base_url], dir.path(), &env);
     assert!(
-        !stdout.contains("sekrit") && !stderr.contains("sekrit"),
-        "{stdout}{stderr}"
+        stdout.contains("ops:********@127.0.0.1") && !stdout.contains("url-pw"),
+        "{stdout}"
     );
 }
 

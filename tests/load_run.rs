@@ -172,6 +172,95 @@ fn a_server_that_dies_fails_the_stage_and_the_report_is_saved() {
     );
     assert_eq!(stages(&json).len(), 1);
     assert_eq!(saved_report(&json)["outcome"], "missed");
+    // The requests refused once the server was gone belong to the stage it died in.
+    assert!(
+        stage["failures"].as_u64().is_some_and(|f| f > 0),
+        "refused requests not counted in the stage: {stage:#}"
+    );
+}
+
+/// With --keep-going a dead server cannot be kept going with: the run is cut short
+/// ("aborted", exit 3), and nothing tells the user to pass the flag they passed.
+#[test]
+fn a_server_that_dies_under_keep_going_aborts_the_run() {
+    let mut service = SampleService::start(ServiceOptions::default());
+    let cfg = config(&service, "");
+    let child = spawn_run(
+        &service,
+        &cfg,
+        &[
+            "--stages",
+            "2,4",
+            "--stage-time",
+            "20s",
+            "--spawn-rate",
+            "5",
+            "--keep-going",
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(9));
+    service.stop();
+    let (code, json, stderr) = finish(child);
+    assert_eq!(code, 3, "{json:#}\n{stderr}");
+    assert_eq!(stages(&json).len(), 1);
+    assert!(problems(&stages(&json)[0]).contains("stopped listening"));
+    let saved = saved_report(&json);
+    assert_eq!(saved["outcome"], "aborted");
+    assert!(
+        saved["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("even with --keep-going"),
+        "{saved:#}"
+    );
+    assert!(!stderr.contains("use --keep-going"), "{stderr}");
+}
+
+/// Issue 22: a server stopped (SIGSTOP) for 8 s mid-stage is named in that stage, with where
+/// in the stage it happened; the port stays open all along, so only the silence tells.
+#[test]
+fn a_frozen_server_is_named_in_the_stage_it_froze() {
+    use nix::sys::signal::{Signal, kill};
+    let service = SampleService::start(ServiceOptions::default());
+    let cfg = config(&service, "");
+    let mut child = spawn_run(
+        &service,
+        &cfg,
+        &["--stages", "4", "--stage-time", "25s", "--spawn-rate", "4"],
+    );
+    let stderr = Stderr::follow(&mut child);
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while !stderr.contains("stage 1/1") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stage never started"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(6));
+    let group = nix::unistd::Pid::from_raw(-(service.pid().unwrap() as i32));
+    kill(group, Signal::SIGSTOP).unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    kill(group, Signal::SIGCONT).unwrap();
+    let (_, json, stderr) = finish_followed(child, stderr);
+    let stage = &stages(&json)[0];
+    let silence = &stage["silence"];
+    assert!(
+        silence["secs"]
+            .as_f64()
+            .is_some_and(|s| (6.0..=12.0).contains(&s)),
+        "{stage:#}\n{stderr}"
+    );
+    assert!(
+        silence["from_s"]
+            .as_f64()
+            .is_some_and(|s| (3.0..=12.0).contains(&s)),
+        "{silence:#}"
+    );
+    assert!(
+        problems(stage).contains("no request was answered for"),
+        "{stage:#}"
+    );
 }
 
 #[test]

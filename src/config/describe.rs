@@ -17,7 +17,11 @@ impl Config {
             ("config file", path(&self.config_file), String::new()),
             (
                 "target.base_url",
-                self.base_url.value.clone(),
+                // The user shown, the password masked: the URL as the user wrote it, safe.
+                secret::redact_url(&crate::net::with_credentials(
+                    &self.base_url.value,
+                    self.base_url_credentials.as_ref().map(|c| c.expose()),
+                )),
                 self.base_url.origin.to_string(),
             ),
             (

@@ -63,7 +63,9 @@ pub struct Overrides {
 #[derive(Clone, Debug, Serialize)]
 pub struct Config {
     pub config_file: Option<PathBuf>,
+    /// Without `user:password@`: those are in `base_url_credentials`, never printed.
     pub base_url: Setting<String>,
+    pub base_url_credentials: Option<Secret>,
     pub login_path: Setting<String>,
     pub login_format: Setting<BodyKind>,
     pub username_field: Setting<String>,
@@ -173,10 +175,10 @@ impl Config {
         } else {
             Setting::new(DEFAULT_BASE_URL.to_string(), Origin::Default)
         };
-        let base_url = Setting::new(
-            base_url.value.trim_end_matches('/').to_string(),
-            base_url.origin,
-        );
+        let (bare_url, base_url_credentials) =
+            crate::net::split_credentials(base_url.value.trim_end_matches('/'));
+        let base_url = Setting::new(bare_url, base_url.origin);
+        let base_url_credentials = base_url_credentials.map(Secret::new);
 
         let locustfile = if let Some(path) = &file.locust.locustfile {
             Setting::new(Some(relative_to_config(path)), file_origin())
@@ -340,6 +342,7 @@ impl Config {
         Ok(Config {
             config_file: config_path,
             base_url,
+            base_url_credentials,
             login_path,
             login_format,
             username_field,
@@ -354,6 +357,14 @@ impl Config {
             checks_dirs,
             run,
         })
+    }
+
+    /// base_url with its `user:password@` back, for what sends requests (Locust's --host).
+    pub fn base_url_with_credentials(&self) -> String {
+        crate::net::with_credentials(
+            &self.base_url.value,
+            self.base_url_credentials.as_ref().map(Secret::expose),
+        )
     }
 
     /// The host of base_url is loopback (127.0.0.0/8, ::1, localhost).

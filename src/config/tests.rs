@@ -183,3 +183,37 @@ fn config_is_plain_data_with_secrets_masked() {
     assert_eq!(json["password"]["value"], "********");
     assert!(!json.to_string().contains("file-pw"), "{json}");
 }
+
+/// `user:password@` in base_url is kept apart: no printed or saved URL carries the password,
+/// and the URL given to Locust still has it.
+#[test]
+fn base_url_credentials_are_never_shown() {
+    let dir = project(&[
+        ("manage.py", MANAGE),
+        (
+            "doctor.toml",
+            "[target]\nbase_url = \"http://ops:url-pw@127.0.0.1:8001/\"\n",
+        ),
+    ]);
+    let cfg = Config::load_with_env(dir.path(), &Overrides::default(), &|_| None).unwrap();
+    assert_eq!(cfg.base_url.value, "http://127.0.0.1:8001");
+    assert_eq!(
+        cfg.base_url_with_credentials(),
+        "http://ops:url-pw@127.0.0.1:8001"
+    );
+    let shown = format!(
+        "{} {:?} {}",
+        serde_json::to_value(&cfg).unwrap(),
+        cfg,
+        cfg.describe()
+            .iter()
+            .map(|(k, v, o)| format!("{k} {v} {o}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(!shown.contains("url-pw"), "{shown}");
+    assert!(
+        shown.contains("http://ops:********@127.0.0.1:8001"),
+        "{shown}"
+    );
+}

@@ -178,11 +178,15 @@ async fn drive(
             Some(format!("cannot write {}: {e}", locust_dir.display())),
         )
     })?;
+    let host = crate::net::with_credentials(
+        &plan.base_url,
+        plan.base_url_credentials.as_ref().map(|c| c.expose()),
+    );
     let start = Locust::start(locust::LaunchOptions {
         listener: &listener,
         python: &plan.python,
         locustfile: &plan.locustfile,
-        host: &plan.base_url,
+        host: &host,
         cwd: &plan.project_dir,
         out_dir: &locust_dir,
         local_workers: plan.workers,

@@ -49,7 +49,9 @@ pub struct Plan {
     pub keep_going: bool,
     pub force: bool,
     pub allow_remote: bool,
+    /// Without `user:password@` (see `Config::base_url`): printed and saved as is.
     pub base_url: String,
+    pub base_url_credentials: Option<crate::config::Secret>,
     pub locustfile: PathBuf,
     pub python: Vec<String>,
     /// Where Locust runs (imports relative to the project) and where `.doctor/` goes.
@@ -169,6 +171,7 @@ impl Plan {
             allow_remote,
             profile_hz: flags.profile_hz.unwrap_or(DEFAULT_PROFILE_HZ),
             base_url: config.base_url.value.clone(),
+            base_url_credentials: config.base_url_credentials.clone(),
             locustfile,
             python: config.python.value.clone(),
             project_dir,

@@ -301,8 +301,23 @@ async fn stages(
         if ends.locust_crash.is_some() {
             return Ok(());
         }
+        let more = index + 1 < plan.stages.len();
+        if !passed && fatal && plan.keep_going && more {
+            // --keep-going asked for the next stages; with no server (or a broken locustfile)
+            // there is nothing to load, so the run is cut short, not judged further.
+            let why = if ends.server_gone.is_some() {
+                t!("the server stopped listening during stage {} ({users} users): the remaining stages could not run, even with --keep-going", index + 1;
+                   "{}단계 ({users}명) 중 서버가 포트에서 사라짐: --keep-going이 있어도 남은 단계를 실행할 수 없음", index + 1)
+            } else {
+                t!("the locustfile raised errors during stage {} ({users} users): the remaining stages could not run, even with --keep-going", index + 1;
+                   "{}단계 ({users}명) 중 locustfile에서 오류 발생: --keep-going이 있어도 남은 단계를 실행할 수 없음", index + 1)
+            };
+            let saved = why.get(crate::i18n::Lang::En).to_string();
+            co.say(why);
+            return Err((Outcome::Aborted, Some(saved)));
+        }
         if !passed && (fatal || !plan.keep_going) {
-            if index + 1 < plan.stages.len() {
+            if more {
                 co.say(t!("stage {} ({users} users) missed its targets: not raising the load (use --keep-going to continue)", index + 1; "{}단계 ({users}명) 목표 미달: 부하를 더 올리지 않음 (--keep-going으로 계속)", index + 1));
             }
             return Ok(());
@@ -329,8 +344,11 @@ async fn one_stage(
     } else {
         GRACE
     };
-    let deadline = epoch_instant(planned_end as f64) + grace;
+    let mut deadline = epoch_instant(planned_end as f64) + grace;
     let mut ends = Ends::default();
+    // Set when the server stopped listening: the stage then ends a whole second later, so
+    // that the requests refused meanwhile are the stage's, not outside every stage.
+    let mut cut_at: Option<i64> = None;
     let started = Instant::now();
     loop {
         let sample = tokio::select! {
@@ -375,20 +393,24 @@ async fn one_stage(
             ends.locust_crash = Some(line);
             break;
         }
-        if co.not_listening >= 2 {
-            ends.server_gone = Some(server_gone_quote(state, locust).await);
-            break;
+        if co.not_listening >= 2 && cut_at.is_none() {
+            let cut = (epoch(SystemTime::now()).ceil() as i64 + 1).min(planned_end);
+            cut_at = Some(cut);
+            deadline = deadline.min(epoch_instant(cut as f64) + grace);
         }
         if !state.exceptions.is_empty() && started.elapsed() >= Duration::from_secs(3) {
             // The locustfile itself is broken: more load says nothing new.
             break;
         }
     }
+    if cut_at.is_some() {
+        ends.server_gone = Some(server_gone_quote(state, locust).await);
+    }
     let now = epoch(SystemTime::now());
     let to = if now >= planned_end as f64 {
         planned_end
     } else {
-        now.floor() as i64
+        cut_at.map_or(now.floor() as i64, |cut| cut.min(now.floor() as i64))
     };
     (to, ends)
 }

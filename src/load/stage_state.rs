@@ -70,6 +70,9 @@ pub struct StageState {
     /// second), not on every tick.
     hot: Option<FuncStat>,
     waits: Vec<WaitSample>,
+    /// The longest span with requests waiting and none answered: (last answer, seconds, most
+    /// waiting), in Locust's clock.
+    silence: Option<(f64, f64, u64)>,
     /// Ages (ms) of the counts when they were shown.
     pub ages_ms: Vec<f64>,
     /// Requests each worker had reported when the stage began, and the latest figures.
@@ -101,6 +104,7 @@ impl StageState {
             recent: VecDeque::new(),
             hot: None,
             waits: Vec::new(),
+            silence: None,
             ages_ms: Vec::new(),
             worker_requests_before: BTreeMap::new(),
             worker_requests: BTreeMap::new(),
@@ -120,6 +124,7 @@ impl StageState {
                     users: answer.users,
                     state: answer.state.clone(),
                 };
+                self.note_silence(answer.last_answer, answer.in_flight, answer.now);
                 if self.reached_at.is_none()
                     && answer.users >= self.spec.users as u64
                     && answer.state != "spawning"
@@ -146,6 +151,25 @@ impl StageState {
             }
             Sample::DbWaits(w) => self.waits.push((**w).clone()),
             Sample::ProfilerCost { .. } | Sample::Note(_) | Sample::OddWorker { .. } => {}
+        }
+    }
+
+    /// Requests in flight and the last answer long ago: a silent span, kept while it grows.
+    fn note_silence(&mut self, last_answer: Option<f64>, in_flight: Option<u64>, now: f64) {
+        let (Some(at), Some(waiting)) = (last_answer, in_flight) else {
+            return;
+        };
+        if waiting == 0 {
+            return;
+        }
+        let secs = now - at;
+        match &mut self.silence {
+            Some((since, longest, most)) if *since == at => {
+                *longest = longest.max(secs);
+                *most = (*most).max(waiting);
+            }
+            Some((_, longest, _)) if *longest >= secs => {}
+            _ => self.silence = Some((at, secs, waiting)),
         }
     }
 
@@ -305,6 +329,14 @@ impl StageState {
             server_gone: ends.server_gone,
             locust_crash: ends.locust_crash,
             lost_workers: ends.lost_workers,
+            silence: self
+                .silence
+                .filter(|(_, secs, _)| *secs >= verdict::SILENCE_MIN_S)
+                .map(|(at, secs, waiting)| verdict::Silence {
+                    from_s: (at - spec.from as f64).max(0.0),
+                    secs,
+                    waiting,
+                }),
             db_vendor: spec.db_vendor,
             login_path: spec.login_path.clone(),
             server_elsewhere: spec.server_elsewhere.clone(),
@@ -421,4 +453,71 @@ pub fn error_deltas(start: &[ErrorRow], now: &[ErrorRow]) -> Vec<ErrorRow> {
         .collect();
     out.sort_by_key(|e| std::cmp::Reverse(e.occurrences));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counters(now: f64, last_answer: f64, in_flight: u64) -> Sample {
+        Sample::Counters {
+            answer: Box::new(crate::load::listener::LiveAnswer {
+                now,
+                last_answer: Some(last_answer),
+                in_flight: Some(in_flight),
+                users: 10,
+                ..Default::default()
+            }),
+            received: std::time::SystemTime::now(),
+        }
+    }
+
+    /// A server stopped for 8 s mid-stage is named with its place; a 2-s pause is not.
+    #[test]
+    fn the_longest_silent_span_is_kept_and_named_when_long() {
+        let spec = StageSpec {
+            users: 10,
+            from: 100,
+            to: 130,
+            ..Default::default()
+        };
+        let mut state = StageState::new(spec, &Default::default(), &[], Default::default());
+        let mut seconds = Seconds::default();
+        for (now, last, waiting) in [
+            (104.0, 103.9, 3),
+            (106.0, 104.0, 10), // a 2-s pause
+            (107.0, 106.9, 2),
+            (111.0, 110.5, 10),
+            (115.0, 110.5, 10),
+            (118.5, 110.5, 9), // stopped from 110.5 for 8 s
+            (119.0, 118.9, 4),
+        ] {
+            state.apply(&counters(now, last, waiting), &mut seconds, now);
+        }
+        let stage = state.close(&seconds, 130, Ends::default());
+        let silence = stage.measure.silence.expect("named");
+        assert_eq!(
+            (silence.from_s, silence.secs, silence.waiting),
+            (10.5, 8.0, 10)
+        );
+
+        let mut quiet = StageState::new(
+            StageSpec {
+                to: 130,
+                from: 100,
+                ..Default::default()
+            },
+            &Default::default(),
+            &[],
+            Default::default(),
+        );
+        quiet.apply(&counters(106.0, 104.0, 10), &mut seconds, 106.0);
+        assert!(
+            quiet
+                .close(&seconds, 130, Ends::default())
+                .measure
+                .silence
+                .is_none()
+        );
+    }
 }

@@ -62,12 +62,28 @@ pub struct StageMeasure {
     /// Locust exited during the stage: its own last error line.
     pub locust_crash: Option<String>,
     pub lost_workers: Vec<String>,
+    /// The longest span with requests waiting and none answered, when it reached SILENCE_MIN_S.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub silence: Option<Silence>,
     #[serde(skip)]
     pub db_vendor: Option<Vendor>,
     pub login_path: String,
     /// The server's host when it is not this machine: the CPU and memory targets (the
     /// server machine's) are then not judged from this machine's figures.
     pub server_elsewhere: Option<String>,
+}
+
+/// Requests waited and nothing was answered: a server stopped (SIGSTOP, a debugger, swap) or
+/// every request stuck behind one wait. Shorter spans are ordinary slow answers.
+pub const SILENCE_MIN_S: f64 = 5.0;
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Silence {
+    /// Seconds into the stage when the last answer before it came.
+    pub from_s: f64,
+    pub secs: f64,
+    /// The most requests seen waiting meanwhile.
+    pub waiting: u64,
 }
 
 impl StageMeasure {
@@ -232,6 +248,11 @@ pub fn judge(m: &StageMeasure, targets: &Targets) -> Verdict {
             t!("Locust's users raised an exception {} time(s): {}", e.count, e.msg;
                            "Locust 사용자 코드 예외 {}회: {}", e.count, e.msg),
         );
+    }
+    if let Some(s) = &m.silence {
+        let (from, to, secs, waiting) = (s.from_s, s.from_s + s.secs, s.secs, s.waiting);
+        v.problems.push(t!("no request was answered for {secs:.0} s ({from:.0}–{to:.0} s into the stage) while up to {waiting} waited: the server was stopped or frozen (SIGSTOP, a debugger, swapping), or every request was stuck behind the same wait";
+                           "{secs:.0}초 동안 응답이 하나도 없음 (단계 시작 후 {from:.0}–{to:.0}초, 최대 {waiting}건 대기): 서버가 멈췄거나 (SIGSTOP, 디버거, 스와프) 모든 요청이 같은 대기에 걸림"));
     }
     for w in &m.lost_workers {
         v.problems.push(
@@ -528,6 +549,23 @@ mod tests {
             v.problems[0]
                 .get(Lang::En)
                 .contains("'FastHttpSession' object has no attribute 'headers'")
+        );
+    }
+
+    #[test]
+    fn a_silent_span_fails_the_stage_with_its_place() {
+        let mut m = healthy();
+        m.silence = Some(super::Silence {
+            from_s: 14.2,
+            secs: 10.4,
+            waiting: 12,
+        });
+        let v = judge(&m, &Targets::default());
+        assert!(!v.passed);
+        let en = v.problems[0].get(crate::i18n::Lang::En);
+        assert!(
+            en.contains("for 10 s (14–25 s into the stage) while up to 12 waited"),
+            "{en}"
         );
     }
 }

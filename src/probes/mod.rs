@@ -63,7 +63,7 @@ impl Context {
                 execute(Target {
                     launch: crate::server::project_launch(config).await,
                     locustfile: config.locustfile.value.clone(),
-                    host: config.base_url.value.clone(),
+                    host: config.base_url_with_credentials(),
                     options,
                 })
                 .await
@@ -72,10 +72,11 @@ impl Context {
     }
 
     pub fn new(config: Config) -> Context {
+        let credentials = config.base_url_credentials.as_ref().map(|c| c.expose());
         Context {
+            http: http::client(credentials),
             config: Arc::new(config),
             django: DjangoHandle::default(),
-            http: http::client(),
             db: Arc::default(),
             locust: Default::default(),
         }

@@ -177,6 +177,8 @@ class DjangoTransport:
 
     def begin_run(self):
         from django.db import transaction
+        from doctor_py import replay_lock
+        replay_lock.acquire(self.project_dir)  # raises Busy: "could not test", never a 500
         self.stack = ExitStack()
         for alias in self.aliases:
             self.stack.enter_context(transaction.atomic(using=alias))
@@ -193,6 +195,8 @@ class DjangoTransport:
         except Exception:
             pass
         self.stack = None
+        from doctor_py import replay_lock
+        replay_lock.release()
 
     def _client(self, session):
         if session.django_client is None:

@@ -33,6 +33,7 @@ def _options(raw):
         "token_lifetime_s": float(lifetime) if lifetime is not None else None,
         "locust_env": opts.get("locust_env") or {},
         "hash_parallelism": bool(opts.get("hash_parallelism")),
+        "timeout_s": float(opts.get("timeout_s") or 25.0),
     }
 
 
@@ -99,10 +100,15 @@ def main():
     answer = {"protocol": 1, "mode": None, "mode_reason": None, "import_error": None,
               "events": None, "users": [], "django": None, "costs": None, "password_hasher": None,
               "internal_error": None, "elapsed_ms": 0}
+    from doctor_py import replay_lock
     try:
         opts = _options(sys.stdin.read())
         answer["mode"] = opts["mode"]
+        # Waiting for another doctor's replay must leave time to answer before doctor's timeout.
+        replay_lock.give_up_at(replay_lock.now() + opts["timeout_s"] - 4.0)
         run(answer, opts)
+    except replay_lock.Busy as busy:  # another doctor's replays: not the project's fault
+        answer["internal_error"] = busy.facts()
     except BaseException as exc:  # doctor's own failure: still answer
         answer["internal_error"] = {"code": "helper_failed", "type": type(exc).__name__,
                                     "message": str(exc)[:2000]}

@@ -13,7 +13,6 @@ from doctor_py import stock as stock_question
 def answer(params):
     """`params`: optional path, username and body of the reservation request."""
     from django.contrib.auth import get_user_model
-    from django.db import transaction
     from django.test.utils import setup_test_environment
 
     stock = stock_question.answer()
@@ -43,6 +42,22 @@ def answer(params):
 
     Stock = apps.get_model(stock["stock_model"])
     User = get_user_model()
+    from doctor_py import replay_lock
+    try:
+        replay_lock.acquire(os.getcwd())  # another doctor's replay would lock our writes
+    except replay_lock.Busy as busy:
+        return {"applies": False, **busy.facts()}
+    try:
+        return _rolled_back(Stock, User, stock, params, path)
+    finally:
+        replay_lock.release()
+
+
+def _rolled_back(Stock, User, stock, params, path):
+    """The reservation inside a transaction that is always rolled back."""
+    from django.db import transaction
+    from rest_framework.test import APIClient
+
     result = {"applies": True, "path_template": path}
     with transaction.atomic():
         # `Product.stock` named otherwise: the field the stock question found.

@@ -37,6 +37,20 @@ pub struct Execution {
     pub costs: Vec<super::cost::RequestCost>,
     #[serde(default)]
     pub password_hasher: Option<super::cost::PasswordHasher>,
+    /// The runner's own failure (a code), e.g. `replay_busy`.
+    #[serde(default)]
+    pub internal_error: Option<InternalError>,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+pub struct InternalError {
+    #[serde(default)]
+    pub code: Option<String>,
+    /// `replay_busy`: the pid of the doctor whose replay held the project's replay lock.
+    #[serde(default)]
+    pub holder: Option<u32>,
+    #[serde(default)]
+    pub waited_s: Option<f64>,
 }
 
 /// A failure reported as a code or an exception, with frames in the user's files.
@@ -293,6 +307,11 @@ pub enum NotExecuted {
     NoProject,
     Helper(HelperError),
     Unreadable(String),
+    /// Another doctor's in-process replay held the project's replay lock (see replay_lock.py).
+    ReplayBusy {
+        holder: Option<u32>,
+        waited_s: f64,
+    },
 }
 
 impl NotExecuted {
@@ -326,6 +345,13 @@ impl NotExecuted {
                 "the locustfile ended the process ({status}) before doctor could read it: {stderr_tail}";
                 "locustfile이 프로세스를 끝냄 ({status}): {stderr_tail}"
             ),
+            NotExecuted::ReplayBusy { holder, waited_s } => {
+                let who = holder.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                crate::t!(
+                    "another doctor{who} was replaying requests on this project for {waited_s:.0} s (doctor replays one at a time, so that two never lock each other's writes): run it again when that one ends";
+                    "다른 doctor{who}가 이 프로젝트에서 {waited_s:.0}초 동안 요청을 재현하고 있었음 (두 doctor가 서로의 쓰기를 잠그지 않도록 한 번에 하나씩 재현함): 그 doctor가 끝난 뒤 다시 실행하세요"
+                )
+            }
             NotExecuted::Unreadable(what) => crate::t!(
                 "doctor's locustfile runner answered something unreadable: {what}";
                 "doctor의 locustfile 실행기 응답을 읽을 수 없음: {what}"
@@ -389,13 +415,25 @@ pub async fn execute(target: Target) -> Result<Execution, NotExecuted> {
         "task_timeout_s": TASK_TIMEOUT_S,
         "token_lifetime_s": null,
         "hash_parallelism": options.hash_parallelism,
+        "timeout_s": TIMEOUT.as_secs(),
         // The shell Locust will be started from is doctor's: its variables reach the locustfile.
         "locust_env": std::env::vars().collect::<std::collections::HashMap<_, _>>(),
     });
     let line = python_helper::run(&launch, ENTRY, &request, MARKER, TIMEOUT)
         .await
         .map_err(NotExecuted::Helper)?;
-    Execution::parse(&line).map_err(NotExecuted::Unreadable)
+    let execution = Execution::parse(&line).map_err(NotExecuted::Unreadable)?;
+    match &execution.internal_error {
+        Some(InternalError {
+            code: Some(code),
+            holder,
+            waited_s,
+        }) if code == "replay_busy" => Err(NotExecuted::ReplayBusy {
+            holder: *holder,
+            waited_s: waited_s.unwrap_or_default(),
+        }),
+        _ => Ok(execution),
+    }
 }
 
 #[cfg(test)]

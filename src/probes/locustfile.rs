@@ -270,7 +270,10 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
 /// garbage): unlike "no Django project", that is a test that did not happen.
 fn could_not_run(reason: &crate::locustfile::executed::NotExecuted) -> bool {
     use crate::locustfile::executed::NotExecuted;
-    matches!(reason, NotExecuted::Helper(_) | NotExecuted::Unreadable(_))
+    matches!(
+        reason,
+        NotExecuted::Helper(_) | NotExecuted::Unreadable(_) | NotExecuted::ReplayBusy { .. }
+    )
 }
 
 /// The executed run's sentences, after whatever detail the outcome has.

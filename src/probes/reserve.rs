@@ -89,6 +89,23 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
             }));
         }
     };
+    if answer.get("code").and_then(Value::as_str) == Some("replay_busy") {
+        let reason = crate::locustfile::executed::NotExecuted::ReplayBusy {
+            holder: answer
+                .get("holder")
+                .and_then(Value::as_u64)
+                .map(|p| p as u32),
+            waited_s: answer
+                .get("waited_s")
+                .and_then(Value::as_f64)
+                .unwrap_or_default(),
+        }
+        .reason();
+        return Ok(Outcome::skip(
+            t!("could not test, because {}", reason.en; "점검하지 못함: {}", reason.ko),
+        )
+        .diagnosed("replay_busy"));
+    }
     if answer.get("applies").and_then(Value::as_bool) == Some(false) {
         return Ok(Outcome::skip(not_applying(&answer)));
     }

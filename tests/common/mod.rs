@@ -419,7 +419,7 @@ impl SampleService {
         self.dir.path()
     }
 
-    fn env_refs(&self) -> Vec<(&str, &str)> {
+    pub fn env_refs(&self) -> Vec<(&str, &str)> {
         self.env
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))

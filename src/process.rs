@@ -2,6 +2,7 @@
 //! are stopped as a group, and are recorded in a pidfile so that a doctor killed with SIGKILL
 //! has its leftovers stopped at the next start.
 
+pub mod lifeline;
 mod lineage;
 #[cfg(test)]
 mod orphan_tests;

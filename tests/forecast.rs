@@ -192,6 +192,23 @@ impl Shop {
         let (code, out, err) = run_doctor(&all, &shop_dir(), &env);
         forecast_json(code, &out, &err)
     }
+
+    fn check(&self, ids: &str) -> Value {
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let args = [
+            "--config",
+            &self.config,
+            "--base-url",
+            &self.base_url,
+            "--check",
+            ids,
+        ];
+        check_json(&args, &shop_dir(), &env)
+    }
 }
 
 #[test]
@@ -285,6 +302,20 @@ fn with_the_default_throttles_switched_off_only_the_views_own_remains() {
         .filter_map(|l| l["scope"].as_str())
         .collect();
     assert_eq!(scopes, vec!["login"], "{f}");
+
+    // The requests check warns in words, at the serializer's line, with the fix.
+    let checked = shop.check("requests");
+    let requests = check(&checked, "requests");
+    assert_eq!(requests["status"], "warn", "{requests:#}");
+    assert_eq!(requests["diagnosis"], "n_plus_one", "{requests:#}");
+    let summary = requests["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("GET /api/products/")
+            && summary.contains(" runs ")
+            && summary.contains("`get_available_stock` (catalog/serializers.py:")
+            && summary.contains("prefetch_related"),
+        "{summary}"
+    );
 }
 
 #[test]

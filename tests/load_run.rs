@@ -147,7 +147,7 @@ fn a_missed_target_stops_the_escalation() {
 fn a_server_that_dies_fails_the_stage_and_the_report_is_saved() {
     let mut service = SampleService::start(ServiceOptions::default());
     let cfg = config(&service, "");
-    let child = spawn_run(
+    let mut child = spawn_run(
         &service,
         &cfg,
         &[
@@ -159,9 +159,11 @@ fn a_server_that_dies_fails_the_stage_and_the_report_is_saved() {
             "5",
         ],
     );
-    std::thread::sleep(Duration::from_secs(9));
+    let stderr = Stderr::follow(&mut child);
+    wait_for_stage(&stderr, 1);
+    std::thread::sleep(Duration::from_secs(4));
     service.stop();
-    let (code, json, stderr) = finish(child);
+    let (code, json, stderr) = finish_followed(child, stderr);
     assert_eq!(code, 1, "{json:#}\n{stderr}");
     let stage = &stages(&json)[0];
     assert_eq!(stage["verdict"]["passed"], false);
@@ -185,7 +187,7 @@ fn a_server_that_dies_fails_the_stage_and_the_report_is_saved() {
 fn a_server_that_dies_under_keep_going_aborts_the_run() {
     let mut service = SampleService::start(ServiceOptions::default());
     let cfg = config(&service, "");
-    let child = spawn_run(
+    let mut child = spawn_run(
         &service,
         &cfg,
         &[
@@ -198,9 +200,11 @@ fn a_server_that_dies_under_keep_going_aborts_the_run() {
             "--keep-going",
         ],
     );
-    std::thread::sleep(Duration::from_secs(9));
+    let stderr = Stderr::follow(&mut child);
+    wait_for_stage(&stderr, 1);
+    std::thread::sleep(Duration::from_secs(4));
     service.stop();
-    let (code, json, stderr) = finish(child);
+    let (code, json, stderr) = finish_followed(child, stderr);
     assert_eq!(code, 3, "{json:#}\n{stderr}");
     assert_eq!(stages(&json).len(), 1);
     assert!(problems(&stages(&json)[0]).contains("stopped listening"));
@@ -267,7 +271,7 @@ fn a_frozen_server_is_named_in_the_stage_it_froze() {
 fn sigterm_stops_locust_and_its_two_workers_and_saves_a_partial_report() {
     let service = SampleService::start(ServiceOptions::default());
     let cfg = config(&service, "");
-    let child = spawn_run(
+    let mut child = spawn_run(
         &service,
         &cfg,
         &[
@@ -282,13 +286,15 @@ fn sigterm_stops_locust_and_its_two_workers_and_saves_a_partial_report() {
         ],
     );
     let doctor = child.id() as i32;
-    std::thread::sleep(Duration::from_secs(14));
+    let stderr = Stderr::follow(&mut child);
+    wait_for_stage(&stderr, 1);
+    std::thread::sleep(Duration::from_secs(5));
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(doctor),
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
-    let (code, json, stderr) = finish(child);
+    let (code, json, stderr) = finish_followed(child, stderr);
     assert_eq!(code, 3, "{json:#}\n{stderr}");
     assert_eq!(json["outcome"], "aborted");
     let pids = json["locust_pids"].as_array().unwrap();

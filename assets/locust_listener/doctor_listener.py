@@ -10,6 +10,9 @@ another host needs only the project's locustfile; what each worker reported (end
 classes) is served at /doctor/workers.
 """
 
+import logging
+import os
+import signal
 import threading
 import time
 
@@ -171,8 +174,35 @@ def _snapshot(after):
     }
 
 
+def _watch_lifeline(environment):
+    """doctor holds the other end of this pipe: end-of-file means doctor is gone (killed,
+    crashed), and load must never outlive its controller. Stop the users, then the process."""
+    fd = os.environ.get("DOCTOR_LIFELINE_FD", "")
+    if not fd.isdigit():
+        return
+    fd = int(fd)
+    import gevent
+    from gevent.socket import wait_read
+
+    def watch():
+        try:
+            while True:
+                wait_read(fd)
+                if not os.read(fd, 64):
+                    break
+        except OSError:
+            return  # not a pipe we were given: nothing to watch
+        logging.warning("doctor is gone (its lifeline closed): stopping the load")
+        # Locust's own SIGTERM path: users stopped, its JSON written, the process exits.
+        os.kill(os.getpid(), signal.SIGTERM)
+        gevent.spawn_later(10, os._exit, 0)
+
+    gevent.spawn(watch)
+
+
 @events.init.add_listener
 def _on_init(environment, **_kw):
+    _watch_lifeline(environment)
     web_ui = getattr(environment, "web_ui", None)
     if web_ui is None:
         return

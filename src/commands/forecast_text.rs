@@ -77,18 +77,9 @@ pub fn render(answer: &Answer, plan: &Plan, lang: Lang) -> String {
 /// The N+1 shapes with their frame and fix, and the password hashing a request does.
 fn cost_notes(cost: &RequestCost, answer: &Answer, lang: Lang) -> Vec<String> {
     let mut out = Vec::new();
-    for r in cost.n_plus_one(5) {
-        let (count, total, shape) = (r.count, cost.sql_queries, &r.shape);
-        let place = r
-            .frame
-            .as_ref()
-            .map(|f| format!("`{}` ({}:{})", f.function, f.file, f.line))
-            .unwrap_or_else(|| "?".into());
-        let text = t!(
-            "⚠ {total} queries, {count} of one shape (`{shape}`) from {place}: one query per row; load the relation with the view's queryset (select_related / prefetch_related or an annotation)";
-            "⚠ 쿼리 {total}개 중 {count}개가 같은 모양 (`{shape}`), {place}에서: 행마다 쿼리 하나; 뷰의 queryset에서 관계를 함께 읽기 (select_related / prefetch_related 또는 annotate)"
-        );
-        out.push(text.get(lang).to_string());
+    for r in cost.n_plus_one(crate::probes::request_costs::REPEATED_AT) {
+        let text = crate::probes::request_costs::n_plus_one_text(cost, r);
+        out.push(format!("⚠ {}", text.get(lang)));
     }
     if cost.password_checks > 0
         && let Some(h) = &answer.password_hasher

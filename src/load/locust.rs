@@ -34,6 +34,8 @@ fn locustfiles(opts: &LaunchOptions<'_>) -> std::ffi::OsString {
 
 pub struct Locust {
     master: Group,
+    /// Closed when doctor is gone: the master's listener then stops the load.
+    _lifeline: crate::process::lifeline::Lifeline,
     workers: Vec<Group>,
     pub web_url: String,
     pub master_port: Option<u16>,
@@ -127,10 +129,12 @@ impl Locust {
                     .args(["--expect-workers", &expected.to_string()]);
             }
             let (out, err) = log_files(&log)?;
+            let lifeline = crate::process::lifeline::attach(&mut cmd).map_err(|e| e.to_string())?;
             let master = Group::spawn(&mut cmd, out, err)
                 .map_err(|e| format!("cannot start {} -m locust: {e}", opts.python.join(" ")))?;
             let mut locust = Locust {
                 master,
+                _lifeline: lifeline,
                 workers: Vec::new(),
                 web_url: format!("http://127.0.0.1:{web_port}"),
                 master_port,

@@ -121,6 +121,36 @@ pub fn server_settings(config: &Config, server: &ServerProcess) -> Option<(Strin
     }
 }
 
+/// `[django] settings` the user configured that the running server does not run: said, not
+/// silently replaced. The server's own wins because checks ask Django as the server runs it.
+pub fn settings_not_used(
+    config: &Config,
+    server: &ServerProcess,
+    lang: Lang,
+) -> Option<(&'static str, String, String)> {
+    let configured = config.settings_module.value.as_ref()?;
+    if matches!(
+        config.settings_module.origin,
+        Origin::Default | Origin::Discovered(_) | Origin::Env(_)
+    ) {
+        return None;
+    }
+    let (running, _) = server_settings(config, server)?;
+    if &running == configured {
+        return None;
+    }
+    let pid = server.pid;
+    let why = crate::t!(
+        "not used: the server (pid {pid}) runs {running}, and checks ask Django as the server runs it; restart the server with {configured} to test that";
+        "사용 안 함: 서버(pid {pid})가 {running}로 실행 중이고, 점검은 서버가 실행하는 그대로 Django에 물음; {configured}를 점검하려면 그 설정으로 서버를 다시 시작하세요"
+    );
+    Some((
+        "django.settings (configured)",
+        format!("{configured} ({})", config.settings_module.origin),
+        why.get(lang).to_string(),
+    ))
+}
+
 /// An interpreter the user named (doctor.toml, flag or env) rather than one doctor discovered.
 fn python_is_explicit(config: &Config) -> bool {
     !matches!(
@@ -210,6 +240,7 @@ pub async fn config_rows(config: &Config, lang: Lang) -> Vec<(&'static str, Stri
     if let Some((module, origin)) = server_settings(config, &server) {
         rows.push(("django.settings", module, origin));
     }
+    rows.extend(settings_not_used(config, &server, lang));
     rows.push(("server", server.label(), String::new()));
     rows.push((
         "server.started",
@@ -383,5 +414,35 @@ mod tests {
         assert_eq!(duration_en(42), "42 s");
         assert_eq!(duration_en(7 * 60 + 5), "7 min");
         assert_eq!(duration_ko(2 * 3600 + 5 * 60), "2시간 5분");
+    }
+
+    /// Issue 22: doctor.toml's `[django] settings` is not silently replaced by the server's.
+    #[test]
+    fn configured_settings_the_server_does_not_run_are_said() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("manage.py"), "").unwrap();
+        std::fs::write(
+            dir.path().join("doctor.toml"),
+            "[django]\nsettings = \"config.base\"\n",
+        )
+        .unwrap();
+        let config = Config::load_with_env(dir.path(), &Default::default(), &|_| None).unwrap();
+        let prod = server(
+            dir.path(),
+            &[("DJANGO_SETTINGS_MODULE", "config.prod")],
+            None,
+        );
+        let (key, value, why) = settings_not_used(&config, &prod, Lang::En).unwrap();
+        assert_eq!(key, "django.settings (configured)");
+        assert!(value.starts_with("config.base ("), "{value}");
+        assert!(why.contains("runs config.prod"), "{why}");
+        let (_, _, ko) = settings_not_used(&config, &prod, Lang::Ko).unwrap();
+        assert!(ko.contains("config.prod로 실행 중"), "{ko}");
+        let same = server(
+            dir.path(),
+            &[("DJANGO_SETTINGS_MODULE", "config.base")],
+            None,
+        );
+        assert!(settings_not_used(&config, &same, Lang::En).is_none());
     }
 }

@@ -160,6 +160,19 @@ impl Stderr {
     }
 }
 
+/// Waits until doctor says stage `n` started (the checks before it take longer on a busy
+/// machine: a fault timed from doctor's start can land before any stage).
+pub fn wait_for_stage(stderr: &Stderr, n: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !stderr.contains(&format!("stage {n}/")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stage {n} never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 /// Waits for doctor and parses its JSON report.
 pub fn finish_followed(mut child: Child, stderr: Stderr) -> (i32, Value, String) {
     let mut stdout = String::new();

@@ -81,8 +81,14 @@ def answer():
         else:
             url = "%s://%s/%s" % (scheme, _netloc(user, password, host or "127.0.0.1",
                                                   port or default_port), db)
+    # Django's default 0 closes the connection after each request; None or > 0 keeps one open
+    # per serving thread, and a pool keeps up to its size per process.
+    conn_max_age = config.get("CONN_MAX_AGE", 0)
+    pool = _pool_max_size(config)
     return {
-        "pool_max_size": _pool_max_size(config),
+        "pool_max_size": pool,
+        "persistent": conn_max_age is None or (isinstance(conn_max_age, (int, float))
+                                               and conn_max_age > 0) or pool is not None,
         "vendor": vendor,
         "engine": engine,
         "name": name,

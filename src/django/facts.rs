@@ -81,6 +81,9 @@ pub struct DatabaseInfo {
     /// Django 5.1+'s connection pool (`OPTIONS["pool"]`): its max_size.
     #[serde(default)]
     pub pool_max_size: Option<i64>,
+    /// Connections kept open between requests (CONN_MAX_AGE None or > 0, or a pool).
+    #[serde(default)]
+    pub persistent: bool,
     #[serde(default)]
     pub name: Value,
 }

@@ -35,6 +35,8 @@ pub struct Facts<'a> {
     pub others_runnable: f64,
     /// PostgreSQL's max_connections (None: not PostgreSQL, or not read).
     pub max_connections: Option<u64>,
+    /// The app keeps its connections open between requests (Django's CONN_MAX_AGE, a pool).
+    pub persistent_connections: bool,
 }
 
 fn interrupts(user: &UserRun) -> BTreeSet<String> {
@@ -154,8 +156,7 @@ pub fn plan(facts: &Facts) -> Plan {
     plan.token = token(run, &users);
     plan.db = facts.max_connections.map(|max| DbFacts {
         max_connections: max,
-        // CONN_MAX_AGE is not read yet: connections are taken as closed after each request.
-        persistent: false,
+        persistent: facts.persistent_connections,
     });
     plan.stock = facts
         .stock

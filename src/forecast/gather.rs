@@ -119,7 +119,7 @@ pub async fn gather(
             None
         }
     };
-    let (existing, available, max_connections) = database_facts(&ctx, registry).await;
+    let (existing, available, db) = database_facts(&ctx, registry).await;
     if existing.is_none() {
         notes.push(t!("the accounts in the database were not counted: no pool limit"; "DB의 계정 수를 세지 못함: 계정 풀 한계 없음"));
     }
@@ -136,7 +136,8 @@ pub async fn gather(
         existing_accounts: existing,
         stock,
         locust_processes: locust_processes.unwrap_or(1),
-        max_connections: max_connections.map(|n| n as u64),
+        max_connections: db.map(|(max, _)| max as u64),
+        persistent_connections: db.is_some_and(|(_, persistent)| persistent),
     };
     let model = super::build::plan(&facts);
     let forecasts = super::forecast_all(&model, stage_plans);
@@ -175,12 +176,13 @@ fn asked(run: &Execution) -> Vec<crate::django::throttles::Asked> {
 }
 
 /// The accounts of the pool that exist, the stock units available and PostgreSQL's
-/// max_connections, from the `users`, `stock` and `db_connections` checks (their SQL).
+/// max_connections with whether the app keeps its connections, from the `users`, `stock` and
+/// `db` checks (their SQL).
 async fn database_facts(
     ctx: &Context,
     registry: Arc<Registry>,
-) -> (Option<u64>, Option<f64>, Option<f64>) {
-    let wanted: Vec<String> = ["users", "stock", "db_connections"]
+) -> (Option<u64>, Option<f64>, Option<(f64, bool)>) {
+    let wanted: Vec<String> = ["users", "stock", "db"]
         .iter()
         .filter(|id| registry.get(id).is_some())
         .map(|s| s.to_string())
@@ -201,7 +203,14 @@ async fn database_facts(
     (
         fact("users", "pool_existing").map(|n| n as u64),
         fact("stock", "available_units"),
-        fact("db_connections", "max_connections"),
+        fact("db", "max_connections").map(|max| {
+            let persistent = results
+                .iter()
+                .find(|r| r.id == "db")
+                .and_then(|r| r.facts.get("persistent"))
+                .and_then(serde_json::Value::as_bool);
+            (max, persistent.unwrap_or(false))
+        }),
     )
 }
 

@@ -61,6 +61,11 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         )
         .await
         .map_err(anyhow::Error::msg)?;
+    // Whether the app keeps its connections (the forecast's peak), when Django can say.
+    let persistent = match super::django_facts(input).await {
+        Ok(facts) => facts.database().ok().map(|d| d.persistent),
+        Err(_) => None,
+    };
     let ratio = all as f64 / max.max(1) as f64;
     let limit = input.threshold("used_ratio_max", 0.8);
     let summary = t!("{here} connections to this database, {all} of max_connections {max} in use"; "이 DB 연결 {here}개, 전체 {all}/{max} (max_connections) 사용 중");
@@ -75,5 +80,9 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
         .with("max_connections", max)
         .with("used_percent", format!("{:.0}", ratio * 100.0))
         .with("database", &db.shown_url)
-        .with_facts(serde_json::json!({ "connections": here, "max_connections": max })))
+        .with_facts(serde_json::json!({
+            "connections": here,
+            "max_connections": max,
+            "persistent": persistent,
+        })))
 }

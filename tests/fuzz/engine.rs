@@ -233,9 +233,3 @@ pub fn campaign(target: &Target, call: impl Fn(&[u8]) -> Verdict) {
         tally.broken.join("\n")
     );
 }
-
-/// Replays one saved input outside the campaign: for regression tests.
-pub fn replay(target: &str, file: &str) -> Vec<u8> {
-    let path = corpus_dir(target).join(file);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}

@@ -10,7 +10,6 @@ use doctor::load::stats::{
     Delta, ExceptionsResponse, StatsResponse, final_totals, read_json_file,
 };
 use doctor::locustfile::{Locustfile, advice};
-use std::cell::RefCell;
 
 const LOCUSTFILE: Target = Target {
     name: "locustfile",
@@ -43,7 +42,11 @@ const STATS: Target = Target {
 
 #[test]
 fn locust_stats() {
-    let before = RefCell::new(StatsResponse::default());
+    // Each poll is compared with the seeds' polls, in both directions, as a stage compares two.
+    let polls: Vec<StatsResponse> = corpus("locust_stats")
+        .iter()
+        .filter_map(|(_, b)| serde_json::from_slice(b).ok())
+        .collect();
     campaign(&STATS, |input| {
         let text = text(input);
         if let Ok(exceptions) = serde_json::from_str::<ExceptionsResponse>(&text) {
@@ -52,13 +55,14 @@ fn locust_stats() {
         let Ok(stats) = serde_json::from_str::<StatsResponse>(&text) else {
             return Ok(());
         };
-        // The way a stage reads two polls: deltas from the one before, in both directions.
-        let earlier = before.replace(stats.clone());
-        let delta = Delta::between(&earlier.aggregated(), &stats.aggregated(), 2.0);
-        let back = Delta::between(&stats.aggregated(), &earlier.aggregated(), 0.0);
-        for d in [delta, back] {
-            d.rps();
-            d.failure_ratio();
+        for earlier in polls.iter().chain([&stats]) {
+            let (a, b) = (earlier.aggregated(), stats.aggregated());
+            for d in [Delta::between(&a, &b, 2.0), Delta::between(&b, &a, 0.0)] {
+                d.rps();
+                d.failure_ratio();
+            }
+            error_deltas(&earlier.errors, &stats.errors);
+            error_deltas(&stats.errors, &earlier.errors);
         }
         for row in stats.endpoints() {
             row.key();
@@ -66,8 +70,6 @@ fn locust_stats() {
         }
         stats.window_percentile("0.95");
         stats.window_percentile("0.5");
-        error_deltas(&earlier.errors, &stats.errors);
-        error_deltas(&stats.errors, &earlier.errors);
         Ok(())
     });
 }
@@ -114,24 +116,24 @@ fn spans(answer: &LiveAnswer) -> Vec<(i64, i64)> {
 
 #[test]
 fn listener_live() {
-    // Every answer of the run merged into one `Seconds`, in the order they came: late and
-    // out-of-order seconds replace earlier ones as they do in a run.
+    // The answer merged alone, then with the seeds' answers around it: late and out-of-order
+    // seconds replace earlier ones as they do in a run. Each input stands alone, so a saved
+    // crash replays.
     let seeds: Vec<LiveAnswer> = corpus("listener_live")
         .iter()
         .filter_map(|(_, b)| serde_json::from_slice(b).ok())
         .collect();
-    let seconds = RefCell::new(Seconds::default());
     campaign(&LIVE, |input| {
         let Ok(answer) = serde_json::from_str::<LiveAnswer>(&text(input)) else {
             return Ok(());
         };
-        let mut all = seconds.borrow_mut();
-        all.merge(&answer);
         let mut alone = Seconds::default();
         alone.merge(&answer);
-        seeds.iter().for_each(|seed| alone.merge(seed));
-        alone.merge(&answer);
-        for store in [&*all, &alone] {
+        let mut mixed = Seconds::default();
+        mixed.merge(&answer);
+        seeds.iter().for_each(|seed| mixed.merge(seed));
+        mixed.merge(&answer);
+        for store in [&alone, &mixed] {
             for (from, to) in spans(&answer) {
                 let total = store.total(from, to);
                 for q in [0.0, 0.5, 0.95, 0.99, 1.0] {

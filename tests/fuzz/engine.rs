@@ -9,13 +9,14 @@ use super::{mutate, random};
 use proptest::prelude::Rng;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use std::cell::{Cell, RefCell};
+use std::os::unix::fs::FileExt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Once, OnceLock};
 
 /// Cases per target when `DOCTOR_FUZZ_CASES` is unset: the whole fuzz binary then finishes
 /// within a minute in a debug build on two shared cores.
-const DEFAULT_CASES: u64 = 1500;
+const DEFAULT_CASES: u64 = 20_000;
 
 /// Broken inputs listed in a failure (all are saved).
 const LISTED: usize = 10;
@@ -51,9 +52,9 @@ pub fn line_is_named(text: &str, line: Option<usize>, error: &str) -> Verdict {
     let lines = text.lines().count();
     match line {
         None if lines > 1 => Err(format!("error without a line: {error}")),
-        Some(l) if l == 0 || l > lines + 1 => {
-            Err(format!("line {l} outside the input's {lines} lines: {error}"))
-        }
+        Some(l) if l == 0 || l > lines + 1 => Err(format!(
+            "line {l} outside the input's {lines} lines: {error}"
+        )),
         _ => Ok(()),
     }
 }
@@ -135,8 +136,9 @@ fn keep_panics_quiet() {
     });
 }
 
-#[derive(Default)]
 struct Tally {
+    /// `target/tmp/fuzz-<target>.last`, rewritten before each call.
+    last: std::fs::File,
     executions: u64,
     panics: u64,
     broken: Vec<String>,
@@ -145,9 +147,9 @@ struct Tally {
 
 impl Tally {
     fn execute(&mut self, target: &Target, input: &[u8], call: &dyn Fn(&[u8]) -> Verdict) {
-        let last = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("fuzz-{}.last", target.name));
-        let _ = std::fs::write(last, input);
+        // Two calls on an open file: a full write per case would cost a third of the run.
+        let _ = self.last.set_len(0);
+        let _ = self.last.write_all_at(input, 0);
         self.executions += 1;
         FUZZING.with(|f| f.set(true));
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| call(input)));
@@ -191,7 +193,15 @@ pub fn campaign(target: &Target, call: impl Fn(&[u8]) -> Verdict) {
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
     let words = mutate::words(&seeds);
     let strings = random::strings();
-    let mut tally = Tally::default();
+    let last =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-{}.last", target.name));
+    let mut tally = Tally {
+        last: std::fs::File::create(last).expect("target/tmp writable"),
+        executions: 0,
+        panics: 0,
+        broken: Vec::new(),
+        broken_count: 0,
+    };
     for input in &seeds {
         tally.execute(target, input, &call);
     }

@@ -2,7 +2,7 @@
 //! and random strings, each call guarded so a panic is kept with its input.
 
 pub mod engine;
-mod regressions;
 mod mutate;
 mod random;
+mod regressions;
 pub mod targets;

@@ -36,7 +36,9 @@ const ODD_NUMBERS: &[&str] = &[
     "1.7976931348623157e308",
 ];
 
-const ODD_BYTES: &[u8] = &[0, 0xff, b'\n', b'\r', b'"', b'\'', b'\\', b'[', b'{', b'(', b'#', 0x7f, 0x1b, b'%', b'='];
+const ODD_BYTES: &[u8] = &[
+    0, 0xff, b'\n', b'\r', b'"', b'\'', b'\\', b'[', b'{', b'(', b'#', 0x7f, 0x1b, b'%', b'=',
+];
 
 /// Control characters and text that terminals, Python and TOML treat specially.
 const CONTROL: &[&[u8]] = &[
@@ -54,7 +56,14 @@ const CONTROL: &[&[u8]] = &[
 ];
 
 /// Byte sequences that are not UTF-8: a lone continuation, a cut sequence, a surrogate, overlong.
-const NOT_UTF8: &[&[u8]] = &[b"\x80", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf", b"\xff\xfe"];
+const NOT_UTF8: &[&[u8]] = &[
+    b"\x80",
+    b"\xc3",
+    b"\xe2\x82",
+    b"\xed\xa0\x80",
+    b"\xc0\xaf",
+    b"\xff\xfe",
+];
 
 const PUNCTUATION: &[&str] = &[
     "=", "\"", "'", "[", "]", "{", "}", "(", ")", ":", ",", ".", "/", "-", "@", "#", "\n", " ",
@@ -116,9 +125,14 @@ fn number_spans(input: &[u8]) -> Vec<(usize, usize)> {
     let mut i = 0;
     while i < input.len() {
         if input[i].is_ascii_digit() {
-            let start = if i > 0 && input[i - 1] == b'-' { i - 1 } else { i };
+            let start = if i > 0 && input[i - 1] == b'-' {
+                i - 1
+            } else {
+                i
+            };
             let mut end = i;
-            while end < input.len() && (input[end].is_ascii_digit() || b".eE".contains(&input[end])) {
+            while end < input.len() && (input[end].is_ascii_digit() || b".eE".contains(&input[end]))
+            {
                 end += 1;
             }
             spans.push((start, end));
@@ -144,7 +158,9 @@ pub fn once(
         0 if len > 0 => input[at.min(len - 1)] ^= 1 << below(rng, 8),
         1 if len > 0 => input[at.min(len - 1)] = *pick(rng, ODD_BYTES),
         2 => {
-            let bytes: Vec<u8> = (0..1 + below(rng, 8)).map(|_| rng.next_u64() as u8).collect();
+            let bytes: Vec<u8> = (0..1 + below(rng, 8))
+                .map(|_| rng.next_u64() as u8)
+                .collect();
             insert(input, at, &bytes);
         }
         3 => {

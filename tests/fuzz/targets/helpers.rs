@@ -132,7 +132,10 @@ fn throttles() {
         for request in &throttles.requests {
             let found = throttles.for_request(&request.method, &request.path, request.auth_header);
             if found.is_none() {
-                return Err(format!("{} {} listed but not found", request.method, request.path));
+                return Err(format!(
+                    "{} {} listed but not found",
+                    request.method, request.path
+                ));
             }
             for throttle in &request.throttles {
                 throttle.per_second();

@@ -6,9 +6,7 @@ use crate::fuzz::engine::{JSON_NESTING, PLAIN_NESTING, Target, campaign, corpus,
 use doctor::load::listener::LiveAnswer;
 use doctor::load::numbers::Seconds;
 use doctor::load::stage_state::error_deltas;
-use doctor::load::stats::{
-    Delta, ExceptionsResponse, StatsResponse, final_totals, read_json_file,
-};
+use doctor::load::stats::{Delta, ExceptionsResponse, StatsResponse, final_totals, read_json_file};
 use doctor::locustfile::{Locustfile, advice};
 
 const LOCUSTFILE: Target = Target {
@@ -111,7 +109,11 @@ fn spans(answer: &LiveAnswer) -> Vec<(i64, i64)> {
         return vec![(0, 10)];
     };
     let to = hi.saturating_add(1).min(lo.saturating_add(600));
-    vec![(lo, to), (to, lo), (lo.saturating_sub(5), lo.saturating_add(5))]
+    vec![
+        (lo, to),
+        (to, lo),
+        (lo.saturating_sub(5), lo.saturating_add(5)),
+    ]
 }
 
 #[test]

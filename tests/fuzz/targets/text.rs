@@ -61,7 +61,9 @@ fn url() {
         if let Some(userinfo) = &credentials
             && url_host(&bare) != url_host(&url)
         {
-            return Err(format!("taking out {userinfo:?} changed the host of {url:?}"));
+            return Err(format!(
+                "taking out {userinfo:?} changed the host of {url:?}"
+            ));
         }
         let again = with_credentials(&bare, credentials.as_deref());
         if url.contains("://") && again != url {
@@ -73,8 +75,12 @@ fn url() {
 
 #[test]
 fn locust_version() {
-    campaign(&short("locust_version"), |input| match parse_version(&text(input)) {
-        Some(v) if !v.starts_with(|c: char| c.is_ascii_digit()) => Err(format!("version {v:?}")),
-        _ => Ok(()),
+    campaign(&short("locust_version"), |input| {
+        match parse_version(&text(input)) {
+            Some(v) if !v.starts_with(|c: char| c.is_ascii_digit()) => {
+                Err(format!("version {v:?}"))
+            }
+            _ => Ok(()),
+        }
     });
 }

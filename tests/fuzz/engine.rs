@@ -164,6 +164,10 @@ impl Tally {
             }
         };
         let saved = save_crash(target.corpus, input);
+        let listed = format!("{}:", saved.display());
+        if self.broken.iter().any(|b| b.starts_with(&listed)) {
+            return;
+        }
         self.broken_count += 1;
         if self.broken.len() < LISTED {
             self.broken.push(format!("{}: {problem}", saved.display()));

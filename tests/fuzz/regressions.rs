@@ -54,3 +54,17 @@ fn an_unknown_login_format_names_its_line_and_escapes_control_characters() {
     assert!(err.message.contains("\"form\\u{9}\""), "{err}");
     assert!(err.message.contains("use \"json\" or \"form\""), "{err}");
 }
+
+/// A file that starts with a byte-order mark (TOML allows it; Notepad writes it) hid its first
+/// section from the line finder: range errors there came without a line.
+#[test]
+fn a_byte_order_mark_does_not_hide_the_line() {
+    let name = "regression-bom-then-login-format.toml";
+    let text = std::fs::read_to_string(corpus_dir("doctor_toml").join(name)).unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    let err = doctor::config::file::parse(&text, Path::new("doctor.toml")).unwrap_err();
+    assert_eq!(err.line, Some(4), "{err}");
+    let spawn = "\u{feff}[run]\nspawn_rate = 0\n";
+    let err = doctor::config::file::parse(spawn, Path::new("doctor.toml")).unwrap_err();
+    assert_eq!(err.line, Some(2), "{err}");
+}

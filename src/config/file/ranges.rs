@@ -222,6 +222,8 @@ pub fn validate(cfg: &FileConfig, text: &str, path: &Path) -> Result<(), LoadErr
 
 /// The line that sets `key` inside `[section]`, else the section's header.
 pub fn line_of_key(text: &str, section: &str, key: &str) -> Option<usize> {
+    // TOML allows a byte-order mark (Notepad writes one): it must not hide the first header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut current = String::new();
     let mut header = None;
     for (index, line) in text.lines().enumerate() {

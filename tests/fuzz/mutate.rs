@@ -190,15 +190,15 @@ pub fn once(
         13 if !nesting.is_empty() => {
             let (open, close) = *pick(rng, nesting);
             let depth = 1 + below(rng, 3000);
-            let closed = rng.next_u64() % 2 == 0;
+            let closed = rng.next_u64().is_multiple_of(2);
             let mut deep = open.repeat(depth);
             if closed {
                 deep.push_str(&close.repeat(depth));
             }
             insert(input, at, deep.as_bytes());
         }
-        14 => insert(input, at, *pick::<&[u8]>(rng, NOT_UTF8)),
-        _ => insert(input, at, *pick::<&[u8]>(rng, CONTROL)),
+        14 => insert(input, at, pick::<&[u8]>(rng, NOT_UTF8)),
+        _ => insert(input, at, pick::<&[u8]>(rng, CONTROL)),
     }
 }
 

@@ -33,8 +33,12 @@ pub fn token_soup(rng: &mut TestRng, words: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
     for _ in 0..below(rng, 60) {
         out.extend_from_slice(pick::<Vec<u8>>(rng, words));
-        if rng.next_u64() % 3 == 0 {
-            out.push(if rng.next_u64() % 2 == 0 { b' ' } else { b'\n' });
+        if rng.next_u64().is_multiple_of(3) {
+            out.push(if rng.next_u64().is_multiple_of(2) {
+                b' '
+            } else {
+                b'\n'
+            });
         }
     }
     out

@@ -59,6 +59,11 @@ struct Answer {
     choice: Option<SettingsChoice>,
 }
 
+/// The helper's answer line: the choice, or None when it names none or is not its JSON.
+pub fn parse_answer(line: &str) -> Option<SettingsChoice> {
+    serde_json::from_str::<Answer>(line).ok()?.choice
+}
+
 /// Ask the project's Python (launched as the server runs, see `server::project_launch`) which
 /// module its settings package runs: Some((text, where the environment came from)).
 pub async fn ask(config: &Config) -> Option<(String, String)> {
@@ -72,7 +77,7 @@ pub async fn ask(config: &Config) -> Option<(String, String)> {
     )
     .await
     .ok()?;
-    let choice = serde_json::from_str::<Answer>(&line).ok()?.choice?;
+    let choice = parse_answer(&line)?;
     let text = choice.describe(Some(&launch.cwd));
     Some((text, format!("environment of {}", launch.origin)))
 }

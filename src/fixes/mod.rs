@@ -10,7 +10,7 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
-mod answer;
+pub mod answer;
 mod background;
 mod builtin;
 mod exit;

@@ -15,16 +15,19 @@ pub struct Histogram(BTreeMap<u32, u64>);
 impl Histogram {
     pub fn add(&mut self, other: &Histogram) {
         for (bucket, count) in &other.0 {
-            *self.0.entry(*bucket).or_default() += count;
+            self.record(*bucket, *count);
         }
     }
 
+    /// Saturating, as every sum here: the counts come from the listener's JSON, and a count
+    /// past u64 must not panic.
     pub fn record(&mut self, bucket_ms: u32, count: u64) {
-        *self.0.entry(bucket_ms).or_default() += count;
+        let slot = self.0.entry(bucket_ms).or_default();
+        *slot = slot.saturating_add(count);
     }
 
     pub fn count(&self) -> u64 {
-        self.0.values().sum()
+        self.0.values().fold(0, |sum, n| sum.saturating_add(*n))
     }
 
     /// Locust's own percentile rule (`calculate_response_time_percentile`), so a figure here
@@ -35,9 +38,9 @@ impl Histogram {
             return None;
         }
         let wanted = (total as f64 * q) as u64;
-        let mut processed = 0;
+        let mut processed = 0u64;
         for (bucket, count) in self.0.iter().rev() {
-            processed += count;
+            processed = processed.saturating_add(*count);
             if total - processed <= wanted {
                 return Some(*bucket as f64);
             }
@@ -57,8 +60,8 @@ pub struct Counts {
 
 impl Counts {
     pub fn add(&mut self, other: &Counts) {
-        self.requests += other.requests;
-        self.failures += other.failures;
+        self.requests = self.requests.saturating_add(other.requests);
+        self.failures = self.failures.saturating_add(other.failures);
         self.sum_ms += other.sum_ms;
         self.hist.add(&other.hist);
     }

@@ -200,14 +200,15 @@ pub struct JsonEntry {
 /// Locust's own percentile over rounded response-time buckets
 /// (`calculate_response_time_percentile`).
 pub fn percentile(buckets: &BTreeMap<u64, u64>, percent: f64) -> Option<f64> {
-    let total: u64 = buckets.values().sum();
+    // Saturating: the file is outside input, and counts past u64 must not panic.
+    let total = buckets.values().fold(0u64, |sum, n| sum.saturating_add(*n));
     if total == 0 {
         return None;
     }
     let wanted = (total as f64 * percent) as u64;
     let mut processed = 0u64;
     for (ms, count) in buckets.iter().rev() {
-        processed += count;
+        processed = processed.saturating_add(*count);
         if total - processed <= wanted {
             return Some(*ms as f64);
         }
@@ -220,7 +221,8 @@ pub fn buckets(entry: &JsonEntry) -> BTreeMap<u64, u64> {
     let mut out = BTreeMap::new();
     for (k, v) in &entry.response_times {
         if let Ok(ms) = k.parse::<f64>() {
-            *out.entry(ms.round() as u64).or_default() += v;
+            let slot = out.entry(ms.round() as u64).or_default();
+            *slot = v.saturating_add(*slot);
         }
     }
     out
@@ -241,11 +243,12 @@ pub fn final_totals(entries: &[JsonEntry]) -> Final {
     let mut all = BTreeMap::new();
     let mut out = Final::default();
     for e in entries {
-        out.requests += e.num_requests;
-        out.failures += e.num_failures;
+        out.requests = out.requests.saturating_add(e.num_requests);
+        out.failures = out.failures.saturating_add(e.num_failures);
         out.max_ms = out.max_ms.max(e.max_response_time);
         for (ms, n) in buckets(e) {
-            *all.entry(ms).or_default() += n;
+            let slot = all.entry(ms).or_default();
+            *slot = n.saturating_add(*slot);
         }
     }
     out.p50_ms = percentile(&all, 0.5);

@@ -9,7 +9,7 @@
 //! per worker (`/doctor/workers`): the endpoints it requested and its User classes.
 
 mod findings;
-mod join;
+pub mod join;
 mod loopback;
 mod mismatch;
 

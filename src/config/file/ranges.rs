@@ -190,6 +190,20 @@ pub fn validate(cfg: &FileConfig, text: &str, path: &Path) -> Result<(), LoadErr
             "[django] python is empty: give a program, e.g. \".venv/bin/python\"".into(),
         ));
     }
+    // Here, where the text is, so that the error names the line (the loader's own check has
+    // no text to look in).
+    if let Some(format) = &cfg.target.login_format
+        && !matches!(format.as_str(), "json" | "form")
+    {
+        return Err(at(
+            "target",
+            "login_format",
+            format!(
+                "[target] login_format = \"{}\": use \"json\" or \"form\"",
+                printable(format)
+            ),
+        ));
+    }
     if let Some(dir) = &cfg.django.project_dir {
         let base = path.parent().unwrap_or(Path::new("."));
         if !base.join(dir).is_dir() {
@@ -208,6 +222,8 @@ pub fn validate(cfg: &FileConfig, text: &str, path: &Path) -> Result<(), LoadErr
 
 /// The line that sets `key` inside `[section]`, else the section's header.
 pub fn line_of_key(text: &str, section: &str, key: &str) -> Option<usize> {
+    // TOML allows a byte-order mark (Notepad writes one): it must not hide the first header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut current = String::new();
     let mut header = None;
     for (index, line) in text.lines().enumerate() {

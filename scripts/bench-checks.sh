@@ -5,20 +5,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/setup-sample.sh >/dev/null
 cargo build --release -q
 doctor="$root/target/release/doctor"
-sample="$root/assets/sample-service"
-work="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-export DATABASE_URL="sqlite:///$work/bench.sqlite3"
-py="$sample/.venv/bin/python"
-(cd "$sample" && "$py" manage.py migrate -v0 && "$py" manage.py create_test_users >/dev/null && "$py" manage.py seed_stock >/dev/null)
-(cd "$sample" && exec setsid "$py" manage.py runserver "127.0.0.1:$port" --noreload >"$work/server.log" 2>&1) &
-server=$!
-trap 'kill -- -$server 2>/dev/null || kill $server 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-cd "$sample"
+# shellcheck source=scripts/sample-server.sh
+source "$root/scripts/sample-server.sh"
 runs=${RUNS:-5}
 echo "doctor --check all, $runs runs (release build, sample on runserver + SQLite):"
 for i in $(seq "$runs"); do

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db_waits;
 pub mod demo;
 pub mod django;
+pub mod encoding;
 pub mod errors;
 pub mod fixes;
 pub mod forecast;

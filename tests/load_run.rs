@@ -143,27 +143,30 @@ fn a_missed_target_stops_the_escalation() {
     assert_eq!(json["outcome"], "missed");
 }
 
-#[test]
-fn a_server_that_dies_fails_the_stage_and_the_report_is_saved() {
+/// Two stages of 2 and 4 users; the server stopped 4 s into the first. `extra`: more flags.
+fn server_dies_in_stage_one(extra: &[&str]) -> (i32, Value, String) {
     let mut service = SampleService::start(ServiceOptions::default());
     let cfg = config(&service, "");
-    let mut child = spawn_run(
-        &service,
-        &cfg,
-        &[
-            "--stages",
-            "2,4",
-            "--stage-time",
-            "20s",
-            "--spawn-rate",
-            "5",
-        ],
-    );
+    let mut args = vec![
+        "--stages",
+        "2,4",
+        "--stage-time",
+        "20s",
+        "--spawn-rate",
+        "5",
+    ];
+    args.extend_from_slice(extra);
+    let mut child = spawn_run(&service, &cfg, &args);
     let stderr = Stderr::follow(&mut child);
     wait_for_stage(&stderr, 1);
     std::thread::sleep(Duration::from_secs(4));
     service.stop();
-    let (code, json, stderr) = finish_followed(child, stderr);
+    finish_followed(child, stderr)
+}
+
+#[test]
+fn a_server_that_dies_fails_the_stage_and_the_report_is_saved() {
+    let (code, json, stderr) = server_dies_in_stage_one(&[]);
     assert_eq!(code, 1, "{json:#}\n{stderr}");
     let stage = &stages(&json)[0];
     assert_eq!(stage["verdict"]["passed"], false);
@@ -185,26 +188,7 @@ fn a_server_that_dies_fails_the_stage_and_the_report_is_saved() {
 /// ("aborted", exit 3), and nothing tells the user to pass the flag they passed.
 #[test]
 fn a_server_that_dies_under_keep_going_aborts_the_run() {
-    let mut service = SampleService::start(ServiceOptions::default());
-    let cfg = config(&service, "");
-    let mut child = spawn_run(
-        &service,
-        &cfg,
-        &[
-            "--stages",
-            "2,4",
-            "--stage-time",
-            "20s",
-            "--spawn-rate",
-            "5",
-            "--keep-going",
-        ],
-    );
-    let stderr = Stderr::follow(&mut child);
-    wait_for_stage(&stderr, 1);
-    std::thread::sleep(Duration::from_secs(4));
-    service.stop();
-    let (code, json, stderr) = finish_followed(child, stderr);
+    let (code, json, stderr) = server_dies_in_stage_one(&["--keep-going"]);
     assert_eq!(code, 3, "{json:#}\n{stderr}");
     assert_eq!(stages(&json).len(), 1);
     assert!(problems(&stages(&json)[0]).contains("stopped listening"));

@@ -13,6 +13,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "ground",
         &[
             "errors",
+            "encoding",
             "clock",
             "i18n",
             "net",

@@ -10,7 +10,7 @@ pub fn client(credentials: Option<&str>) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     // base_url's `user:password@` (kept apart from the printed URL) as HTTP Basic auth.
     if let Some(value) = credentials
-        .map(|c| format!("Basic {}", base64(c.as_bytes())))
+        .map(|c| format!("Basic {}", crate::encoding::base64(c.as_bytes())))
         .and_then(|v| reqwest::header::HeaderValue::from_str(&v).ok())
     {
         headers.insert(reqwest::header::AUTHORIZATION, value);
@@ -23,26 +23,6 @@ pub fn client(credentials: Option<&str>) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("a plain HTTP client builds")
-}
-
-/// Standard base64 with padding (RFC 4648), for one Basic auth header.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// Why a request got no answer, in words a user can act on.
@@ -215,21 +195,4 @@ fn expected_statuses(input: &Input<'_>) -> Option<Vec<u16>> {
 fn server_header_hint(body: &str) -> String {
     let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     flat.chars().take(80).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn base64_matches_rfc_4648() {
-        for (plain, coded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("ops:s3cret", "b3BzOnMzY3JldA=="),
-        ] {
-            assert_eq!(super::base64(plain.as_bytes()), coded);
-        }
-    }
 }

@@ -90,10 +90,26 @@ pub fn corpus_dir(target: &str) -> PathBuf {
         .join(target)
 }
 
-/// Every file of the target's corpus, by name.
+/// Every file of the target's corpus, by name, and the files of the repository folders its
+/// `.from` lists (one per line, relative to the repository): real inputs the repository
+/// already keeps, such as the fixtures' locustfiles, are read in place rather than copied.
 pub fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = corpus_dir(target);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+    let mut files = files_in(&dir);
+    if let Ok(from) = std::fs::read_to_string(dir.join(".from")) {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        for folder in from.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            files.extend(files_in(&root.join(folder)).into_iter().map(|(name, bytes)| {
+                (format!("{folder}/{name}"), bytes)
+            }));
+        }
+    }
+    files.sort();
+    files
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
         .filter(|e| e.path().is_file() && !e.file_name().to_string_lossy().starts_with('.'))
@@ -101,9 +117,7 @@ pub fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
             let name = e.file_name().to_string_lossy().into_owned();
             (name, std::fs::read(e.path()).expect("corpus file readable"))
         })
-        .collect();
-    files.sort();
-    files
+        .collect()
 }
 
 thread_local! {

@@ -20,7 +20,7 @@ mod stage_table;
 mod timeline;
 mod waits;
 
-pub use flame::base64;
+pub use crate::encoding::base64;
 pub use layout::render;
 
 /// Text for HTML (element content and quoted attributes alike).

@@ -567,5 +567,11 @@ mod tests {
             en.contains("for 10 s (14–25 s into the stage) while up to 12 waited"),
             "{en}"
         );
+        let ko = v.problems[0].get(crate::i18n::Lang::Ko);
+        assert_eq!(
+            crate::i18n::english_fragments(ko),
+            Vec::<String>::new(),
+            "{ko}"
+        );
     }
 }

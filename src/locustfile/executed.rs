@@ -453,4 +453,23 @@ mod tests {
         assert!(request.unrouted());
         assert_eq!(request.label(), "GET /nope/");
     }
+
+    #[test]
+    fn another_doctors_replay_is_named_in_both_languages() {
+        let reason = NotExecuted::ReplayBusy {
+            holder: Some(4242),
+            waited_s: 15.0,
+        }
+        .reason();
+        assert!(
+            reason.en.contains("another doctor (pid 4242)"),
+            "{}",
+            reason.en
+        );
+        assert!(reason.ko.contains("4242"), "{}", reason.ko);
+        assert_eq!(
+            crate::i18n::english_fragments(&reason.ko),
+            Vec::<String>::new()
+        );
+    }
 }

@@ -99,9 +99,11 @@ pub fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     if let Ok(from) = std::fs::read_to_string(dir.join(".from")) {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         for folder in from.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            files.extend(files_in(&root.join(folder)).into_iter().map(|(name, bytes)| {
-                (format!("{folder}/{name}"), bytes)
-            }));
+            files.extend(
+                files_in(&root.join(folder))
+                    .into_iter()
+                    .map(|(name, bytes)| (format!("{folder}/{name}"), bytes)),
+            );
         }
     }
     files.sort();

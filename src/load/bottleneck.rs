@@ -87,7 +87,7 @@ pub fn explain(stage: &mut StageReport, other_cpu_before: Option<f32>, checks: &
             .other_processes
             .iter()
             .take(3)
-            .map(|o| format!("pid {} {} ({:.0} %)", o.pid, o.command, o.cpu_percent))
+            .map(|o| format!("pid {} `{}` ({:.0} %)", o.pid, o.command, o.cpu_percent))
             .collect();
         let list = if named.is_empty() {
             String::new()
@@ -270,7 +270,7 @@ mod tests {
         explain(&mut stage, None, &[]);
         let skew = &stage.verdict.skews[0];
         assert!(
-            skew.en.contains("54 %") && skew.en.contains("pid 4242 cargo build (48 %)"),
+            skew.en.contains("54 %") && skew.en.contains("pid 4242 `cargo build` (48 %)"),
             "{}",
             skew.en
         );

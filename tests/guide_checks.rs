@@ -154,6 +154,39 @@ fn a_partial_user_pool_is_counted_with_the_share_of_failing_logins() {
     );
 }
 
+/// Issue 22 item 6: a pool larger than doctor lists by name (300,000 accounts) is counted
+/// whole, never capped: with 1,000 accounts, nearly every login of the load test fails.
+#[test]
+fn a_pool_of_300000_is_counted_whole() {
+    let svc = SampleService::start(ServiceOptions::default().users(false));
+    manage(&["create_test_users", "--count", "1000"], &svc.env);
+    let config = svc.dir().join("doctor.toml");
+    let locustfile = sample_dir().join("../../tests/fixtures/locustfiles/big_pool.py");
+    std::fs::write(
+        &config,
+        format!(
+            "[locust]\nlocustfile = {:?}\n",
+            locustfile.display().to_string()
+        ),
+    )
+    .unwrap();
+    let json = svc.check_json(&["--config", config.to_str().unwrap(), "--check", "users"]);
+    assert_check(&json, "users", "fail", Some("user_missing"));
+    assert_eq!(
+        evidence(&json, "users", "pool_size"),
+        Some("300000"),
+        "{json:#}"
+    );
+    assert_eq!(
+        evidence(&json, "users", "pool_existing"),
+        Some("1000"),
+        "{json:#}"
+    );
+    let summary = check(&json, "users")["summary"].as_str().unwrap();
+    println!("{summary}");
+    assert!(summary.contains("100%"), "{summary}");
+}
+
 #[test]
 fn fixes_create_users_and_seed_stock_idempotently() {
     let svc = SampleService::start(ServiceOptions::default().users(false).stock(false));

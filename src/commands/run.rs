@@ -189,7 +189,7 @@ pub async fn history_command(
                 )
             })
             .collect();
-        let outcome = serde_json::from_value::<load::report::Outcome>(serde_json::Value::from(
+        let outcome = serde_json::from_value::<load::run_report::Outcome>(serde_json::Value::from(
             row.outcome.as_str(),
         ))
         .map(|o| o.words(lang).to_string())

@@ -4,7 +4,7 @@
 //! skews the result (Silk, debug-toolbar, logging, DEBUG, runserver, CPU other processes
 //! held before the load). Pure: it reads what the stage measured.
 
-use super::report::{CheckLine, StageReport};
+use super::run_report::{CheckLine, StageReport};
 use super::stats::ErrorRow;
 use crate::i18n::Text;
 use crate::probes::database::Vendor;

@@ -1,7 +1,7 @@
 //! The index of runs: `.doctor/history.sqlite3` in the project (sqlx, SQLite), one row per run,
 //! and the comparison of a new run with the previous one on the same target.
 
-use super::report::RunReport;
+use super::run_report::RunReport;
 use crate::i18n::Text;
 use crate::t;
 use serde::{Deserialize, Serialize};

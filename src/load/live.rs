@@ -3,7 +3,7 @@
 
 use super::monitor::Resources;
 use super::plan::Targets;
-use super::report::{RunReport, StageReport};
+use super::run_report::{RunReport, StageReport};
 use super::stats::{ErrorRow, WorkerRow};
 use crate::i18n::Text;
 use std::path::PathBuf;

@@ -15,7 +15,7 @@ pub mod locust;
 pub mod monitor;
 pub mod numbers;
 pub mod plan;
-pub mod report;
+pub mod run_report;
 mod stage;
 pub mod stage_state;
 pub mod state_dir;
@@ -32,7 +32,7 @@ use crate::t;
 pub use live::{LiveState, RunEvent, Tick};
 use locust::Locust;
 pub use plan::{Plan, RunFlags, Targets};
-pub use report::{Outcome, RunReport, StageReport};
+pub use run_report::{Outcome, RunReport, StageReport};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,7 +50,7 @@ pub struct RunContext {
     pub probes: Context,
     /// None: skip the blocking checks.
     pub registry: Option<Arc<Registry>>,
-    /// Writes the report's files (the outputs layer's `report::run::files::save`): called once,
+    /// Writes the report's files (the outputs layer's save function, passed in by the face): called once,
     /// also when the run could not start or was interrupted.
     pub save: fn(&mut RunReport),
 }
@@ -68,7 +68,7 @@ pub async fn run(
         let _ = events.send(RunEvent::Message(t!("stopped {} process group(s) a previous doctor left behind: {}", reaped.len(), crate::process::pid_list(&reaped); "이전 doctor가 남긴 프로세스 그룹 {}개 정리: {}", reaped.len(), crate::process::pid_list(&reaped))));
     }
     let mut report = RunReport::new(&plan);
-    if let Err(e) = report::claim_dir(&mut report) {
+    if let Err(e) = run_report::claim_dir(&mut report) {
         report.finish(
             Outcome::CouldNotStart,
             Some(format!("cannot create {}: {e}", report.run_dir.display())),
@@ -136,7 +136,7 @@ async fn drive(
         };
         let mut blocking = Vec::new();
         for r in &results {
-            report.checks.push(report::CheckLine {
+            report.checks.push(run_report::CheckLine {
                 id: r.id.clone(),
                 status: r.status.key().to_string(),
                 summary: r.summary.clone(),

@@ -5,7 +5,7 @@
 use super::collect::{self, Collectors, Sample};
 use super::locust::{self, Locust};
 use super::numbers::Seconds;
-use super::report::{Outcome, RunReport, StageReport};
+use super::run_report::{Outcome, RunReport, StageReport};
 use super::stage_state::{Ends, StageSpec, StageState, epoch};
 use super::{RunContext, RunEvent, Stop, cancelled, verdict};
 use crate::i18n::Text;
@@ -179,7 +179,7 @@ fn note_run_sample(co: &Coordinator, report: &mut RunReport, sample: &Sample) {
             co.say(text.clone());
         }
         Sample::ProfilerCost { cpu_s, wall_s } => {
-            report.profiler_cpu = Some(super::report::ProfilerCost {
+            report.profiler_cpu = Some(super::run_report::ProfilerCost {
                 cpu_s: *cpu_s,
                 wall_s: *wall_s,
             });

@@ -6,7 +6,7 @@ use super::collect::Sample;
 use super::live::Tick;
 use super::monitor::Resources;
 use super::numbers::{Counts, Seconds};
-use super::report::StageReport;
+use super::run_report::StageReport;
 use super::stats::{ErrorRow, ExceptionRow, StatsResponse};
 use super::verdict::{self, EndpointPhase, StageMeasure};
 use crate::db_waits::WaitSample;

@@ -6,7 +6,7 @@ use doctor::config::{Config, Overrides};
 use doctor::db_waits::StageWaits;
 use doctor::i18n::Text;
 use doctor::load::plan::{Plan, RunFlags, Targets};
-use doctor::load::report::{Outcome, RunReport, StageReport};
+use doctor::load::run_report::{Outcome, RunReport, StageReport};
 use doctor::load::stats::{ErrorRow, Final};
 use doctor::load::timeline::SecondPoint;
 use doctor::load::verdict::{EndpointPhase, StageMeasure, judge};

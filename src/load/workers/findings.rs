@@ -4,7 +4,7 @@
 
 use super::short_id;
 use crate::i18n::Text;
-use crate::load::report::StageReport;
+use crate::load::run_report::StageReport;
 use crate::load::stats::WorkerRow;
 use crate::t;
 use std::collections::BTreeMap;

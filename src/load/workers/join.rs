@@ -6,7 +6,7 @@ use super::mismatch::{version_mismatches, version_words};
 use super::{host_of, short_id};
 use crate::i18n::Text;
 use crate::load::locust::{self, Locust};
-use crate::load::report::Outcome;
+use crate::load::run_report::Outcome;
 use crate::load::stage::aborted;
 use crate::load::{RunEvent, Stop, cancelled};
 use crate::t;

@@ -1,5 +1,5 @@
 //! The report of a run: per stage users, requests, failures, rps, percentiles, verdicts,
-//! resources and errors. Plain data: the outputs layer (`crate::report::run`) writes it as
+//! resources and errors. Plain data: the outputs layer writes it as
 //! report.json, report.md and report.html next to Locust's own files.
 
 use super::plan::Plan;

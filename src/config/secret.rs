@@ -50,23 +50,11 @@ pub fn abbreviate_token(token: &str) -> String {
     format!("{head}… ({} chars)", token.chars().count())
 }
 
-/// `postgres://user:pw@host/db` → `postgres://user:********@host/db`.
+/// `postgres://user:pw@host/db` → `postgres://user:********@host/db` (a user alone stays).
 pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let Some(at) = rest.rfind('@') else {
-        return url.to_string();
-    };
-    let userinfo = &rest[..at];
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!(
-            "{}://{}:********@{}",
-            &url[..scheme_end],
-            user,
-            &rest[at + 1..]
-        ),
+    let (bare, credentials) = crate::net::split_credentials(url);
+    match credentials.as_deref().and_then(|c| c.split_once(':')) {
+        Some((user, _)) => crate::net::with_credentials(&bare, Some(&format!("{user}:********"))),
         None => url.to_string(),
     }
 }

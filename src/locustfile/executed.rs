@@ -46,6 +46,10 @@ pub struct Execution {
 pub struct InternalError {
     #[serde(default)]
     pub code: Option<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
     /// `replay_busy`: the pid of the doctor whose replay held the project's replay lock.
     #[serde(default)]
     pub holder: Option<u32>,
@@ -307,6 +311,8 @@ pub enum NotExecuted {
     NoProject,
     Helper(HelperError),
     Unreadable(String),
+    /// The runner itself failed (doctor's fault, not the locustfile's): what it said.
+    Internal(String),
     /// Another doctor's in-process replay held the project's replay lock (see replay_lock.py).
     ReplayBusy {
         holder: Option<u32>,
@@ -344,6 +350,10 @@ impl NotExecuted {
             }) => crate::t!(
                 "the locustfile ended the process ({status}) before doctor could read it: {stderr_tail}";
                 "locustfile이 프로세스를 끝냄 ({status}): {stderr_tail}"
+            ),
+            NotExecuted::Internal(what) => crate::t!(
+                "doctor's locustfile runner failed ({what}): a fault of doctor's, not of the locustfile";
+                "doctor의 locustfile 실행기가 실패함 ({what}): locustfile이 아닌 doctor의 문제"
             ),
             NotExecuted::ReplayBusy { holder, waited_s } => {
                 let who = holder.map(|p| format!(" (pid {p})")).unwrap_or_default();
@@ -423,16 +433,24 @@ pub async fn execute(target: Target) -> Result<Execution, NotExecuted> {
         .await
         .map_err(NotExecuted::Helper)?;
     let execution = Execution::parse(&line).map_err(NotExecuted::Unreadable)?;
+    runner_result(execution)
+}
+
+/// Whatever the runner got through before failing is not a test of the locustfile.
+fn runner_result(execution: Execution) -> Result<Execution, NotExecuted> {
     match &execution.internal_error {
-        Some(InternalError {
-            code: Some(code),
-            holder,
-            waited_s,
-        }) if code == "replay_busy" => Err(NotExecuted::ReplayBusy {
-            holder: *holder,
-            waited_s: waited_s.unwrap_or_default(),
+        None => Ok(execution),
+        Some(e) if e.code.as_deref() == Some("replay_busy") => Err(NotExecuted::ReplayBusy {
+            holder: e.holder,
+            waited_s: e.waited_s.unwrap_or_default(),
         }),
-        _ => Ok(execution),
+        Some(e) => Err(NotExecuted::Internal(
+            [e.code.as_deref(), e.kind.as_deref(), e.message.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(": "),
+        )),
     }
 }
 
@@ -471,5 +489,23 @@ mod tests {
             crate::i18n::english_fragments(&reason.ko),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn a_runner_that_failed_is_not_an_execution() {
+        let answer = r#"{"mode":"django","users":[],"internal_error":{"code":"helper_failed","type":"KeyError","message":"'x'"}}"#;
+        match runner_result(Execution::parse(answer).unwrap()) {
+            Err(NotExecuted::Internal(what)) => assert_eq!(what, "helper_failed: KeyError: 'x'"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        let busy = r#"{"internal_error":{"code":"replay_busy","holder":7,"waited_s":15.0}}"#;
+        assert!(matches!(
+            runner_result(Execution::parse(busy).unwrap()),
+            Err(NotExecuted::ReplayBusy {
+                holder: Some(7),
+                ..
+            })
+        ));
+        assert!(runner_result(Execution::parse(r#"{"mode":"django"}"#).unwrap()).is_ok());
     }
 }

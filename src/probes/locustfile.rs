@@ -272,7 +272,10 @@ fn could_not_run(reason: &crate::locustfile::executed::NotExecuted) -> bool {
     use crate::locustfile::executed::NotExecuted;
     matches!(
         reason,
-        NotExecuted::Helper(_) | NotExecuted::Unreadable(_) | NotExecuted::ReplayBusy { .. }
+        NotExecuted::Helper(_)
+            | NotExecuted::Unreadable(_)
+            | NotExecuted::Internal(_)
+            | NotExecuted::ReplayBusy { .. }
     )
 }
 

@@ -114,7 +114,7 @@ fn the_report_counts_are_locusts_own() {
 #[test]
 fn a_missed_target_stops_the_escalation() {
     let service = SampleService::start(ServiceOptions::default());
-    let cfg = config(&service, "p95_ms = 1\n");
+    let cfg = config(&service, &format!("p95_ms = 1\n{ANY_FAILURES}"));
     let (code, json, stderr) = run_json(
         &service,
         &cfg,

@@ -20,7 +20,7 @@ fn ms(v: &Value) -> String {
 #[test]
 fn a_second_run_on_the_same_target_is_compared_with_the_first() {
     let service = SampleService::start(ServiceOptions::default());
-    let cfg = config(&service, "p95_ms = 60000\n");
+    let cfg = config(&service, &format!("p95_ms = 60000\n{ANY_FAILURES}"));
     let args = ["--stages", "2,3", "--stage-time", "5s", "--spawn-rate", "5"];
     let (code, first, stderr) = run_json(&service, &cfg, &args);
     assert_eq!(code, 0, "{first:#}\n{stderr}");
@@ -259,7 +259,7 @@ fn stamp(line: &str) -> Option<u64> {
 #[test]
 fn text_output_without_a_terminal_is_korean_with_progress_lines_and_verdicts() {
     let service = SampleService::start(ServiceOptions::default());
-    let cfg = config(&service, "p95_ms = 60000\n");
+    let cfg = config(&service, &format!("p95_ms = 60000\n{ANY_FAILURES}"));
     let (code, stdout, stderr) = service.doctor(&[
         "--config",
         cfg.to_str().unwrap(),

@@ -394,3 +394,23 @@ fn gunicorn_workers_are_read_from_the_process_and_logins_fill_them() {
     assert!(rpm > 30.0 && rpm < 500.0, "{f}");
     assert!(f["p95_ms"].as_f64().unwrap() > 500.0, "{f}");
 }
+
+/// A view's own waits (here the sample's reservation holding its row 150 ms, as a payment call
+/// would) are in its measured cost: the in-process replay runs the project's code on the real
+/// clock, only the locustfile's on doctor's frozen one. Its transaction read, then wrote.
+#[test]
+fn a_view_s_own_wait_is_in_its_cost_and_its_read_then_write_is_timed() {
+    let service =
+        SampleService::start(ServiceOptions::default().env("SAMPLE_RESERVE_HOLD_MS", "150"));
+    let (code, out, err) = service.doctor(&["forecast", "--stages", "2", "--format", "json"]);
+    let json = forecast_json(code, &out, &err);
+    let reserve = cost(&json, "POST /api/products/[id]/reserve/");
+    let wall = reserve["wall_ms"].as_f64().unwrap();
+    let cpu = reserve["cpu_ms"].as_f64().unwrap();
+    let held = reserve["read_write_ms"].as_f64().unwrap();
+    assert!(wall >= 150.0 && cpu < 100.0, "{reserve}");
+    assert!((150.0..=wall).contains(&held), "{reserve}");
+    // A list only reads: no read-then-write transaction.
+    let list = cost(&json, "GET /api/products/");
+    assert_eq!(list["read_write_ms"].as_f64(), Some(0.0), "{list}");
+}

@@ -18,6 +18,7 @@ const KINDS: &[&str] = &[
     "token",
     "db_connections",
     "load_machine",
+    "sqlite_locks",
 ];
 
 fn assert_contract(forecast: &Value) {

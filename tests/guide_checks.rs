@@ -35,7 +35,7 @@ fn healthy_sample_passes_every_guide_section() {
     }
     // The sample is runserver + SQLite: honest warnings, each with its diagnosis.
     assert_check(&json, "devserver", "warn", Some("runserver"));
-    assert_check(&json, "sqlite", "warn", Some("sqlite"));
+    assert_check(&json, "sqlite", "warn", Some("sqlite_deferred"));
     assert_eq!(evidence(&json, "users", "pool_size"), Some("100"));
 }
 

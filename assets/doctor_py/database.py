@@ -41,6 +41,53 @@ def _pool_max_size(config):
     return None
 
 
+def _databases_lines():
+    """Where the settings files assign DATABASES (file and line, in file order): all of them,
+    since which branch of an `if DATABASE_URL:` ran is not in the source."""
+    import ast
+
+    from doctor_py import settings_source
+
+    found = []
+    for path in settings_source.source_files(os.environ.get("DJANGO_SETTINGS_MODULE")):
+        tree = settings_source.parse(path)
+        if tree is None:
+            continue
+        lines = sorted(n.lineno for n in ast.walk(tree) if isinstance(n, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "DATABASES" for t in n.targets))
+        found.extend({"file": path, "line": line} for line in lines)
+    return found
+
+
+def _databases_lines_or_none():
+    try:
+        return _databases_lines()
+    except Exception:  # a hint for the advice; the answer stands without it
+        return []
+
+
+def _sqlite_locking(config):
+    """How SQLite will take its write lock: Django opens DEFERRED transactions unless
+    OPTIONS["transaction_mode"] says otherwise (Django 5.1+), and sqlite3 waits `timeout`
+    seconds (5 by default) for a lock it can wait for."""
+    import django
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    options = config.get("OPTIONS") or {}
+    mode = options.get("transaction_mode")
+    try:
+        timeout = float(options.get("timeout", 5.0))
+    except (TypeError, ValueError):
+        timeout = None
+    return {
+        "transaction_mode": str(mode).upper() if mode else None,
+        "timeout_s": timeout,
+        "modes_supported": hasattr(DatabaseWrapper, "transaction_modes"),
+        "django_version": django.get_version(),
+        "databases_at": _databases_lines_or_none(),
+    }
+
+
 def answer():
     from urllib.parse import quote
 
@@ -97,4 +144,5 @@ def answer():
         "user": user or None,
         "password_set": bool(password),
         "url": url,
+        "sqlite": _sqlite_locking(config) if vendor == "sqlite" else None,
     }

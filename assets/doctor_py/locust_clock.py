@@ -14,6 +14,7 @@ from doctor_py import locust_util
 
 REAL_TIME = time.time
 REAL_MONOTONIC = time.monotonic
+REAL_SLEEP = time.sleep
 FROZEN = {"time": REAL_TIME(), "monotonic": REAL_MONOTONIC(), "offset": 0.0}
 OBSERVED = ("randint", "randrange", "choice", "sample", "choices")
 CALLS = []  # random calls of the current run: {fn, args, kwargs, result, file, line}
@@ -84,6 +85,21 @@ def freeze():
         task.TaskSet.wait = lambda self: None
     except Exception:
         pass
+
+
+class real_clock:
+    """`with real_clock():` the project's own code (a view replayed in-process) runs on the
+    real clock: its sleeps and timeouts cost what they cost under load. Only the locustfile's
+    code sees the frozen one."""
+
+    def __enter__(self):
+        self.saved = (time.time, time.monotonic, time.sleep)
+        time.time, time.monotonic, time.sleep = REAL_TIME, REAL_MONOTONIC, REAL_SLEEP
+        return self
+
+    def __exit__(self, *_exc):
+        time.time, time.monotonic, time.sleep = self.saved
+        return False
 
 
 def _copy(value):

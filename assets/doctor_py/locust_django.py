@@ -10,7 +10,7 @@ import os
 from contextlib import ExitStack
 from urllib.parse import urlsplit
 
-from doctor_py import locust_util, request_cost
+from doctor_py import locust_clock, locust_util, request_cost
 
 SIDE_EFFECTS = {"cache_writes": 0, "tasks": []}
 
@@ -230,6 +230,7 @@ class DjangoTransport:
                 for alias in self.aliases:
                     savepoints.enter_context(transaction.atomic(using=alias))
                 cost = savepoints.enter_context(request_cost.measure(self.aliases, _SEND_CODE))
+                savepoints.enter_context(locust_clock.real_clock())
                 response = client.generic(entry["method"], entry["path"], raw,
                                           ctype or "application/octet-stream",
                                           getattr(session, "django_secure", False), **extra)
@@ -266,6 +267,7 @@ class DjangoTransport:
                 for alias in self.aliases:
                     stack.enter_context(transaction.atomic(using=alias))
                 cost = stack.enter_context(request_cost.measure(self.aliases, _SEND_CODE))
+                stack.enter_context(locust_clock.real_clock())
                 client.generic(*args, **extra)
                 for alias in self.aliases:
                     transaction.set_rollback(True, using=alias)

@@ -61,15 +61,41 @@ def _project_frame():
     return None
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
 class _Queries:
     def __init__(self, alias):
         self.alias = alias
         self.count = 0
         self.seconds = 0.0
         self.shapes = {}
+        # The project's own transactions (savepoints inside the replay's): time from a read
+        # to the end of a transaction that then wrote. SQLite's DEFERRED transactions refuse
+        # that write at once while another connection writes.
+        self.depth = 0
+        self.read_at = None
+        self.wrote = False
+        self.read_write_seconds = 0.0
+
+    def _transaction(self, sql, now):
+        verb = str(sql).lstrip().split(None, 1)[0].upper() if str(sql).strip() else ""
+        if verb == "SAVEPOINT":
+            self.depth += 1
+        elif verb == "RELEASE" and self.depth:
+            self.depth -= 1
+            if self.depth == 0:
+                if self.wrote and self.read_at is not None:
+                    self.read_write_seconds += now - self.read_at
+                self.read_at, self.wrote = None, False
+        elif self.depth and verb == "SELECT" and self.read_at is None:
+            self.read_at = now
+        elif self.depth and verb in _WRITES and self.read_at is not None:
+            self.wrote = True
 
     def __call__(self, execute, sql, params, many, context):
         started = _perf()
+        self._transaction(sql, started)
         try:
             return execute(sql, params, many, context)
         finally:
@@ -112,6 +138,7 @@ def _summary(wall, cpu, watchers, password_checks):
     return {"wall_ms": round(wall * 1000, 3), "cpu_ms": round(cpu * 1000, 3),
             "sql_queries": sum(w.count for w in watchers),
             "sql_ms": round(sum(w.seconds for w in watchers) * 1000, 3),
+            "read_write_ms": round(sum(w.read_write_seconds for w in watchers) * 1000, 3),
             "sql_by_alias": {w.alias: w.count for w in watchers if w.count},
             "repeated_sql": repeated[:5], "password_checks": password_checks}
 
@@ -128,8 +155,9 @@ def record(entry, cost, hop):
         ORDER.append(key)
     if hop and samples:
         last = samples[-1]
-        for field in ("wall_ms", "cpu_ms", "sql_queries", "sql_ms", "password_checks"):
-            last[field] += cost[field]
+        for field in ("wall_ms", "cpu_ms", "sql_queries", "sql_ms", "password_checks",
+                      "read_write_ms"):
+            last[field] += cost.get(field, 0)
         last["repeated_sql"] = last["repeated_sql"] + cost["repeated_sql"]
     else:
         samples.append(dict(cost))
@@ -153,8 +181,8 @@ def summary():
         used = samples[1:] if len(samples) > 1 else samples
         method, _, name = key.partition(" ")
         row = {"request": key, "method": method, "name": name, "samples": len(samples)}
-        for field in ("wall_ms", "cpu_ms", "sql_ms"):
-            row[field] = round(statistics.median(s[field] for s in used), 3)
+        for field in ("wall_ms", "cpu_ms", "sql_ms", "read_write_ms"):
+            row[field] = round(statistics.median(s.get(field, 0) for s in used), 3)
         for field in ("sql_queries", "password_checks"):
             row[field] = int(statistics.median(s[field] for s in used))
         worst = max(used, key=lambda s: s["sql_queries"])

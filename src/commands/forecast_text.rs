@@ -20,6 +20,7 @@ fn kind_word(kind: LimitKind, lang: Lang) -> &'static str {
         LimitKind::Token => ("token lifetime", "토큰 수명"),
         LimitKind::DbConnections => ("database connections", "DB 연결"),
         LimitKind::LoadMachine => ("load machine", "부하 머신"),
+        LimitKind::SqliteLocks => ("sqlite locks", "SQLite 잠금"),
     };
     if lang == Lang::Ko { ko } else { en }
 }

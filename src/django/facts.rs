@@ -86,6 +86,61 @@ pub struct DatabaseInfo {
     pub persistent: bool,
     #[serde(default)]
     pub name: Value,
+    /// How SQLite takes its write lock (None for other databases).
+    #[serde(default)]
+    pub sqlite: Option<SqliteLocking>,
+}
+
+/// SQLite's locking as the settings configure it: Django opens DEFERRED transactions unless
+/// `OPTIONS["transaction_mode"]` says otherwise (Django 5.1+); sqlite3 waits `timeout` seconds.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct SqliteLocking {
+    /// "IMMEDIATE", "EXCLUSIVE", "DEFERRED", or None (Django's default: deferred).
+    pub transaction_mode: Option<String>,
+    pub timeout_s: Option<f64>,
+    /// This Django can open IMMEDIATE transactions (5.1+).
+    #[serde(default)]
+    pub modes_supported: bool,
+    #[serde(default)]
+    pub django_version: String,
+    /// Where the settings assign DATABASES: every assignment, since which branch of an
+    /// `if DATABASE_URL:` ran is not in the source.
+    #[serde(default)]
+    pub databases_at: Vec<FileLine>,
+}
+
+impl SqliteLocking {
+    /// The same, with its DATABASES file shown relative to `root` (the project).
+    pub fn relative_to(mut self, root: &std::path::Path) -> SqliteLocking {
+        for at in &mut self.databases_at {
+            if let Ok(path) = std::path::Path::new(&at.file).strip_prefix(root) {
+                at.file = path.display().to_string();
+            }
+        }
+        self
+    }
+
+    /// A reading transaction that then writes is refused at once while another writes.
+    pub fn deferred(&self) -> bool {
+        self.transaction_mode
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case("DEFERRED"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FileLine {
+    pub file: String,
+    pub line: usize,
+}
+
+impl FileLine {
+    /// "config/base.py:144": relative to `root` when inside it.
+    pub fn shown(&self, root: Option<&std::path::Path>) -> String {
+        let path = std::path::Path::new(&self.file);
+        let path = root.and_then(|r| path.strip_prefix(r).ok()).unwrap_or(path);
+        format!("{}:{}", path.display(), self.line)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

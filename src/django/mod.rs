@@ -6,7 +6,10 @@ mod facts;
 pub mod settings_choice;
 pub mod throttles;
 
-pub use facts::{Cause, DatabaseInfo, DjangoFacts, Frame, SetupError, StockModel, UserModel};
+pub use facts::{
+    Cause, DatabaseInfo, DjangoFacts, FileLine, Frame, SetupError, SqliteLocking, StockModel,
+    UserModel,
+};
 
 use crate::config::Config;
 use crate::python_helper::{self, HelperError};

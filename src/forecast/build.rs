@@ -2,8 +2,8 @@
 //! pool), the throttles Django reports for its requests, and the server's concurrency.
 
 use super::model::{
-    Cycle, DbFacts, LoadMachine, Plan, PoolFacts, RequestLoad, ServerShape, StockFacts,
-    ThrottleRule, TokenFacts,
+    Cycle, DbFacts, LoadMachine, Plan, PoolFacts, RequestLoad, ServerShape, SqliteFacts,
+    StockFacts, ThrottleRule, TokenFacts,
 };
 use super::workload;
 use crate::django::throttles::Throttles;
@@ -37,6 +37,8 @@ pub struct Facts<'a> {
     pub max_connections: Option<u64>,
     /// The app keeps its connections open between requests (Django's CONN_MAX_AGE, a pool).
     pub persistent_connections: bool,
+    /// SQLite's locking as the settings configure it (None: not SQLite, or not known).
+    pub sqlite: Option<crate::django::SqliteLocking>,
 }
 
 fn interrupts(user: &UserRun) -> BTreeSet<String> {
@@ -126,6 +128,7 @@ pub fn plan(facts: &Facts) -> Plan {
             python_ms: cpu,
             free_cpu_ms: hashing,
             wait_ms: cost.map_or(0.0, |c| (c.wall_ms - c.cpu_ms).max(0.0)),
+            read_write_ms: cost.map_or(0.0, |c| c.read_write_ms),
             is_login: logins.contains(label),
             needs_token: sample.is_some_and(|r| {
                 r.header_names
@@ -158,6 +161,18 @@ pub fn plan(facts: &Facts) -> Plan {
         max_connections: max,
         persistent: facts.persistent_connections,
     });
+    plan.sqlite_deferred = facts
+        .sqlite
+        .as_ref()
+        .filter(|l| l.deferred())
+        .map(|l| SqliteFacts {
+            place: l
+                .databases_at
+                .iter()
+                .map(|at| format!("{}:{}", at.file, at.line))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
     plan.stock = facts
         .stock
         .clone()

@@ -318,12 +318,7 @@ mod tests {
     fn login_heavy(processes: u32, slots: Option<u32>) -> Plan {
         // Each cycle: one login (2 ms Python + 330 ms PBKDF2 outside the GIL), no wait.
         Plan {
-            cycle: Cycle {
-                tasks: 1.0,
-                waits: 1.0,
-                pause_s: 0.0,
-                pacing_s: None,
-            },
+            cycle: Cycle::back_to_back(),
             requests: vec![RequestLoad {
                 label: "POST /api/token/".into(),
                 per_cycle: 1.0,

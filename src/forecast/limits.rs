@@ -68,6 +68,7 @@ pub fn all(plan: &Plan, stage: &StagePlan, served: &Served) -> Vec<Limit> {
     out.extend(token(plan, stage, served));
     out.extend(stock(plan, stage, served));
     out.extend(db_connections(plan, stage, served));
+    out.extend(super::sqlite_locks::limit(plan, stage, served));
     out
 }
 

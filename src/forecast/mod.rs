@@ -15,6 +15,7 @@ pub mod limits;
 pub mod model;
 pub mod pacing;
 pub mod response;
+pub mod sqlite_locks;
 pub mod workload;
 
 use crate::i18n::Text;
@@ -35,6 +36,7 @@ pub enum LimitKind {
     Token,
     DbConnections,
     LoadMachine,
+    SqliteLocks,
 }
 
 impl LimitKind {
@@ -49,6 +51,7 @@ impl LimitKind {
             LimitKind::Token => crate::t!("the token's lifetime"; "토큰 수명"),
             LimitKind::DbConnections => crate::t!("database connections"; "DB 연결 수"),
             LimitKind::LoadMachine => crate::t!("the load machine"; "부하 발생 머신"),
+            LimitKind::SqliteLocks => crate::t!("SQLite's write lock"; "SQLite 쓰기 잠금"),
         }
     }
 }

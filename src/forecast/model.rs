@@ -13,6 +13,8 @@ pub struct Plan {
     pub stock: Option<StockFacts>,
     pub token: Option<TokenFacts>,
     pub db: Option<DbFacts>,
+    /// SQLite whose transactions start DEFERRED (None: another database, or IMMEDIATE).
+    pub sqlite_deferred: Option<SqliteFacts>,
     pub load_machine: LoadMachine,
     /// The locustfile's wait_time in its own words, e.g. `between(3, 15)`.
     pub wait_shown: String,
@@ -29,6 +31,19 @@ pub struct Cycle {
     pub pause_s: f64,
     /// constant_pacing / constant_throughput: a task starts at most once per this many s.
     pub pacing_s: Option<f64>,
+}
+
+impl Cycle {
+    /// One task, then a wait of nothing: users that send back to back (unit tests).
+    #[cfg(test)]
+    pub fn back_to_back() -> Cycle {
+        Cycle {
+            tasks: 1.0,
+            waits: 1.0,
+            pause_s: 0.0,
+            pacing_s: None,
+        }
+    }
 }
 
 /// One distinct request (Locust's name) and what it costs.
@@ -49,6 +64,8 @@ pub struct RequestLoad {
     pub free_cpu_ms: f64,
     /// Time the request holds a worker besides CPU (SQL, I/O), ms.
     pub wait_ms: f64,
+    /// Time in a transaction that read before it wrote, ms (SQLite: see `SqliteFacts`).
+    pub read_write_ms: f64,
     /// It is the login: its failure leaves the user without a token.
     pub is_login: bool,
     /// It sends the login's token: it fails when the user has none.
@@ -144,6 +161,14 @@ pub struct DbFacts {
     pub max_connections: u64,
     /// CONN_MAX_AGE > 0 or None: each serving thread keeps its connection open.
     pub persistent: bool,
+}
+
+/// SQLite in Django's default DEFERRED transactions: a transaction that read and then writes
+/// while another connection writes is refused at once with `database is locked`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SqliteFacts {
+    /// "DATABASES at config/base.py:144", for the text.
+    pub place: String,
 }
 
 /// Where Locust runs and what a request costs it.

@@ -16,6 +16,7 @@ pub mod monitor;
 pub mod numbers;
 pub mod plan;
 pub mod run_report;
+mod server_errors;
 mod stage;
 pub mod stage_state;
 pub mod state_dir;

@@ -196,6 +196,9 @@ async fn stages(
 ) -> Result<(), Stop> {
     let plan = report.plan.clone();
     let db_vendor = super::monitor::vendor(&co.ctx.probes).await;
+    let sqlite = crate::probes::database::sqlite_locking(&co.ctx.probes)
+        .await
+        .map(|locking| locking.relative_to(&plan.project_dir));
     let login_path = co.ctx.probes.config.login_path.value.clone();
     let pool_max = crate::probes::database::pool_max_size(&co.ctx.probes).await;
     let mut before = locust.api.stats().await.unwrap_or_default();
@@ -240,6 +243,7 @@ async fn stages(
             to: from + plan.stage_time().as_secs().max(1) as i64,
             run_start: co.run_start,
             db_vendor,
+            sqlite: sqlite.clone(),
             login_path: login_path.clone(),
             project_dir: plan.project_dir.clone(),
             pool_max,

@@ -33,6 +33,8 @@ pub struct StageSpec {
     /// Epoch seconds when the run started (for times shown "since start").
     pub run_start: f64,
     pub db_vendor: Option<Vendor>,
+    /// SQLite's locking, its DATABASES line relative to the project.
+    pub sqlite: Option<crate::django::SqliteLocking>,
     pub login_path: String,
     pub project_dir: PathBuf,
     /// The app's connection pool size (Django's `OPTIONS["pool"]`), when it has one.
@@ -338,6 +340,7 @@ impl StageState {
                     waiting,
                 }),
             db_vendor: spec.db_vendor,
+            sqlite: spec.sqlite.clone(),
             login_path: spec.login_path.clone(),
             server_elsewhere: spec.server_elsewhere.clone(),
         };

@@ -31,6 +31,18 @@ impl EndpointPhase {
     pub fn label(&self) -> String {
         super::stats::endpoint_key(&self.method, &self.name)
     }
+
+    /// A row for unit tests.
+    #[cfg(test)]
+    pub fn of(method: &str, name: &str, requests: u64, failures: u64, mean_ms: f64) -> Self {
+        EndpointPhase {
+            method: method.into(),
+            name: name.into(),
+            requests,
+            failures,
+            mean_ms,
+        }
+    }
 }
 
 /// What a stage measured, as the verdict needs it.
@@ -67,6 +79,10 @@ pub struct StageMeasure {
     pub silence: Option<Silence>,
     #[serde(skip)]
     pub db_vendor: Option<Vendor>,
+    /// SQLite's locking as the settings configure it (its DATABASES line relative to the
+    /// project), to say why writes answered 500.
+    #[serde(skip)]
+    pub sqlite: Option<crate::django::SqliteLocking>,
     pub login_path: String,
     /// The server's host when it is not this machine: the CPU and memory targets (the
     /// server machine's) are then not judged from this machine's figures.
@@ -95,7 +111,7 @@ impl StageMeasure {
         super::stats::ratio(self.failures, self.requests)
     }
 
-    fn endpoint_totals(&self) -> Vec<EndpointPhase> {
+    pub fn endpoint_totals(&self) -> Vec<EndpointPhase> {
         let mut out: Vec<EndpointPhase> = Vec::new();
         for e in self.spawning.iter().chain(&self.steady) {
             match out
@@ -312,10 +328,6 @@ fn is_login(name: &str, login_path: &str) -> bool {
         || n.contains("auth")
 }
 
-fn is_500(error: &str) -> bool {
-    error.contains("500") || error.contains("Internal Server Error")
-}
-
 fn patterns(m: &StageMeasure, targets: &Targets) -> Vec<Text> {
     let mut out = Vec::new();
     // Logins while users spawn: password hashing dominates response times.
@@ -356,36 +368,7 @@ fn patterns(m: &StageMeasure, targets: &Targets) -> Vec<Text> {
             ));
         }
     }
-    // 500s from one endpoint: every request (a bug) or some writes on SQLite (locking).
-    let totals = m.endpoint_totals();
-    for e in totals.iter().filter(|e| e.requests > 0 && e.failures > 0) {
-        let errors_500: u64 = m
-            .errors
-            .iter()
-            .filter(|r| r.name == e.name && is_500(&r.error))
-            .map(|r| r.occurrences)
-            .sum();
-        if errors_500 == 0 || (errors_500 as f64) < 0.5 * e.failures as f64 {
-            continue;
-        }
-        let share = errors_500 as f64 * 100.0 / e.requests as f64;
-        let write = matches!(e.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
-        if share >= 95.0 {
-            out.push(t!(
-                "every request to {} fails with 500 ({errors_500} of {}), already at {} users: a bug in the view, not load. Reproduce one request and read the traceback (e.g. guide §2: a ReservationResult handed to a serializer).",
-                e.label(), e.requests, m.users;
-                "{} 요청이 모두 500으로 실패 ({errors_500}/{}), {}명에서도: 부하가 아니라 뷰의 버그. 요청 하나를 재현해 traceback을 보세요 (예: 가이드 §2 ReservationResult를 serializer에 넘김).",
-                e.label(), e.requests, m.users
-            ));
-        } else if write && m.db_vendor == Some(Vendor::Sqlite) {
-            out.push(t!(
-                "{errors_500} of {} writes to {} answered 500 ({share:.1}%) at {} users on SQLite: SQLite serializes writes, so concurrent writers wait and fail with `database is locked`. Load-test on PostgreSQL (or raise SQLite's timeout and expect lower throughput).",
-                e.requests, e.label(), m.users;
-                "{} 쓰기 {}건 중 {errors_500}건이 500 ({share:.1}%), {}명, SQLite: SQLite는 쓰기를 한 번에 하나씩 처리해 동시 쓰기가 `database is locked`로 실패. PostgreSQL에서 부하 테스트하세요 (또는 SQLite timeout을 늘리고 낮은 처리량을 감수).",
-                e.label(), e.requests, m.users
-            ));
-        }
-    }
+    out.extend(super::server_errors::patterns(m));
     out
 }
 
@@ -393,22 +376,6 @@ fn patterns(m: &StageMeasure, targets: &Targets) -> Vec<Text> {
 mod tests {
     use super::*;
     use crate::i18n::Lang;
-
-    fn endpoint(
-        method: &str,
-        name: &str,
-        requests: u64,
-        failures: u64,
-        mean_ms: f64,
-    ) -> EndpointPhase {
-        EndpointPhase {
-            method: method.into(),
-            name: name.into(),
-            requests,
-            failures,
-            mean_ms,
-        }
-    }
 
     fn healthy() -> StageMeasure {
         StageMeasure {
@@ -470,8 +437,8 @@ mod tests {
         m.db_connections_max = Some((90, 100));
         m.failures = 200;
         m.steady = vec![
-            endpoint("GET", "/api/products/", 3000, 10, 200.0),
-            endpoint("POST", "/api/products/[id]/reserve/", 1000, 190, 400.0),
+            EndpointPhase::of("GET", "/api/products/", 3000, 10, 200.0),
+            EndpointPhase::of("POST", "/api/products/[id]/reserve/", 1000, 190, 400.0),
         ];
         let v = judge(&m, &Targets::default());
         let text: Vec<&str> = v.causes.iter().map(|c| c.get(Lang::En)).collect();
@@ -489,10 +456,10 @@ mod tests {
         let mut m = healthy();
         m.p95_ms = Some(2400.0);
         m.spawning = vec![
-            endpoint("POST", "/api/token/", 100, 0, 1900.0),
-            endpoint("GET", "/api/products/", 300, 0, 250.0),
+            EndpointPhase::of("POST", "/api/token/", 100, 0, 1900.0),
+            EndpointPhase::of("GET", "/api/products/", 300, 0, 250.0),
         ];
-        m.steady = vec![endpoint("POST", "/api/token/", 5, 0, 450.0)];
+        m.steady = vec![EndpointPhase::of("POST", "/api/token/", 5, 0, 450.0)];
         let v = judge(&m, &Targets::default());
         let p = v.patterns[0].get(Lang::En);
         assert!(
@@ -504,35 +471,6 @@ mod tests {
             "{p}"
         );
         assert!(!v.patterns[0].get(Lang::Ko).is_empty());
-    }
-
-    #[test]
-    fn sqlite_write_500s_versus_a_broken_view() {
-        let mut m = healthy();
-        m.db_vendor = Some(Vendor::Sqlite);
-        m.failures = 40;
-        m.steady = vec![
-            endpoint("GET", "/api/products/", 3000, 0, 100.0),
-            endpoint("POST", "/r/", 1000, 40, 300.0),
-        ];
-        m.errors = vec![ErrorRow {
-            method: Some("POST".into()),
-            name: "/r/".into(),
-            error: "unexpected status 500".into(),
-            occurrences: 40,
-        }];
-        let v = judge(&m, &Targets::default());
-        let p = v.patterns[0].get(Lang::En);
-        assert!(
-            p.contains("40 of 1000 writes to POST /r/ answered 500 (4.0%)"),
-            "{p}"
-        );
-        assert!(p.contains("database is locked"));
-        m.steady[1].failures = 1000;
-        m.errors[0].occurrences = 1000;
-        m.failures = 1000;
-        let v = judge(&m, &Targets::default());
-        assert!(v.patterns[0].get(Lang::En).contains("a bug in the view"));
     }
 
     #[test]

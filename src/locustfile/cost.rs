@@ -26,6 +26,10 @@ pub struct RequestCost {
     pub sql_queries: u32,
     #[serde(default)]
     pub sql_ms: f64,
+    /// Time inside the project's own transaction from a read to its end, when it then wrote:
+    /// SQLite's DEFERRED transactions refuse that write at once while another writes.
+    #[serde(default)]
+    pub read_write_ms: f64,
     /// Passwords the server hashed or checked (skipped in the replay, costed by the hasher).
     #[serde(default)]
     pub password_checks: u32,

@@ -47,6 +47,12 @@ pub async fn pool_max_size(ctx: &Context) -> Option<i64> {
     facts.database().ok()?.pool_max_size
 }
 
+/// SQLite's locking as Django configures it (None for other databases, or when unknown).
+pub async fn sqlite_locking(ctx: &Context) -> Option<crate::django::SqliteLocking> {
+    let facts = ctx.django.facts(&ctx.config).await.ok()?;
+    facts.database().ok()?.sqlite
+}
+
 pub async fn open(ctx: &Context) -> Result<Database, String> {
     let url = url(ctx).await?;
     let shown_url = redact_url(&url);

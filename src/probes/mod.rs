@@ -21,6 +21,7 @@ mod server_answers;
 pub mod server_fresh;
 mod settings;
 mod sql;
+pub mod sqlite_locking;
 mod stock;
 pub mod users;
 

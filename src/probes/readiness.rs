@@ -33,6 +33,47 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     }
 }
 
+/// SQLite in words of its locking when Django told it (mode, timeout, the DATABASES line).
+fn sqlite_warning(
+    input: &Input<'_>,
+    reserves: bool,
+    locking: Option<crate::django::SqliteLocking>,
+) -> Outcome {
+    let diagnosis = match (reserves, locking.as_ref().is_some_and(|l| l.deferred())) {
+        (true, true) => "sqlite_deferred",
+        (false, true) => "sqlite_writes_deferred",
+        (true, false) => "sqlite",
+        (false, false) => "sqlite_writes",
+    };
+    let Some(locking) = locking else {
+        let summary = if reserves {
+            t!("the database is SQLite: concurrent reservations will serialize and fail with \"database is locked\""; "DB가 SQLite: 동시 예약이 직렬화되고 \"database is locked\"로 실패함")
+        } else {
+            t!("the database is SQLite: concurrent writes will serialize and fail with \"database is locked\""; "DB가 SQLite: 동시 쓰기가 직렬화되고 \"database is locked\"로 실패함")
+        };
+        return Outcome::warn(diagnosis, summary);
+    };
+    let root = input.ctx.config.project_dir.value.as_deref();
+    let mut outcome = Outcome::warn(
+        diagnosis,
+        super::sqlite_locking::forecast(&locking, reserves),
+    )
+    .with_detail(super::sqlite_locking::facts(&locking, root))
+    .with(
+        "transaction_mode",
+        locking.transaction_mode.as_deref().unwrap_or("DEFERRED"),
+    )
+    .with("django", &locking.django_version);
+    if let Some(timeout) = locking.timeout_s {
+        outcome = outcome.with("timeout_s", timeout);
+    }
+    // One assignment is the place; of several (an if/else), the source cannot say which ran.
+    if let [at] = locking.databases_at.as_slice() {
+        outcome = outcome.at(at.file.clone(), Some(at.line));
+    }
+    outcome
+}
+
 async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcome> {
     let ctx = input.ctx;
     let facts = match super::django_facts(input).await {
@@ -54,15 +95,9 @@ async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcom
         };
         // Speak of reservations only to a project that has stock to reserve.
         let reserves = facts.stock().is_ok_and(|s| s.present);
+        let locking = facts.database().ok().and_then(|d| d.sqlite);
         return Ok(match vendor {
-            Some(super::database::Vendor::Sqlite) if reserves => Outcome::warn(
-                "sqlite",
-                t!("the database is SQLite: concurrent reservations will serialize and fail with \"database is locked\""; "DB가 SQLite: 동시 예약이 직렬화되고 \"database is locked\"로 실패함"),
-            ),
-            Some(super::database::Vendor::Sqlite) => Outcome::warn(
-                "sqlite_writes",
-                t!("the database is SQLite: concurrent writes will serialize and fail with \"database is locked\""; "DB가 SQLite: 동시 쓰기가 직렬화되고 \"database is locked\"로 실패함"),
-            ),
+            Some(super::database::Vendor::Sqlite) => sqlite_warning(input, reserves, locking),
             _ => Outcome::pass(t!("the database is not SQLite"; "DB가 SQLite가 아님")),
         });
     }

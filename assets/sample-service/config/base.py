@@ -34,6 +34,16 @@ def _read_dotenv(path):
     return values
 
 
+def _sqlite_options():
+    # Django opens SQLite transactions DEFERRED unless told otherwise (5.1+); doctor's tests
+    # set SAMPLE_SQLITE_TRANSACTION_MODE=IMMEDIATE to show writers queueing instead.
+    options = {"timeout": 5}
+    mode = os.environ.get("SAMPLE_SQLITE_TRANSACTION_MODE")
+    if mode:
+        options["transaction_mode"] = mode
+    return options
+
+
 def _database_from_url(url):
     """Parse sqlite:///path or postgres://user:pass@host:port/name (no dj-database-url)."""
     if url.startswith("sqlite:"):
@@ -46,7 +56,7 @@ def _database_from_url(url):
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(name),
-            "OPTIONS": {"timeout": 5},
+            "OPTIONS": _sqlite_options(),
         }
     parts = urlsplit(url)
     if parts.scheme in ("postgres", "postgresql", "pgsql"):
@@ -145,7 +155,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(BASE_DIR / "db.sqlite3"),
-            "OPTIONS": {"timeout": 5},
+            "OPTIONS": _sqlite_options(),
         }
     }
 

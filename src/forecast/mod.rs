@@ -104,6 +104,8 @@ pub struct Forecast {
 
 /// Forecast one stage of the plan.
 pub fn forecast(plan: &Plan, stage: &StagePlan) -> Forecast {
+    let locked = sqlite_locks::with_lock_waits(plan, stage);
+    let plan = locked.as_ref().unwrap_or(plan);
     let offered = pacing::offered(plan, stage);
     let served = capacity::serve(plan, stage, &offered);
     let mut limits = vec![pacing::limit(plan, stage, &offered)];

@@ -7,7 +7,9 @@
 //! overlaps a given one when it starts within d̄ before or after, so a transaction meets
 //! k = 2·λ·d̄ others on average (fewer when few users can be in one: × (N−1)/N). Of a
 //! transaction and the k others it meets, one writes first and the rest are refused: with
-//! k Poisson-distributed, the refused share is 1 − E[1/(K+1)] = 1 − (1 − e^(−k))/k.
+//! k Poisson-distributed, the refused share is 1 − E[1/(K+1)] = 1 − (1 − e^(−k))/k. The one
+//! that goes first waits at its commit for the others' reads to end: `with_lock_waits` adds
+//! that wait to the plan before the stage is served.
 
 use super::capacity::Served;
 use super::limits::count;
@@ -24,12 +26,23 @@ pub fn refused_share(k: f64) -> f64 {
     1.0 - (1.0 - (-k).exp()) / k
 }
 
-pub fn limit(plan: &Plan, stage: &StagePlan, served: &Served) -> Option<Limit> {
-    let sqlite = plan.sqlite_deferred.as_ref()?;
+/// How the read-then-write transactions of a stage meet: who they are, how often, how long.
+struct Contention<'a> {
+    /// (label, requests in the stage, ms from the read to the transaction's end)
+    writers: Vec<(&'a str, f64, f64)>,
+    /// Per second, all of them.
+    rate: f64,
+    /// Mean ms a read is held before the write.
+    held_ms: f64,
+    share: f64,
+    requests: f64,
+}
+
+fn contention<'a>(plan: &'a Plan, stage: &StagePlan, served: &Served) -> Option<Contention<'a>> {
+    plan.sqlite_deferred.as_ref()?;
     if stage.seconds <= 0.0 {
         return None;
     }
-    // (label, requests in the stage, ms from the read to the transaction's end)
     let writers: Vec<(&str, f64, f64)> = plan
         .requests
         .iter()
@@ -48,7 +61,52 @@ pub fn limit(plan: &Plan, stage: &StagePlan, served: &Served) -> Option<Limit> {
     let held_ms = writers.iter().map(|(_, n, ms)| n * ms).sum::<f64>() / requests;
     let users = f64::from(stage.users.max(1));
     let k = 2.0 * rate * held_ms / 1000.0 * (users - 1.0) / users;
-    let share = refused_share(k);
+    Some(Contention {
+        writers,
+        rate,
+        held_ms,
+        share: refused_share(k),
+        requests,
+    })
+}
+
+/// The plan with the lock's own waits priced in. The transaction that writes first waits at
+/// its commit for the others' reads to end (and SQLite's pending lock holds new readers back
+/// meanwhile), so under contention every read-then-write request takes about
+/// `share × held` longer. That slows the rate the share came from: settle it in a few damped
+/// rounds. None when nothing changes (another database, no such transaction).
+pub fn with_lock_waits(plan: &Plan, stage: &StagePlan) -> Option<Plan> {
+    plan.sqlite_deferred.as_ref()?;
+    if plan.requests.iter().all(|r| r.read_write_ms <= 0.0) {
+        return None;
+    }
+    let mut adjusted = plan.clone();
+    let mut extra_ms = 0.0;
+    for _ in 0..6 {
+        let offered = super::pacing::offered(&adjusted, stage);
+        let served = super::capacity::serve(&adjusted, stage, &offered);
+        let Some(c) = contention(&adjusted, stage, &served) else {
+            break;
+        };
+        extra_ms = (extra_ms + c.share * c.held_ms) / 2.0;
+        for (r, base) in adjusted.requests.iter_mut().zip(&plan.requests) {
+            if r.read_write_ms > 0.0 {
+                r.wait_ms = base.wait_ms + extra_ms;
+            }
+        }
+    }
+    Some(adjusted)
+}
+
+pub fn limit(plan: &Plan, stage: &StagePlan, served: &Served) -> Option<Limit> {
+    let sqlite = plan.sqlite_deferred.as_ref()?;
+    let Contention {
+        writers,
+        rate,
+        held_ms,
+        share,
+        requests,
+    } = contention(plan, stage, served)?;
     // Under a tenth of a percent is not a figure anyone acts on.
     if share < 0.001 {
         return None;
@@ -149,6 +207,23 @@ mod tests {
         let (plan, stage) = reservations(4, false);
         let f = forecast(&plan, &stage);
         assert!(f.limits.iter().all(|l| l.kind != LimitKind::SqliteLocks));
+    }
+
+    #[test]
+    fn the_first_writer_waits_for_the_others_reads_so_the_stage_slows() {
+        let (plan, stage) = reservations(4, true);
+        let (queued, _) = reservations(4, false);
+        let (with, without) = (forecast(&plan, &stage), forecast(&queued, &stage));
+        // About 104 ms a request without the wait; with it, most of another hold.
+        let ratio = with.rpm / without.rpm;
+        assert!(ratio > 0.45 && ratio < 0.75, "{ratio}: {with:#?}");
+        assert!(with.p95_ms > without.p95_ms);
+        // The share settles on the slower rate: still most of them, and stable.
+        assert!(
+            with.failure_ratio > 0.6 && with.failure_ratio < 0.9,
+            "{with:#?}"
+        );
+        assert_eq!(forecast(&plan, &stage), with);
     }
 
     #[test]

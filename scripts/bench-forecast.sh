@@ -2,7 +2,7 @@
 # How good `doctor forecast` is: for stages limited by pacing, by server CPU (a login-heavy
 # locustfile on runserver and on gunicorn -w 2), by a throttle, by stock and by SQLite's
 # write lock (reservations holding their row HOLD_MS in Django's DEFERRED transactions: back to
-# back on one hot row, and the sample's own mix), the forecast
+# back on one hot row, and the sample's own mix; and in IMMEDIATE ones, queueing), the forecast
 # before load against what Locust then measures (requests/min, p95, failure share, and the
 # limiting factor named). Loopback only, small bounded stages; stops by itself.
 #   scripts/bench-forecast.sh                     # all cases, debug binary
@@ -47,6 +47,8 @@ start() {
     export DATABASE_URL="sqlite:///$work/$(basename "$dir")-$kind.sqlite3"
     # The sample's reservation holds its row this long (a payment call's stand-in).
     export SAMPLE_RESERVE_HOLD_MS="${HOLD_MS:-0}"
+    # IMMEDIATE: the sample's SQLite transactions take the write lock first (queue, no refusal).
+    export SAMPLE_SQLITE_TRANSACTION_MODE="${TX_MODE:-}"
     rm -f "${DATABASE_URL#sqlite:///}"
     (cd "$dir" && "$py" manage.py migrate --noinput -v 0)
     if [ "$dir" = "$sample" ]; then
@@ -93,7 +95,7 @@ print("%-14s %9.0f %9.0f %+6.0f %9.0f %9.0f %7.2f %7.2f  %s" % (
 EOF
 }
 
-for c in ${CASES:-pacing cpu-runserver cpu-gunicorn throttle stock sqlite-hot-row sqlite-mix}; do
+for c in ${CASES:-pacing cpu-runserver cpu-gunicorn throttle stock sqlite-hot-row sqlite-mix sqlite-immediate}; do
     case "$c" in
         pacing) case_ pacing "$sample" runserver "$sample/locust_test/locustfile.py" 20 10 30 ;;
         cpu-runserver) case_ cpu-runserver "$sample" runserver "$root/tests/fixtures/locustfiles/login_heavy.py" 8 8 30 ;;
@@ -101,6 +103,7 @@ for c in ${CASES:-pacing cpu-runserver cpu-gunicorn throttle stock sqlite-hot-ro
         throttle) case_ throttle "$shop" runserver "$shop/loadtest/locustfile.py" 30 30 60 ;;
         stock) QUANTITY=300 case_ stock "$sample" runserver "$sample/locust_test/locustfile.py" 20 10 60 ;;
         sqlite-hot-row) HOLD_MS=50 case_ sqlite-hot-row "$sample" runserver "$root/tests/fixtures/locustfiles/hot_row.py" 4 4 30 ;;
+        sqlite-immediate) TX_MODE=IMMEDIATE HOLD_MS=50 case_ sqlite-immediate "$sample" runserver "$root/tests/fixtures/locustfiles/hot_row.py" 4 4 30 ;;
         sqlite-mix) HOLD_MS=100 case_ sqlite-mix "$sample" runserver "$sample/locust_test/locustfile.py" 20 10 30 ;;
         *) echo "unknown case $c" >&2; exit 2 ;;
     esac

@@ -161,18 +161,15 @@ pub fn plan(facts: &Facts) -> Plan {
         max_connections: max,
         persistent: facts.persistent_connections,
     });
-    plan.sqlite_deferred = facts
-        .sqlite
-        .as_ref()
-        .filter(|l| l.deferred())
-        .map(|l| SqliteFacts {
-            place: l
-                .databases_at
-                .iter()
-                .map(|at| format!("{}:{}", at.file, at.line))
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
+    plan.sqlite = facts.sqlite.as_ref().map(|l| SqliteFacts {
+        deferred: l.deferred(),
+        place: l
+            .databases_at
+            .iter()
+            .map(|at| format!("{}:{}", at.file, at.line))
+            .collect::<Vec<_>>()
+            .join(", "),
+    });
     plan.stock = facts
         .stock
         .clone()

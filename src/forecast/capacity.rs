@@ -22,7 +22,7 @@ pub const SATURATED: f64 = 0.85;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resource {
-    /// cpu, gil, workers, locust
+    /// cpu, gil, workers, sqlite_lock, locust
     pub name: &'static str,
     /// Seconds needed per user cycle.
     pub demand_s: f64,
@@ -67,16 +67,24 @@ fn p95(
     (x, wait_s, u): (f64, f64, f64),
     cores: f64,
 ) -> f64 {
-    let per_cycle: f64 = plan.requests.iter().map(|r| r.per_cycle).sum();
     let overhead = plan.server.overhead_ms;
     let demand: Box<dyn Fn(&super::model::RequestLoad) -> f64> = match busiest.name {
         "gil" => Box::new(move |r| r.python_ms + overhead),
         "workers" => Box::new(move |r| r.wall_ms() + overhead),
+        "sqlite_lock" => Box::new(|r| r.read_write_ms),
         _ => Box::new(move |r| r.cpu_ms() + overhead),
     };
-    let queue = if busiest.name == "workers" || busiest.demand_s <= 0.0 {
-        let wait_ms = if per_cycle > 0.0 {
-            wait_s * 1000.0 / per_cycle
+    // Workers and a lock are waited for in line; cores and a GIL are shared.
+    let queue = if matches!(busiest.name, "workers" | "sqlite_lock") || busiest.demand_s <= 0.0 {
+        // The cycle's wait falls on the requests that wait in this line.
+        let waiting: f64 = plan
+            .requests
+            .iter()
+            .filter(|r| demand(r) > 0.0)
+            .map(|r| r.per_cycle)
+            .sum();
+        let wait_ms = if waiting > 0.0 {
+            wait_s * 1000.0 / waiting
         } else {
             0.0
         };
@@ -142,6 +150,18 @@ pub fn resources(plan: &Plan, locust_cores: f64, users: f64) -> Vec<Resource> {
             demand_s: sum(&|r| r.wall_ms() + s.overhead_ms),
             servers: f64::from(slots.max(1)),
         });
+    }
+    // SQLite in IMMEDIATE transactions: one write lock, taken in turn for as long as each
+    // transaction holds it (DEFERRED ones are refused instead: `sqlite_locks`).
+    if plan.sqlite.as_ref().is_some_and(|l| !l.deferred) {
+        let held = sum(&|r| r.read_write_ms);
+        if held > 0.0 {
+            out.push(Resource {
+                name: "sqlite_lock",
+                demand_s: held,
+                servers: 1.0,
+            });
+        }
     }
     let per_cycle: f64 = plan.requests.iter().map(|r| r.per_cycle).sum();
     out.push(Resource {
@@ -243,6 +263,10 @@ fn resource_words(name: &str) -> (&'static str, &'static str) {
         "gil" => ("Python time under the GIL", "GIL 아래 Python 시간"),
         "workers" => ("the workers", "워커"),
         "locust" => ("Locust's own CPU", "Locust 자체 CPU"),
+        "sqlite_lock" => (
+            "SQLite's one write lock (its IMMEDIATE transactions take it in turn)",
+            "SQLite 쓰기 잠금 하나 (IMMEDIATE 트랜잭션이 차례로 사용)",
+        ),
         _ => ("CPU", "CPU"),
     }
 }

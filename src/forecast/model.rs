@@ -13,8 +13,8 @@ pub struct Plan {
     pub stock: Option<StockFacts>,
     pub token: Option<TokenFacts>,
     pub db: Option<DbFacts>,
-    /// SQLite whose transactions start DEFERRED (None: another database, or IMMEDIATE).
-    pub sqlite_deferred: Option<SqliteFacts>,
+    /// SQLite's write lock (None: another database, or not known).
+    pub sqlite: Option<SqliteFacts>,
     pub load_machine: LoadMachine,
     /// The locustfile's wait_time in its own words, e.g. `between(3, 15)`.
     pub wait_shown: String,
@@ -163,11 +163,13 @@ pub struct DbFacts {
     pub persistent: bool,
 }
 
-/// SQLite in Django's default DEFERRED transactions: a transaction that read and then writes
-/// while another connection writes is refused at once with `database is locked`.
+/// SQLite's one write lock. In Django's default DEFERRED transactions, a transaction that
+/// read and then writes while another connection writes is refused at once (`database is
+/// locked`); in IMMEDIATE (or EXCLUSIVE) ones, transactions take the lock in turn.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SqliteFacts {
-    /// "DATABASES at config/base.py:144", for the text.
+    pub deferred: bool,
+    /// "config/base.py:152, config/base.py:154": where DATABASES is assigned, for the text.
     pub place: String,
 }
 

@@ -69,7 +69,8 @@ pub enum Queue {
     /// Threads share the CPU (runserver, a GIL): a request is slowed in proportion to its own
     /// demand there: residence / demand = `slowdown`.
     Shared { slowdown: f64 },
-    /// Requests wait in line for a worker: the same mean wait for every request, ms.
+    /// Requests wait in line for a worker (every request) or a lock (its users): the same
+    /// mean wait for each request that needs it, ms.
     Line { wait_ms: f64 },
 }
 
@@ -95,7 +96,9 @@ pub fn p95(
     for r in &plan.requests {
         let wait = match queue {
             Queue::Shared { slowdown } => (slowdown - 1.0).max(0.0) * demand_ms(r),
-            Queue::Line { wait_ms } => wait_ms,
+            // A line only holds the requests that need what it serves (a lock: its writers).
+            Queue::Line { wait_ms } if demand_ms(r) > 0.0 => wait_ms,
+            Queue::Line { .. } => 0.0,
         };
         let steady = r.wall_ms() + overhead + u * wait;
         mix.push((

@@ -160,17 +160,15 @@ fn a_partial_user_pool_is_counted_with_the_share_of_failing_logins() {
 fn a_pool_of_300000_is_counted_whole() {
     let svc = SampleService::start(ServiceOptions::default().users(false));
     manage(&["create_test_users", "--count", "1000"], &svc.env);
-    let config = svc.dir().join("doctor.toml");
     let locustfile = sample_dir().join("../../tests/fixtures/locustfiles/big_pool.py");
-    std::fs::write(
-        &config,
-        format!(
+    let config = config_file(
+        &svc,
+        &format!(
             "[locust]\nlocustfile = {:?}\n",
             locustfile.display().to_string()
         ),
-    )
-    .unwrap();
-    let json = svc.check_json(&["--config", config.to_str().unwrap(), "--check", "users"]);
+    );
+    let json = svc.check_json(&["--config", &config, "--check", "users"]);
     assert_check(&json, "users", "fail", Some("user_missing"));
     assert_eq!(
         evidence(&json, "users", "pool_size"),
@@ -183,7 +181,6 @@ fn a_pool_of_300000_is_counted_whole() {
         "{json:#}"
     );
     let summary = check(&json, "users")["summary"].as_str().unwrap();
-    println!("{summary}");
     assert!(summary.contains("100%"), "{summary}");
 }
 

@@ -230,10 +230,9 @@ class DjangoTransport:
                 for alias in self.aliases:
                     savepoints.enter_context(transaction.atomic(using=alias))
                 cost = savepoints.enter_context(request_cost.measure(self.aliases, _SEND_CODE))
-                savepoints.enter_context(locust_clock.real_clock())
-                response = client.generic(entry["method"], entry["path"], raw,
-                                          ctype or "application/octet-stream",
-                                          getattr(session, "django_secure", False), **extra)
+                response = _as_served(client, (entry["method"], entry["path"], raw,
+                                               ctype or "application/octet-stream",
+                                               getattr(session, "django_secure", False)), extra)
             status = response.status_code
             headers = dict(response.items())
             content = b"".join(response.streaming_content) if response.streaming else response.content
@@ -267,8 +266,7 @@ class DjangoTransport:
                 for alias in self.aliases:
                     stack.enter_context(transaction.atomic(using=alias))
                 cost = stack.enter_context(request_cost.measure(self.aliases, _SEND_CODE))
-                stack.enter_context(locust_clock.real_clock())
-                client.generic(*args, **extra)
+                _as_served(client, args, extra)
                 for alias in self.aliases:
                     transaction.set_rollback(True, using=alias)
         except Exception:
@@ -290,6 +288,13 @@ class DjangoTransport:
         for name in SIDE_EFFECTS["tasks"][before[2]:]:
             out.append({"code": "task_queued", "name": name})
         return out
+
+
+def _as_served(client, args, extra):
+    """The project's code answers one request as its server would: on the real clock (its own
+    waits cost what they cost under load; only the locustfile's code sees the frozen one)."""
+    with locust_clock.real_clock():
+        return client.generic(*args, **extra)
 
 
 _SEND_CODE = DjangoTransport.send.__code__  # where a query's search for the project frame stops

@@ -157,7 +157,7 @@ def record(entry, cost, hop):
         last = samples[-1]
         for field in ("wall_ms", "cpu_ms", "sql_queries", "sql_ms", "password_checks",
                       "read_write_ms"):
-            last[field] += cost.get(field, 0)
+            last[field] += cost[field]
         last["repeated_sql"] = last["repeated_sql"] + cost["repeated_sql"]
     else:
         samples.append(dict(cost))
@@ -182,7 +182,7 @@ def summary():
         method, _, name = key.partition(" ")
         row = {"request": key, "method": method, "name": name, "samples": len(samples)}
         for field in ("wall_ms", "cpu_ms", "sql_ms", "read_write_ms"):
-            row[field] = round(statistics.median(s.get(field, 0) for s in used), 3)
+            row[field] = round(statistics.median(s[field] for s in used), 3)
         for field in ("sql_queries", "password_checks"):
             row[field] = int(statistics.median(s[field] for s in used))
         worst = max(used, key=lambda s: s["sql_queries"])
@@ -195,8 +195,8 @@ def summary():
 def hasher(parallelism=False):
     """The project's preferred hasher and what one hash costs here, measured (only when a
     replayed request checked a password). PBKDF2-style hashers are timed at 1/20 of their
-    iterations (for the forecast, the fastest of three) and scaled (linear in iterations): doctor spends tens of
-    milliseconds, not a third of a second per hash."""
+    iterations (for the forecast, the fastest of three) and scaled (linear in iterations):
+    doctor spends tens of milliseconds, not a third of a second per hash."""
     if not any(s["password_checks"] for samples in SAMPLES.values() for s in samples):
         return None
     try:

@@ -135,11 +135,9 @@ pub struct FileLine {
 }
 
 impl FileLine {
-    /// "config/base.py:144": relative to `root` when inside it.
-    pub fn shown(&self, root: Option<&std::path::Path>) -> String {
-        let path = std::path::Path::new(&self.file);
-        let path = root.and_then(|r| path.strip_prefix(r).ok()).unwrap_or(path);
-        format!("{}:{}", path.display(), self.line)
+    /// "config/base.py:144".
+    pub fn shown(&self) -> String {
+        format!("{}:{}", self.file, self.line)
     }
 }
 

@@ -163,12 +163,7 @@ pub fn plan(facts: &Facts) -> Plan {
     });
     plan.sqlite = facts.sqlite.as_ref().map(|l| SqliteFacts {
         deferred: l.deferred(),
-        place: l
-            .databases_at
-            .iter()
-            .map(|at| format!("{}:{}", at.file, at.line))
-            .collect::<Vec<_>>()
-            .join(", "),
+        place: crate::probes::sqlite_locking::places(l),
     });
     plan.stock = facts
         .stock

@@ -138,7 +138,7 @@ pub async fn gather(
         locust_processes: locust_processes.unwrap_or(1),
         max_connections: db.map(|(max, _)| max as u64),
         persistent_connections: db.is_some_and(|(_, persistent)| persistent),
-        sqlite: sqlite_locking(&ctx).await,
+        sqlite: crate::probes::database::sqlite_locking(&ctx).await,
     };
     let model = super::build::plan(&facts);
     let forecasts = super::forecast_all(&model, stage_plans);
@@ -156,15 +156,6 @@ pub async fn gather(
         password_hasher: run.password_hasher.clone(),
         server,
         notes,
-    })
-}
-
-/// SQLite's locking, its DATABASES lines shown relative to the project.
-async fn sqlite_locking(ctx: &Context) -> Option<crate::django::SqliteLocking> {
-    let locking = crate::probes::database::sqlite_locking(ctx).await?;
-    Some(match &ctx.config.project_dir.value {
-        Some(dir) => locking.relative_to(dir),
-        None => locking,
     })
 }
 

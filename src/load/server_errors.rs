@@ -37,7 +37,7 @@ pub fn patterns(m: &StageMeasure) -> Vec<Text> {
             let why = match &m.sqlite {
                 Some(locking) => {
                     let total_ms = e.mean_ms * e.requests as f64;
-                    sqlite_locking::after_stage(locking, None, errors_500, total_ms, e.mean_ms)
+                    sqlite_locking::after_stage(locking, errors_500, total_ms, e.mean_ms)
                 }
                 None => t!(
                     "SQLite serializes writes, so concurrent writers wait and fail with `database is locked`. Load-test on PostgreSQL (or raise SQLite's timeout and expect lower throughput)";

@@ -196,9 +196,7 @@ async fn stages(
 ) -> Result<(), Stop> {
     let plan = report.plan.clone();
     let db_vendor = super::monitor::vendor(&co.ctx.probes).await;
-    let sqlite = crate::probes::database::sqlite_locking(&co.ctx.probes)
-        .await
-        .map(|locking| locking.relative_to(&plan.project_dir));
+    let sqlite = crate::probes::database::sqlite_locking(&co.ctx.probes).await;
     let login_path = co.ctx.probes.config.login_path.value.clone();
     let pool_max = crate::probes::database::pool_max_size(&co.ctx.probes).await;
     let mut before = locust.api.stats().await.unwrap_or_default();

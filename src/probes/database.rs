@@ -47,10 +47,16 @@ pub async fn pool_max_size(ctx: &Context) -> Option<i64> {
     facts.database().ok()?.pool_max_size
 }
 
-/// SQLite's locking as Django configures it (None for other databases, or when unknown).
+/// SQLite's locking as Django configures it, its DATABASES lines relative to the project
+/// (None for other databases, or when unknown). The check, the forecast and the run's verdict
+/// all take it from here.
 pub async fn sqlite_locking(ctx: &Context) -> Option<crate::django::SqliteLocking> {
     let facts = ctx.django.facts(&ctx.config).await.ok()?;
-    facts.database().ok()?.sqlite
+    let locking = facts.database().ok()?.sqlite?;
+    Some(match &ctx.config.project_dir.value {
+        Some(dir) => locking.relative_to(dir),
+        None => locking,
+    })
 }
 
 pub async fn open(ctx: &Context) -> Result<Database, String> {

@@ -34,11 +34,7 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
 }
 
 /// SQLite in words of its locking when Django told it (mode, timeout, the DATABASES line).
-fn sqlite_warning(
-    input: &Input<'_>,
-    reserves: bool,
-    locking: Option<crate::django::SqliteLocking>,
-) -> Outcome {
+fn sqlite_warning(reserves: bool, locking: Option<crate::django::SqliteLocking>) -> Outcome {
     let diagnosis = match (reserves, locking.as_ref().is_some_and(|l| l.deferred())) {
         (true, true) => "sqlite_deferred",
         (false, true) => "sqlite_writes_deferred",
@@ -53,12 +49,11 @@ fn sqlite_warning(
         };
         return Outcome::warn(diagnosis, summary);
     };
-    let root = input.ctx.config.project_dir.value.as_deref();
     let mut outcome = Outcome::warn(
         diagnosis,
         super::sqlite_locking::forecast(&locking, reserves),
     )
-    .with_detail(super::sqlite_locking::facts(&locking, root))
+    .with_detail(super::sqlite_locking::facts(&locking))
     .with(
         "transaction_mode",
         locking.transaction_mode.as_deref().unwrap_or("DEFERRED"),
@@ -95,9 +90,9 @@ async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcom
         };
         // Speak of reservations only to a project that has stock to reserve.
         let reserves = facts.stock().is_ok_and(|s| s.present);
-        let locking = facts.database().ok().and_then(|d| d.sqlite);
+        let locking = super::database::sqlite_locking(ctx).await;
         return Ok(match vendor {
-            Some(super::database::Vendor::Sqlite) => sqlite_warning(input, reserves, locking),
+            Some(super::database::Vendor::Sqlite) => sqlite_warning(reserves, locking),
             _ => Outcome::pass(t!("the database is not SQLite"; "DB가 SQLite가 아님")),
         });
     }

@@ -8,25 +8,20 @@
 //! `"transaction_mode": "IMMEDIATE"` (Django 5.1+) a transaction takes the write lock first,
 //! and writers queue for up to the timeout instead.
 
-use crate::django::SqliteLocking;
+use crate::django::{FileLine, SqliteLocking};
 use crate::i18n::Text;
 use crate::t;
-use std::path::Path;
 
 /// "config/base.py:152, config/base.py:154": every assignment of DATABASES (which branch of
 /// an if/else ran is not in the source), empty when none is known.
-fn places(locking: &SqliteLocking, root: Option<&Path>) -> String {
-    let shown: Vec<String> = locking
-        .databases_at
-        .iter()
-        .map(|at| at.shown(root))
-        .collect();
+pub fn places(locking: &SqliteLocking) -> String {
+    let shown: Vec<String> = locking.databases_at.iter().map(FileLine::shown).collect();
     shown.join(", ")
 }
 
 /// "DATABASES at config/base.py:144", or a plain "the DATABASES setting".
-fn place(locking: &SqliteLocking, root: Option<&Path>) -> (String, String) {
-    match places(locking, root) {
+fn place(locking: &SqliteLocking) -> (String, String) {
+    match places(locking) {
         shown if shown.is_empty() => ("the DATABASES setting".into(), "DATABASES 설정".into()),
         shown => (
             format!("DATABASES at {shown}"),
@@ -41,11 +36,11 @@ fn timeout(locking: &SqliteLocking) -> (String, String) {
     (format!("{secs:.0} s"), format!("{secs:.0}초"))
 }
 
-/// The facts behind the advice, for the check's detail: where DATABASES is assigned and
-/// whether this Django accepts a transaction mode.
-pub fn facts(locking: &SqliteLocking, root: Option<&Path>) -> Text {
+/// The facts behind the advice, for the check's detail: where DATABASES is assigned and the
+/// transaction mode it sets, or whether this Django accepts one.
+pub fn facts(locking: &SqliteLocking) -> Text {
     let version = &locking.django_version;
-    let shown = places(locking, root);
+    let shown = places(locking);
     let (where_en, where_ko) = if shown.is_empty() {
         (String::new(), String::new())
     } else {
@@ -54,7 +49,16 @@ pub fn facts(locking: &SqliteLocking, root: Option<&Path>) -> Text {
             format!("DATABASES 할당 위치: {shown}; "),
         )
     };
-    if locking.modes_supported {
+    if let Some(mode) = locking
+        .transaction_mode
+        .as_deref()
+        .filter(|_| !locking.deferred())
+    {
+        t!(
+            "{where_en}its OPTIONS set \"transaction_mode\": \"{mode}\"";
+            "{where_ko}OPTIONS의 \"transaction_mode\"가 \"{mode}\""
+        )
+    } else if locking.modes_supported {
         t!(
             "{where_en}this Django ({version}) accepts \"transaction_mode\" in its OPTIONS";
             "{where_ko}이 Django ({version})는 OPTIONS의 \"transaction_mode\"를 지원"
@@ -68,8 +72,8 @@ pub fn facts(locking: &SqliteLocking, root: Option<&Path>) -> Text {
 }
 
 /// What to change, for this project's Django: IMMEDIATE where it can, PostgreSQL always.
-pub fn advice(locking: &SqliteLocking, root: Option<&Path>) -> Text {
-    let (en_place, ko_place) = place(locking, root);
+pub fn advice(locking: &SqliteLocking) -> Text {
+    let (en_place, ko_place) = place(locking);
     let version = &locking.django_version;
     if locking.modes_supported {
         t!(
@@ -122,16 +126,10 @@ pub fn refused_at_once(locking: &SqliteLocking, errors: u64, total_ms: f64) -> b
 
 /// After a stage: why an endpoint's writes answered 500 on SQLite, from the settings and the
 /// endpoint's measured time (`errors` 500s, `total_ms` summed over all its requests).
-pub fn after_stage(
-    locking: &SqliteLocking,
-    root: Option<&Path>,
-    errors: u64,
-    total_ms: f64,
-    mean_ms: f64,
-) -> Text {
+pub fn after_stage(locking: &SqliteLocking, errors: u64, total_ms: f64, mean_ms: f64) -> Text {
     let (wait, wait_ko) = timeout(locking);
     let mean = format!("{mean_ms:.0} ms");
-    let advice = advice(locking, root);
+    let advice = advice(locking);
     if locking.deferred() && refused_at_once(locking, errors, total_ms) {
         let (en, ko) = (
             advice.get(crate::i18n::Lang::En),
@@ -154,6 +152,7 @@ mod tests {
     use super::*;
     use crate::django::FileLine;
     use crate::i18n::Lang;
+    use std::path::Path;
 
     fn sample(mode: Option<&str>, supported: bool) -> SqliteLocking {
         SqliteLocking {
@@ -178,7 +177,7 @@ mod tests {
     #[test]
     fn advice_names_the_settings_line_and_what_this_django_can_do() {
         let root = Path::new("/srv/shop");
-        let yes = advice(&sample(None, true), Some(root));
+        let yes = advice(&sample(None, true).relative_to(root));
         assert!(
             yes.get(Lang::En)
                 .contains("\"transaction_mode\": \"IMMEDIATE\"")
@@ -187,7 +186,7 @@ mod tests {
         assert!(yes.get(Lang::Ko).contains("config/base.py:144"));
         let mut old = sample(None, false);
         old.django_version = "4.2.16".into();
-        let no = advice(&old, Some(root));
+        let no = advice(&old.relative_to(root));
         assert!(no.get(Lang::En).contains("Django 4.2.16 cannot"), "{no:?}");
     }
 
@@ -198,16 +197,16 @@ mod tests {
         assert!(refused_at_once(&l, 1, 24.0));
         // 2 failures, 10 s summed: they waited out the timeout.
         assert!(!refused_at_once(&l, 2, 10_400.0));
-        let fast = after_stage(&l, None, 1, 24.0, 6.0);
+        let fast = after_stage(&l, 1, 24.0, 6.0);
         assert!(fast.get(Lang::En).contains("did not wait"), "{fast:?}");
         assert!(fast.get(Lang::En).contains("6 ms"));
-        let slow = after_stage(&l, None, 2, 10_400.0, 2600.0);
+        let slow = after_stage(&l, 2, 10_400.0, 2600.0);
         assert!(
             slow.get(Lang::En).contains("past its 5 s timeout"),
             "{slow:?}"
         );
         // IMMEDIATE transactions queue: a fast 500 is not blamed on DEFERRED.
-        let queued = after_stage(&sample(Some("IMMEDIATE"), true), None, 1, 24.0, 6.0);
+        let queued = after_stage(&sample(Some("IMMEDIATE"), true), 1, 24.0, 6.0);
         assert!(!queued.get(Lang::En).contains("DEFERRED"), "{queued:?}");
     }
 
@@ -218,7 +217,7 @@ mod tests {
             file: "/srv/shop/config/base.py".into(),
             line: 152,
         });
-        let text = facts(&l, Some(Path::new("/srv/shop")));
+        let text = facts(&l.clone().relative_to(Path::new("/srv/shop")));
         assert_eq!(
             text.get(Lang::En),
             "DATABASES is assigned at config/base.py:144, config/base.py:152; this Django (5.2.19) accepts \"transaction_mode\" in its OPTIONS"
@@ -226,7 +225,7 @@ mod tests {
         l.modes_supported = false;
         l.databases_at.clear();
         assert!(
-            facts(&l, None)
+            facts(&l)
                 .get(Lang::Ko)
                 .starts_with("이 Django (5.2.19)에는")
         );
@@ -241,5 +240,12 @@ mod tests {
         let queued = forecast(&sample(Some("IMMEDIATE"), true), false);
         assert!(queued.get(Lang::En).contains("IMMEDIATE transactions"));
         assert!(queued.get(Lang::En).contains("concurrent writes"));
+        // Already IMMEDIATE: the detail says so rather than offer the setting.
+        let set = facts(&sample(Some("IMMEDIATE"), true));
+        assert!(
+            set.get(Lang::En)
+                .contains("set \"transaction_mode\": \"IMMEDIATE\""),
+            "{set:?}"
+        );
     }
 }

@@ -160,7 +160,9 @@ fn setup(tag: &str) -> Setup {
         forwarders.push(cmd.spawn().expect("forwarder in the namespace"));
     }
     let base_url = service.base_url.clone();
-    let cfg = config(&service, "");
+    // The subject is the workers, not the figures: two namespaces' users on the sample's
+    // SQLite can honestly meet `database is locked`, and a shared CI core can slow the p95.
+    let cfg = config(&service, &format!("p95_ms = 60000\n{ANY_FAILURES}"));
     Setup {
         service,
         nss,
@@ -170,7 +172,7 @@ fn setup(tag: &str) -> Setup {
     }
 }
 
-fn spawn_doctor(s: &Setup, stages: &str, stage_time: &str) -> Child {
+fn spawn_doctor(s: &Setup, stages: &str, stage_time: &str, extra: &[&str]) -> Child {
     let bind = s.nss[0].host_ip.clone();
     let mut args = vec![
         "--base-url",
@@ -193,6 +195,7 @@ fn spawn_doctor(s: &Setup, stages: &str, stage_time: &str) -> Child {
     ];
     args.push("--profile-hz");
     args.push("0");
+    args.extend_from_slice(extra);
     let env: Vec<(&str, &str)> = s
         .service
         .env
@@ -221,8 +224,13 @@ fn per_worker(stage: &Value) -> Vec<(String, u64)> {
 /// doctor run started with the master bound to the first namespace's host-side address;
 /// returns once the master listens there (with its port), or fails the test with doctor's
 /// output.
-fn doctor_waiting_for_workers(s: &Setup, stages: &str, time: &str) -> (Child, Stderr, String, u16) {
-    let mut child = spawn_doctor(s, stages, time);
+fn doctor_waiting_for_workers(
+    s: &Setup,
+    stages: &str,
+    time: &str,
+    extra: &[&str],
+) -> (Child, Stderr, String, u16) {
+    let mut child = spawn_doctor(s, stages, time, extra);
     let stderr = Stderr::follow(&mut child);
     let bind = s.nss[0].host_ip.clone();
     let Some(port) = master_port(&bind, Duration::from_secs(60), &mut child) else {
@@ -239,7 +247,10 @@ fn two_workers_in_other_namespaces_join_and_their_requests_are_locusts_own() {
         return;
     }
     let s = setup("join");
-    let (child, stderr, bind, port) = doctor_waiting_for_workers(&s, "4,6", "12s");
+    // --keep-going: every stage runs whatever its verdict, since the subject is the
+    // workers and Locust's own counts.
+    let (child, stderr, bind, port) =
+        doctor_waiting_for_workers(&s, "4,6", "12s", &["--keep-going"]);
     let locustfile = sample_dir().join("locust_test/locustfile.py");
     let dir = tempfile::tempdir().unwrap();
     let _workers: Vec<Child> = s
@@ -325,7 +336,7 @@ fn a_worker_killed_mid_stage_is_reported_missing_with_its_load() {
         return;
     }
     let s = setup("kill");
-    let (child, stderr, bind, port) = doctor_waiting_for_workers(&s, "6", "30s");
+    let (child, stderr, bind, port) = doctor_waiting_for_workers(&s, "6", "30s", &[]);
     let locustfile = sample_dir().join("locust_test/locustfile.py");
     let dir = tempfile::tempdir().unwrap();
     let mut workers: Vec<Child> = s
@@ -389,7 +400,7 @@ fn a_worker_with_another_locustfile_is_named() {
     );
     let odd = dir.path().join("locustfile.py");
     std::fs::write(&odd, edited).unwrap();
-    let (child, stderr, bind, port) = doctor_waiting_for_workers(&s, "4", "15s");
+    let (child, stderr, bind, port) = doctor_waiting_for_workers(&s, "4", "15s", &[]);
     let _workers = [
         start_worker(
             &s.nss[0],

@@ -44,6 +44,17 @@ fn the_check_names_django_s_deferred_default_its_timeout_and_the_databases_lines
         summary.contains("up to 5 s"),
         "the settings' timeout: {summary}"
     );
+    // That a reservation reads before it writes is measured, not assumed from the stock model:
+    // the in-process replay of the load test timed its transaction (it holds its row 100 ms).
+    assert!(
+        summary.contains("POST /api/products/[id]/reserve/ reads, then writes"),
+        "{summary}"
+    );
+    let measured = evidence(&json, "sqlite", "read_then_write").unwrap_or_default();
+    assert!(
+        measured.starts_with("POST /api/products/[id]/reserve/ ("),
+        "{measured}"
+    );
     let detail = result["detail"].as_str().unwrap();
     let lines = databases_lines();
     assert_eq!(lines.len(), 2, "the sample's if/else: {lines:?}");

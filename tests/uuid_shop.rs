@@ -178,4 +178,13 @@ fn sqlite_warning_without_stock_speaks_of_concurrent_writes() {
         !text.contains("reservation") && text.contains("concurrent writes"),
         "{text}"
     );
+    // Its load test only logs in: the replay saw no transaction read before it wrote, so the
+    // summary says the writers queue and claims no refusal it did not see.
+    let summary = check(&json, "sqlite")["summary"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        summary.contains("saw no transaction read before it wrote") && !summary.contains("at once"),
+        "{summary}"
+    );
 }

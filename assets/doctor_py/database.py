@@ -59,13 +59,6 @@ def _databases_lines():
     return found
 
 
-def _databases_lines_or_none():
-    try:
-        return _databases_lines()
-    except Exception:  # a hint for the advice; the answer stands without it
-        return []
-
-
 def _sqlite_locking(config):
     """How SQLite will take its write lock: Django opens DEFERRED transactions unless
     OPTIONS["transaction_mode"] says otherwise (Django 5.1+), and sqlite3 waits `timeout`
@@ -79,12 +72,16 @@ def _sqlite_locking(config):
         timeout = float(options.get("timeout", 5.0))
     except (TypeError, ValueError):
         timeout = None
+    try:
+        databases_at = _databases_lines()
+    except Exception:  # a hint for the advice; the answer stands without it
+        databases_at = []
     return {
         "transaction_mode": str(mode).upper() if mode else None,
         "timeout_s": timeout,
         "modes_supported": hasattr(DatabaseWrapper, "transaction_modes"),
         "django_version": django.get_version(),
-        "databases_at": _databases_lines_or_none(),
+        "databases_at": databases_at,
     }
 
 

@@ -120,6 +120,13 @@ impl SqliteLocking {
         self
     }
 
+    /// "config/base.py:152, config/base.py:154": every assignment of DATABASES (which branch
+    /// of an if/else ran is not in the source), empty when none is known.
+    pub fn places(&self) -> String {
+        let shown: Vec<String> = self.databases_at.iter().map(FileLine::shown).collect();
+        shown.join(", ")
+    }
+
     /// A reading transaction that then writes is refused at once while another writes.
     pub fn deferred(&self) -> bool {
         self.transaction_mode

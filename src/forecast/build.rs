@@ -163,7 +163,7 @@ pub fn plan(facts: &Facts) -> Plan {
     });
     plan.sqlite = facts.sqlite.as_ref().map(|l| SqliteFacts {
         deferred: l.deferred(),
-        place: crate::probes::sqlite_locking::places(l),
+        place: l.places(),
     });
     plan.stock = facts
         .stock

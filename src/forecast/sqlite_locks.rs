@@ -118,12 +118,11 @@ pub fn limit(plan: &Plan, stage: &StagePlan, served: &Served) -> Option<Limit> {
     }
     let (label, _, _) = writers.iter().max_by(|a, b| a.1.total_cmp(&b.1)).copied()?;
     let more = writers.len() - 1;
-    let also = if more > 0 {
+    let (also_en, also_ko) = if more > 0 {
         (format!(" (and {more} more)"), format!(" (외 {more}개)"))
     } else {
         (String::new(), String::new())
     };
-    let (also_en, also_ko) = also;
     let per_s = round(rate, 1);
     let ms = round(held_ms, if held_ms >= 10.0 { 0 } else { 1 });
     let percent = round(share * 100.0, 1);

@@ -34,20 +34,10 @@ pub fn patterns(m: &StageMeasure) -> Vec<Text> {
                 e.label(), e.requests, m.users
             ));
         } else if write && m.db_vendor == Some(Vendor::Sqlite) {
-            let why = match &m.sqlite {
-                Some(locking) => {
-                    let total_ms = e.mean_ms * e.requests as f64;
-                    sqlite_locking::after_stage(locking, errors_500, total_ms, e.mean_ms)
-                }
-                None => t!(
-                    "SQLite serializes writes, so concurrent writers wait and fail with `database is locked`. Load-test on PostgreSQL (or raise SQLite's timeout and expect lower throughput)";
-                    "SQLite는 쓰기를 한 번에 하나씩 처리해 동시 쓰기가 `database is locked`로 실패. PostgreSQL에서 부하 테스트하세요 (또는 SQLite timeout을 늘리고 낮은 처리량을 감수)"
-                ),
-            };
-            let (en, ko) = (
-                why.get(crate::i18n::Lang::En),
-                why.get(crate::i18n::Lang::Ko),
-            );
+            let total_ms = e.mean_ms * e.requests as f64;
+            let why =
+                sqlite_locking::after_stage(m.sqlite.as_ref(), errors_500, total_ms, e.mean_ms);
+            let (en, ko) = (&why.en, &why.ko);
             out.push(t!(
                 "{errors_500} of {} writes to {} answered 500 ({share:.1}%) at {} users on SQLite: {en}.",
                 e.requests, e.label(), m.users;

@@ -33,9 +33,16 @@ pub async fn probe(input: &Input<'_>) -> anyhow::Result<Outcome> {
     }
 }
 
-/// SQLite in words of its locking when Django told it (mode, timeout, the DATABASES line).
-fn sqlite_warning(reserves: bool, locking: Option<crate::django::SqliteLocking>) -> Outcome {
-    let diagnosis = match (reserves, locking.as_ref().is_some_and(|l| l.deferred())) {
+/// SQLite in words of its locking when Django told it (mode, timeout, the DATABASES line), and
+/// of the load test's own read-then-write transactions when the replay measured them.
+fn sqlite_warning(
+    reserves: bool,
+    locking: Option<crate::django::SqliteLocking>,
+    measured: &super::sqlite_locking::ReadThenWrite,
+) -> Outcome {
+    // The diagnosis is the settings' (asked of Django); the summary says what the replay saw.
+    let deferred = locking.as_ref().is_some_and(|l| l.deferred());
+    let diagnosis = match (reserves, deferred) {
         (true, true) => "sqlite_deferred",
         (false, true) => "sqlite_writes_deferred",
         (true, false) => "sqlite",
@@ -51,7 +58,7 @@ fn sqlite_warning(reserves: bool, locking: Option<crate::django::SqliteLocking>)
     };
     let mut outcome = Outcome::warn(
         diagnosis,
-        super::sqlite_locking::forecast(&locking, reserves),
+        super::sqlite_locking::forecast(&locking, reserves, measured),
     )
     .with_detail(super::sqlite_locking::facts(&locking))
     .with(
@@ -62,11 +69,34 @@ fn sqlite_warning(reserves: bool, locking: Option<crate::django::SqliteLocking>)
     if let Some(timeout) = locking.timeout_s {
         outcome = outcome.with("timeout_s", timeout);
     }
+    // Said in the summary when the replay saw none.
+    if let Some(measured) = measured.as_ref().filter(|m| !m.is_empty()) {
+        let named: Vec<String> = measured
+            .iter()
+            .map(|(label, ms)| format!("{label} ({ms:.0} ms)"))
+            .collect();
+        outcome = outcome.with("read_then_write", named.join(", "));
+    }
     // One assignment is the place; of several (an if/else), the source cannot say which ran.
     if let [at] = locking.databases_at.as_slice() {
         outcome = outcome.at(at.file.clone(), Some(at.line));
     }
     outcome
+}
+
+/// The load test's requests whose own transaction read, then wrote, as the in-process replay
+/// measured them (the executed locustfile is shared with the locustfile and reserve checks).
+async fn read_then_write(ctx: &super::Context) -> super::sqlite_locking::ReadThenWrite {
+    let run = ctx.locust_run().await.ok()?;
+    if run.mode != "django" || run.costs.is_empty() {
+        return None;
+    }
+    let measured = run.costs.iter().filter(|c| c.read_write_ms > 0.0);
+    Some(
+        measured
+            .map(|c| (c.request.clone(), c.read_write_ms))
+            .collect(),
+    )
 }
 
 async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcome> {
@@ -90,9 +120,11 @@ async fn django_aspect(input: &Input<'_>, aspect: &str) -> anyhow::Result<Outcom
         };
         // Speak of reservations only to a project that has stock to reserve.
         let reserves = facts.stock().is_ok_and(|s| s.present);
-        let locking = super::database::sqlite_locking(ctx).await;
         return Ok(match vendor {
-            Some(super::database::Vendor::Sqlite) => sqlite_warning(reserves, locking),
+            Some(super::database::Vendor::Sqlite) => {
+                let locking = super::database::sqlite_locking(ctx).await;
+                sqlite_warning(reserves, locking, &read_then_write(ctx).await)
+            }
             _ => Outcome::pass(t!("the database is not SQLite"; "DB가 SQLite가 아님")),
         });
     }

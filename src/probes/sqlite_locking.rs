@@ -8,20 +8,13 @@
 //! `"transaction_mode": "IMMEDIATE"` (Django 5.1+) a transaction takes the write lock first,
 //! and writers queue for up to the timeout instead.
 
-use crate::django::{FileLine, SqliteLocking};
+use crate::django::SqliteLocking;
 use crate::i18n::Text;
 use crate::t;
 
-/// "config/base.py:152, config/base.py:154": every assignment of DATABASES (which branch of
-/// an if/else ran is not in the source), empty when none is known.
-pub fn places(locking: &SqliteLocking) -> String {
-    let shown: Vec<String> = locking.databases_at.iter().map(FileLine::shown).collect();
-    shown.join(", ")
-}
-
 /// "DATABASES at config/base.py:144", or a plain "the DATABASES setting".
 fn place(locking: &SqliteLocking) -> (String, String) {
-    match places(locking) {
+    match locking.places() {
         shown if shown.is_empty() => ("the DATABASES setting".into(), "DATABASES 설정".into()),
         shown => (
             format!("DATABASES at {shown}"),
@@ -40,7 +33,7 @@ fn timeout(locking: &SqliteLocking) -> (String, String) {
 /// transaction mode it sets, or whether this Django accepts one.
 pub fn facts(locking: &SqliteLocking) -> Text {
     let version = &locking.django_version;
-    let shown = places(locking);
+    let shown = locking.places();
     let (where_en, where_ko) = if shown.is_empty() {
         (String::new(), String::new())
     } else {
@@ -88,31 +81,87 @@ pub fn advice(locking: &SqliteLocking) -> Text {
     }
 }
 
+/// What doctor's in-process replay of the load test measured: the requests whose own
+/// transaction read, then wrote (Locust's name, ms from the read to the transaction's end).
+/// None when the load test was not replayed; empty when none of its requests did.
+pub type ReadThenWrite = Option<Vec<(String, f64)>>;
+
+/// Under DEFERRED transactions, reads-then-writes are refused rather than queued: true unless
+/// the replay showed the load test makes none.
+pub fn refuses(locking: &SqliteLocking, measured: &ReadThenWrite) -> bool {
+    locking.deferred() && measured.as_ref().is_none_or(|m| !m.is_empty())
+}
+
+/// "POST /api/products/[id]/reserve/ (and 1 more)": the most held of them.
+fn measured_names(measured: &[(String, f64)]) -> Option<(String, String, f64)> {
+    let (label, ms) = measured.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let more = measured.len() - 1;
+    Some(if more > 0 {
+        (
+            format!("{label} (and {more} more)"),
+            format!("{label} (외 {more}개)"),
+            *ms,
+        )
+    } else {
+        (label.clone(), label.clone(), *ms)
+    })
+}
+
 /// Before load: what concurrent writes (or, for a project with stock, reservations) will do
-/// under this locking.
-pub fn forecast(locking: &SqliteLocking, reservations: bool) -> Text {
+/// under this locking, with the load test's own read-then-write requests when the replay
+/// measured them (a stock model alone does not say that a reservation reads first).
+pub fn forecast(locking: &SqliteLocking, reservations: bool, measured: &ReadThenWrite) -> Text {
     let (wait, wait_ko) = timeout(locking);
-    let mode = locking
-        .transaction_mode
-        .clone()
-        .unwrap_or_else(|| "DEFERRED".into());
-    match (locking.deferred(), reservations) {
-        (true, true) => t!(
-            "the database is SQLite with DEFERRED transactions (Django's default): a reservation reads, then writes, so while another request writes it fails at once with \"database is locked\" instead of waiting up to {wait}";
-            "DB가 SQLite이고 트랜잭션이 DEFERRED (Django 기본값): 예약은 읽은 뒤 쓰므로, 다른 요청이 쓰는 동안에는 {wait_ko}까지 기다리지 않고 즉시 \"database is locked\"로 실패함"
+    let (mode, mode_ko) = match &locking.transaction_mode {
+        Some(m) if !locking.deferred() => (format!("{m} transactions"), format!("트랜잭션이 {m}")),
+        _ => (
+            "DEFERRED transactions (Django's default)".to_string(),
+            "트랜잭션이 DEFERRED (Django 기본값)".to_string(),
         ),
-        (true, false) => t!(
-            "the database is SQLite with DEFERRED transactions (Django's default): concurrent writes will serialize, and a transaction that reads before it writes fails at once with \"database is locked\" instead of waiting up to {wait}";
-            "DB가 SQLite이고 트랜잭션이 DEFERRED (Django 기본값): 동시 쓰기가 직렬화되고, 쓰기 전에 읽는 트랜잭션은 {wait_ko}까지 기다리지 않고 즉시 \"database is locked\"로 실패함"
-        ),
-        (false, true) => t!(
-            "the database is SQLite with {mode} transactions: concurrent reservations queue for its one write lock, each waiting up to {wait}, and fail with \"database is locked\" past that";
-            "DB가 SQLite이고 트랜잭션이 {mode}: 동시 예약이 하나뿐인 쓰기 잠금을 차례로 기다리며 (각각 최대 {wait_ko}), 그보다 길면 \"database is locked\"로 실패함"
-        ),
-        (false, false) => t!(
-            "the database is SQLite with {mode} transactions: concurrent writes queue for its one write lock, each waiting up to {wait}, and fail with \"database is locked\" past that";
-            "DB가 SQLite이고 트랜잭션이 {mode}: 동시 쓰기가 하나뿐인 쓰기 잠금을 차례로 기다리며 (각각 최대 {wait_ko}), 그보다 길면 \"database is locked\"로 실패함"
-        ),
+    };
+    if refuses(locking, measured) {
+        if let Some((en, ko, ms)) = measured.as_deref().and_then(measured_names) {
+            let ms = if ms >= 10.0 {
+                format!("{ms:.0}")
+            } else {
+                format!("{ms:.1}")
+            };
+            return t!(
+                "the database is SQLite with {mode}: {en} reads, then writes, in one transaction (held {ms} ms in doctor's replay), so while another request writes it fails at once with \"database is locked\" instead of waiting up to {wait}";
+                "DB가 SQLite이고 {mode_ko}: {ko}은(는) 한 트랜잭션에서 읽은 뒤 씀 (doctor 재현에서 {ms} ms 유지), 따라서 다른 요청이 쓰는 동안에는 {wait_ko}까지 기다리지 않고 즉시 \"database is locked\"로 실패함"
+            );
+        }
+        return if reservations {
+            t!(
+                "the database is SQLite with {mode}: a reservation that reads the stock before it writes fails at once with \"database is locked\" while another request writes, instead of waiting up to {wait}";
+                "DB가 SQLite이고 {mode_ko}: 쓰기 전에 재고를 읽는 예약은 다른 요청이 쓰는 동안 {wait_ko}까지 기다리지 않고 즉시 \"database is locked\"로 실패함"
+            )
+        } else {
+            t!(
+                "the database is SQLite with {mode}: concurrent writes will serialize, and a transaction that reads before it writes fails at once with \"database is locked\" instead of waiting up to {wait}";
+                "DB가 SQLite이고 {mode_ko}: 동시 쓰기가 직렬화되고, 쓰기 전에 읽는 트랜잭션은 {wait_ko}까지 기다리지 않고 즉시 \"database is locked\"로 실패함"
+            )
+        };
+    }
+    let none_read = if locking.deferred() {
+        (
+            " (doctor's replay of the load test saw no transaction read before it wrote)",
+            " (doctor의 부하 테스트 재현에서 쓰기 전에 읽은 트랜잭션 없음)",
+        )
+    } else {
+        ("", "")
+    };
+    let (why, why_ko) = none_read;
+    if reservations {
+        t!(
+            "the database is SQLite with {mode}{why}: concurrent reservations queue for its one write lock, each waiting up to {wait}, and fail with \"database is locked\" past that";
+            "DB가 SQLite이고 {mode_ko}{why_ko}: 동시 예약이 하나뿐인 쓰기 잠금을 차례로 기다리며 (각각 최대 {wait_ko}), 그보다 길면 \"database is locked\"로 실패함"
+        )
+    } else {
+        t!(
+            "the database is SQLite with {mode}{why}: concurrent writes queue for its one write lock, each waiting up to {wait}, and fail with \"database is locked\" past that";
+            "DB가 SQLite이고 {mode_ko}{why_ko}: 동시 쓰기가 하나뿐인 쓰기 잠금을 차례로 기다리며 (각각 최대 {wait_ko}), 그보다 길면 \"database is locked\"로 실패함"
+        )
     }
 }
 
@@ -124,27 +173,37 @@ pub fn refused_at_once(locking: &SqliteLocking, errors: u64, total_ms: f64) -> b
     errors > 0 && timeout_ms > 0.0 && total_ms < 0.5 * errors as f64 * timeout_ms
 }
 
-/// After a stage: why an endpoint's writes answered 500 on SQLite, from the settings and the
-/// endpoint's measured time (`errors` 500s, `total_ms` summed over all its requests).
-pub fn after_stage(locking: &SqliteLocking, errors: u64, total_ms: f64, mean_ms: f64) -> Text {
-    let (wait, wait_ko) = timeout(locking);
-    let mean = format!("{mean_ms:.0} ms");
-    let advice = advice(locking);
-    if locking.deferred() && refused_at_once(locking, errors, total_ms) {
-        let (en, ko) = (
-            advice.get(crate::i18n::Lang::En),
-            advice.get(crate::i18n::Lang::Ko),
-        );
-        t!(
+/// After a stage: why an endpoint's writes answered 500 on SQLite, from the settings (None:
+/// not known) and the endpoint's measured time (`errors` 500s, `total_ms` summed over all its
+/// requests).
+pub fn after_stage(
+    locking: Option<&SqliteLocking>,
+    errors: u64,
+    total_ms: f64,
+    mean_ms: f64,
+) -> Text {
+    if let Some(locking) = locking.filter(|l| l.deferred() && refused_at_once(l, errors, total_ms))
+    {
+        let (wait, wait_ko) = timeout(locking);
+        let mean = format!("{mean_ms:.0} ms");
+        let fix = advice(locking);
+        let (en, ko) = (&fix.en, &fix.ko);
+        return t!(
             "they answered in {mean} on average, far under SQLite's {wait} timeout, so they did not wait for the lock: Django opens SQLite transactions DEFERRED, and one that reads before it writes is refused at once while another request writes. Fix: {en}";
             "평균 {mean}에 응답해 SQLite 시간 제한 {wait_ko}보다 훨씬 짧음, 즉 잠금을 기다리지 않음: Django는 SQLite 트랜잭션을 DEFERRED로 열고, 쓰기 전에 읽은 트랜잭션은 다른 요청이 쓰는 동안 즉시 거절됨. 해결: {ko}"
-        )
-    } else {
-        t!(
-            "SQLite serializes writes: concurrent writers queue for one lock and fail with `database is locked` past its {wait} timeout. Load-test on PostgreSQL (or raise the timeout and expect lower throughput)";
-            "SQLite는 쓰기를 한 번에 하나씩 처리: 동시 쓰기가 하나의 잠금을 기다리다 시간 제한 {wait_ko}를 넘으면 `database is locked`로 실패. PostgreSQL에서 부하 테스트하세요 (또는 시간 제한을 늘리고 낮은 처리량을 감수)"
-        )
+        );
     }
+    let (wait, wait_ko) = locking.map_or_else(
+        || (String::new(), String::new()),
+        |l| {
+            let (en, ko) = timeout(l);
+            (format!(" {en}"), format!(" {ko}"))
+        },
+    );
+    t!(
+        "SQLite serializes writes: concurrent writers queue for one lock and fail with `database is locked` past its{wait} timeout. Load-test on PostgreSQL (or raise the timeout and expect lower throughput)";
+        "SQLite는 쓰기를 한 번에 하나씩 처리: 동시 쓰기가 하나의 잠금을 기다리다 시간 제한{wait_ko}를 넘으면 `database is locked`로 실패. PostgreSQL에서 부하 테스트하세요 (또는 시간 제한을 늘리고 낮은 처리량을 감수)"
+    )
 }
 
 #[cfg(test)]
@@ -197,16 +256,16 @@ mod tests {
         assert!(refused_at_once(&l, 1, 24.0));
         // 2 failures, 10 s summed: they waited out the timeout.
         assert!(!refused_at_once(&l, 2, 10_400.0));
-        let fast = after_stage(&l, 1, 24.0, 6.0);
+        let fast = after_stage(Some(&l), 1, 24.0, 6.0);
         assert!(fast.get(Lang::En).contains("did not wait"), "{fast:?}");
         assert!(fast.get(Lang::En).contains("6 ms"));
-        let slow = after_stage(&l, 2, 10_400.0, 2600.0);
+        let slow = after_stage(Some(&l), 2, 10_400.0, 2600.0);
         assert!(
             slow.get(Lang::En).contains("past its 5 s timeout"),
             "{slow:?}"
         );
         // IMMEDIATE transactions queue: a fast 500 is not blamed on DEFERRED.
-        let queued = after_stage(&sample(Some("IMMEDIATE"), true), 1, 24.0, 6.0);
+        let queued = after_stage(Some(&sample(Some("IMMEDIATE"), true)), 1, 24.0, 6.0);
         assert!(!queued.get(Lang::En).contains("DEFERRED"), "{queued:?}");
     }
 
@@ -232,12 +291,53 @@ mod tests {
     }
 
     #[test]
+    fn the_warning_names_what_the_replay_measured_and_claims_nothing_it_did_not() {
+        let l = sample(None, true);
+        let reserve = "POST /api/products/[id]/reserve/".to_string();
+        let measured = Some(vec![(reserve.clone(), 3.4), ("POST /orders/".into(), 1.0)]);
+        assert!(refuses(&l, &measured));
+        let named = forecast(&l, true, &measured);
+        assert!(
+            named
+                .get(Lang::En)
+                .contains(&format!("{reserve} (and 1 more) reads, then writes")),
+            "{named:?}"
+        );
+        assert!(
+            named
+                .get(Lang::En)
+                .contains("held 3.4 ms in doctor's replay")
+        );
+        assert!(named.get(Lang::Ko).contains("3.4 ms 유지"), "{named:?}");
+        // Not replayed: a stock model alone does not say a reservation reads first.
+        let unknown = forecast(&l, true, &None);
+        assert!(
+            unknown
+                .get(Lang::En)
+                .contains("a reservation that reads the stock before it writes fails at once"),
+            "{unknown:?}"
+        );
+        // Replayed, and no transaction read before it wrote: the writers queue.
+        let none = Some(Vec::new());
+        assert!(!refuses(&l, &none));
+        let queued = forecast(&l, true, &none).get(Lang::En).to_string();
+        assert!(
+            queued.contains("saw no transaction read before it wrote")
+                && queued.contains("queue")
+                && !queued.contains("at once"),
+            "{queued}"
+        );
+        // IMMEDIATE never refuses, whatever was measured.
+        assert!(!refuses(&sample(Some("IMMEDIATE"), true), &measured));
+    }
+
+    #[test]
     fn the_forecast_speaks_of_the_mode_and_the_timeout() {
-        let deferred = forecast(&sample(None, true), true);
+        let deferred = forecast(&sample(None, true), true, &None);
         assert!(deferred.get(Lang::En).contains("fails at once"));
         assert!(deferred.get(Lang::En).contains("5 s"));
         assert!(deferred.get(Lang::Ko).contains("5초"));
-        let queued = forecast(&sample(Some("IMMEDIATE"), true), false);
+        let queued = forecast(&sample(Some("IMMEDIATE"), true), false, &None);
         assert!(queued.get(Lang::En).contains("IMMEDIATE transactions"));
         assert!(queued.get(Lang::En).contains("concurrent writes"));
         // Already IMMEDIATE: the detail says so rather than offer the setting.
